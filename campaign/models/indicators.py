@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Rollup(models.TextChoices):
+    SUM = "sum", _("Sum")
+    MAX = "max", _("Maximum")
+    AVG = "avg", _("Average")
+
+
+class Indicator(models.Model):
+    """A figure the report quotes (funds, venues, 三员 …), defined per campaign."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    measure = models.CharField(_("unit of measure"), max_length=20)
+    rollup = models.CharField(_("roll-up"), max_length=10, choices=Rollup.choices, default=Rollup.SUM)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["campaign", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="indicator_code_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.measure})"
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from campaign.scoping import unit_q
+
+        return self.filter(unit_q(user, "unit__"))
+
+    def rolled_up(self, unit, batch=None):
+        """Each indicator's value over ``unit``'s subtree, in one query.
+
+        Returns a list of (indicator, value) in the indicator's order; an
+        indicator with no value entered anywhere in the subtree gives None.
+        """
+        values = self.filter(unit__path__startswith=unit.path)
+        if batch is not None:
+            values = values.filter(batch=batch)
+        rows = values.values("indicator").annotate(
+            total=models.Sum("value"), biggest=models.Max("value"), mean=models.Avg("value")
+        )
+        by_indicator = {row["indicator"]: row for row in rows}
+        indicators = Indicator.objects.filter(pk__in=by_indicator) if by_indicator else Indicator.objects.none()
+        result = []
+        for indicator in indicators.order_by("order", "code"):
+            row = by_indicator[indicator.pk]
+            value = {"sum": row["total"], "max": row["biggest"], "avg": row["mean"]}[indicator.rollup]
+            result.append((indicator, Decimal(value).quantize(Decimal("0.01")) if value is not None else None))
+        return result
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values")
+    unit = models.ForeignKey("campaign.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="indicator_values")
+    batch = models.ForeignKey(
+        "campaign.Batch", verbose_name=_("batch"), on_delete=models.CASCADE, related_name="indicator_values"
+    )
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "unit", "batch"], name="indicator_value_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} · {self.unit} · {self.value}"

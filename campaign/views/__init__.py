@@ -1,0 +1,6 @@
+from .campaigns import ParticipationListView, campaign_detail
+from .home import home
+from .imports import unit_import
+from .units import unit_detail, unit_tree
+
+__all__ = ["ParticipationListView", "campaign_detail", "home", "unit_detail", "unit_import", "unit_tree"]
