@@ -4,6 +4,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Campaigns issued by a unit the user sees, or by one of its ancestors."""
+        from campaign.models import Unit
+        from campaign.scoping import EVERYTHING, scope_paths
+
+        paths = scope_paths(user)
+        if paths is EVERYTHING:
+            return self.all()
+        ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+        return self.filter(
+            models.Q(issuing_unit_id__in=ancestor_ids) | models.Q(issuing_unit__in=Unit.objects.visible_to(user))
+        )
+
+
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     issuing_unit = models.ForeignKey(
@@ -12,6 +27,8 @@ class Campaign(models.Model):
     description = models.TextField(_("description"), blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign")

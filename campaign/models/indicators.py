@@ -39,24 +39,30 @@ class IndicatorValueQuerySet(models.QuerySet):
         return self.filter(unit_q(user, "unit__"))
 
     def rolled_up(self, unit, batch=None):
-        """Each indicator's value over ``unit``'s subtree, in one query.
-
-        Returns a list of (indicator, value) in the indicator's order; an
-        indicator with no value entered anywhere in the subtree gives None.
-        """
+        """Each indicator's value over ``unit``'s subtree (see :meth:`rollup`)."""
         values = self.filter(unit__path__startswith=unit.path)
         if batch is not None:
             values = values.filter(batch=batch)
-        rows = values.values("indicator").annotate(
+        return values.rollup()
+
+    def rollup(self):
+        """Each indicator's value over the rows of this queryset, in two queries.
+
+        Returns a list of (indicator, value) in the indicators' order, each value
+        rolled up as its indicator says (sum, maximum or average); indicators
+        with no value among the rows are left out.
+        """
+        rows = self.values("indicator").annotate(
             total=models.Sum("value"), biggest=models.Max("value"), mean=models.Avg("value")
         )
         by_indicator = {row["indicator"]: row for row in rows}
-        indicators = Indicator.objects.filter(pk__in=by_indicator) if by_indicator else Indicator.objects.none()
+        if not by_indicator:
+            return []
         result = []
-        for indicator in indicators.order_by("order", "code"):
+        for indicator in Indicator.objects.filter(pk__in=by_indicator).order_by("order", "code"):
             row = by_indicator[indicator.pk]
             value = {"sum": row["total"], "max": row["biggest"], "avg": row["mean"]}[indicator.rollup]
-            result.append((indicator, Decimal(value).quantize(Decimal("0.01")) if value is not None else None))
+            result.append((indicator, Decimal(value).quantize(Decimal("0.01"))))
         return result
 
 

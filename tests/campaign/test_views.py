@@ -1,0 +1,186 @@
+"""Every campaign page tried as an allowed user, a user of another district and
+an anonymous visitor."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from campaign.models import Role
+from tests.factories import (
+    BatchFactory,
+    CampaignFactory,
+    IndicatorFactory,
+    IndicatorValueFactory,
+    MembershipFactory,
+    ParticipationFactory,
+    PhaseFactory,
+    SupervisionGroupFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def campaign(city):
+    campaign = CampaignFactory(issuing_unit=city["city"], name="保持共产党员先进性教育活动")
+    batch = BatchFactory(campaign=campaign, number=2, name="第二批")
+    PhaseFactory(batch=batch)
+    ParticipationFactory(unit=city["east_community"], batch=batch, makeup_members=4)
+    ParticipationFactory(unit=city["west_community"], batch=batch, makeup_members=9)
+    funds = IndicatorFactory(campaign=campaign, name="党建工作经费", measure="万元")
+    IndicatorValueFactory(indicator=funds, batch=batch, unit=city["east_community"], value=11)
+    IndicatorValueFactory(indicator=funds, batch=batch, unit=city["west_community"], value=777)
+    return campaign
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+class TestAnonymousVisitors:
+    @pytest.mark.parametrize(
+        "name,kwargs",
+        [
+            ("home", {}),
+            ("campaign:unit_tree", {}),
+            ("campaign:participation_list", {}),
+            ("campaign:unit_import", {}),
+        ],
+    )
+    def test_are_sent_to_the_login_page(self, client, city, campaign, name, kwargs):
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_are_sent_to_login_from_a_unit_page(self, client, city):
+        response = client.get(city["east"].get_absolute_url())
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+
+    def test_are_sent_to_login_from_the_campaign_page(self, client, campaign):
+        response = client.get(campaign.get_absolute_url())
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.django_db
+class TestHome:
+    def test_shows_own_units_and_scope_figures(self, client, east_staff, campaign):
+        response = login(client, east_staff).get(reverse("home"))
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "中共东区委员会" in content
+        assert "保持共产党员先进性教育活动" in content
+        assert response.context["totals"]["makeup_members"] == 4
+        assert [str(value) for _i, value in response.context["indicators"]] == ["11.00"]
+
+    def test_never_counts_another_districts_figures(self, client, west_staff, campaign):
+        response = login(client, west_staff).get(reverse("home"))
+        assert response.context["totals"]["makeup_members"] == 9
+        assert "中共东区委员会" not in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestUnitTree:
+    def test_lists_the_users_subtree(self, client, east_staff, city):
+        content = login(client, east_staff).get(reverse("campaign:unit_tree")).content.decode()
+        assert "东区社区党支部" in content
+        assert "西区" not in content
+        assert "中共测试市委员会" not in content
+
+    def test_search_finds_by_name_and_shows_the_way_down(self, client, east_staff, city):
+        response = login(client, east_staff).get(reverse("campaign:unit_tree"), {"q": "社区"})
+        content = response.content.decode()
+        assert "<mark>东区社区党支部</mark>" in content
+        assert "东区街道党工委" in content  # the ancestor, to show where it sits
+        assert response.context["match_count"] == 1
+
+    def test_search_never_finds_another_districts_units(self, client, east_staff, city):
+        response = login(client, east_staff).get(reverse("campaign:unit_tree"), {"q": "西区"})
+        assert response.context["match_count"] == 0
+        assert "西区社区党支部" not in response.content.decode()
+
+    def test_a_leader_of_the_city_sees_every_district(self, client, city):
+        leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
+        content = login(client, leader).get(reverse("campaign:unit_tree")).content.decode()
+        assert "东区社区党支部" in content and "西区社区党支部" in content
+
+
+@pytest.mark.django_db
+class TestUnitDetail:
+    def test_shows_the_unit_its_children_and_figures(self, client, east_staff, city, campaign):
+        response = login(client, east_staff).get(city["east"].get_absolute_url())
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "东区街道党工委" in content
+        assert response.context["subtree_totals"]["makeup_members"] == 4
+
+    def test_another_districts_unit_is_not_found(self, client, east_staff, city):
+        assert login(client, east_staff).get(city["west_community"].get_absolute_url()).status_code == 404
+
+    def test_the_city_above_ones_district_is_not_reachable(self, client, east_staff, city):
+        assert login(client, east_staff).get(city["city"].get_absolute_url()).status_code == 404
+
+    def test_a_supervisor_sees_the_units_of_their_group(self, client, city, campaign):
+        supervisor = UserFactory(username="inspector")
+        group = SupervisionGroupFactory(campaign=campaign, organising_unit=city["city"])
+        group.members.add(supervisor)
+        group.units.add(city["west"])
+        assert login(client, supervisor).get(city["west_community"].get_absolute_url()).status_code == 200
+        assert client.get(city["east_community"].get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+class TestCampaignPage:
+    def test_shows_batches_and_phases_on_a_timeline(self, client, east_staff, campaign):
+        response = login(client, east_staff).get(campaign.get_absolute_url())
+        assert response.status_code == 200
+        (batch, bars), = response.context["rows"]
+        assert batch.name == "第二批" and batch.unit_count == 1
+        assert len(bars) == 1
+
+    def test_a_campaign_of_another_city_is_not_found(self, client, east_staff):
+        other = CampaignFactory(name="别处的活动")
+        assert login(client, east_staff).get(other.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+class TestParticipationList:
+    def test_lists_only_participations_in_scope(self, client, east_staff, campaign):
+        response = login(client, east_staff).get(reverse("campaign:participation_list"))
+        assert response.status_code == 200
+        units = [row.record.unit.name for row in response.context["table"].rows]
+        assert units == ["东区社区党支部"]
+
+    def test_filters_by_name_and_keeps_the_filter_in_the_url(self, client, city, campaign):
+        leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
+        response = login(client, leader).get(reverse("campaign:participation_list"), {"q": "西区"})
+        assert [row.record.unit.name for row in response.context["table"].rows] == ["西区社区党支部"]
+        assert 'value="西区"' in response.content.decode()
+
+    def test_filters_within_a_district(self, client, city, campaign):
+        leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
+        response = login(client, leader).get(reverse("campaign:participation_list"), {"within": city["east"].pk})
+        assert [row.record.unit.name for row in response.context["table"].rows] == ["东区社区党支部"]
+
+    def test_refuses_to_filter_within_another_district(self, client, east_staff, city, campaign):
+        response = login(client, east_staff).get(reverse("campaign:participation_list"), {"within": city["west"].pk})
+        assert "within" in response.context["filter"].errors
+
+    def test_sorts_by_a_column(self, client, city, campaign):
+        leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
+        response = login(client, leader).get(reverse("campaign:participation_list"), {"sort": "-makeup_members"})
+        assert [row.record.makeup_members for row in response.context["table"].rows] == [9, 4]
+
+    def test_exports_the_filtered_rows_as_excel(self, client, east_staff, campaign):
+        response = login(client, east_staff).get(reverse("campaign:participation_list"), {"export": "xlsx"})
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.values)
+        assert len(rows) == 2 and rows[1][0] == "东区社区党支部"
+
+    def test_exports_the_filtered_rows_as_csv(self, client, east_staff, campaign):
+        response = login(client, east_staff).get(reverse("campaign:participation_list"), {"export": "csv"})
+        text = response.content.decode("utf-8-sig")
+        assert "东区社区党支部" in text and "西区社区党支部" not in text
