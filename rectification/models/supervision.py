@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SpotCheck(models.Model):
+    """抽查 by a supervision group; a failed finding reopens its task."""
+
+    group = models.ForeignKey(
+        "campaign.SupervisionGroup", verbose_name=_("supervision group"), on_delete=models.PROTECT, related_name="spot_checks"
+    )
+    checked_on = models.DateField(_("date of the check"))
+    units = models.ManyToManyField("campaign.Unit", verbose_name=_("units checked"), blank=True, related_name="spot_checks")
+    summary = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-checked_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.group} · {self.checked_on}"
+
+
+class SpotCheckFinding(models.Model):
+    spot_check = models.ForeignKey(SpotCheck, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="findings")
+    task = models.ForeignKey("rectification.Task", verbose_name=_("task"), on_delete=models.PROTECT, related_name="spot_check_findings")
+    passed = models.BooleanField(_("passed"))
+    note = models.TextField(_("finding"), blank=True)
+
+    class Meta:
+        verbose_name = _("spot check finding")
+        verbose_name_plural = _("spot check findings")
+        constraints = [models.UniqueConstraint(fields=["spot_check", "task"], name="one_finding_per_task_and_check")]
+
+
+class AccountabilityMeasure(models.TextChoices):
+    TALK = "talk", _("Admonishing talk")
+    CIRCULAR = "circular", _("Circulated criticism")
+    WARNING = "warning", _("Formal warning")
+    ORGANISATIONAL = "organisational", _("Organisational handling")
+    OTHER = "other", _("Other")
+
+
+class AccountabilityRecord(models.Model):
+    """问责: a measure taken against a unit or a person."""
+
+    unit = models.ForeignKey("campaign.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="accountability_records")
+    person_name = models.CharField(_("person"), max_length=100, blank=True)
+    measure = models.CharField(_("measure"), max_length=20, choices=AccountabilityMeasure.choices)
+    tasks = models.ManyToManyField("rectification.Task", verbose_name=_("tasks"), blank=True, related_name="accountability_records")
+    decided_on = models.DateField(_("date decided"))
+    decided_by = models.CharField(_("decided by"), max_length=200)
+    note = models.TextField(_("details"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accountability record")
+        verbose_name_plural = _("accountability records")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_measure_display()}"

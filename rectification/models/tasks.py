@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Term(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediate")
+    SHORT = "short", _("Within a set time")
+    LONG = "long", _("Medium to long term")
+
+
+class TaskStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING_VERIFICATION = "pending_verification", _("Awaiting verification")
+    CLOSED = "closed", _("Closed")
+
+
+class WarningLevel(models.IntegerChoices):
+    """Ordered by severity, so that sorting by level puts the worst first."""
+
+    NONE = 0, _("On schedule")
+    YELLOW = 1, _("Due soon")
+    RED = 2, _("Overdue")
+    ESCALATED = 3, _("Escalated")
+
+
+OPEN = ~Q(status=TaskStatus.CLOSED)
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tasks of a unit the user sees, or on which such a unit co-operates."""
+        from campaign.models import Unit
+        from campaign.scoping import unit_q
+
+        co_unit_visible = Unit.objects.filter(unit_q(user), co_tasks=OuterRef("pk"))
+        return self.filter(unit_q(user, "unit_") | Q(Exists(co_unit_visible)))
+
+    def open(self):
+        return self.filter(OPEN)
+
+    def overdue(self):
+        return self.open().filter(warning_level__gte=WarningLevel.RED)
+
+    def with_related(self):
+        return self.select_related("unit", "problem", "batch")
+
+
+class Task(models.Model):
+    """整改任务: a measure that a unit must carry out by a date."""
+
+    problem = models.ForeignKey(
+        "rectification.Problem", verbose_name=_("problem"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    batch = models.ForeignKey(
+        "campaign.Batch", verbose_name=_("batch"), on_delete=models.PROTECT, related_name="tasks", editable=False
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent task"), null=True, blank=True, on_delete=models.PROTECT, related_name="subtasks"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    measures = models.TextField(_("measures"))
+    unit = models.ForeignKey(
+        "campaign.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    co_units = models.ManyToManyField(
+        "campaign.Unit", verbose_name=_("co-responsible units"), blank=True, related_name="co_tasks"
+    )
+    # A copy of unit.path, so that scoping and dashboards filter one indexed column.
+    unit_path = models.CharField(max_length=255, editable=False, db_index=True)
+    leader_name = models.CharField(_("responsible leader"), max_length=100)
+    person_name = models.CharField(_("responsible person"), max_length=100)
+    term = models.CharField(_("term"), max_length=20, choices=Term.choices)
+    start_date = models.DateField(_("start date"))
+    due_date = models.DateField(_("due date"))
+    original_due_date = models.DateField(_("original due date"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=30, choices=TaskStatus.choices, default=TaskStatus.IN_PROGRESS, editable=False
+    )
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0, editable=False)
+    warning_level = models.PositiveSmallIntegerField(
+        _("warning level"), choices=WarningLevel.choices, default=WarningLevel.NONE, editable=False
+    )
+    warning_since = models.DateTimeField(_("warning level since"), null=True, blank=True, editable=False)
+    explained_at = models.DateTimeField(_("last explanation at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["unit_path", "updated_at", "version"])
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rectification task")
+        verbose_name_plural = _("rectification tasks")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["unit_path", "warning_level"], condition=OPEN, name="task_open_path_level"),
+            models.Index(fields=["due_date"], condition=OPEN, name="task_open_due"),
+            models.Index(fields=["status", "unit_path"], name="task_status_path"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("rectification:task_detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.status != TaskStatus.CLOSED
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.warning_level >= WarningLevel.RED
+
+    @property
+    def needs_explanation(self):
+        """Overdue and not yet explained for its current due date."""
+        return self.is_overdue and self.explained_at is None
+
+    @property
+    def was_extended(self):
+        return self.due_date != self.original_due_date
+
+    def save(self, *args, **kwargs):
+        if self.unit_id:
+            self.unit_path = self.unit.path
+        if self.problem_id and not self.batch_id:
+            self.batch_id = self.problem.batch_id
+        if not self.original_due_date:
+            self.original_due_date = self.due_date
+        self.refresh_warning_level()
+        super().save(*args, **kwargs)
+
+    def refresh_warning_level(self, today=None, policy=None):
+        """Recompute the stored warning level; returns True when it changed."""
+        from rectification.warnings import policy_for, warning_level
+
+        policy = policy or policy_for(self.batch.campaign_id if self.batch_id else None, self.term)
+        level = warning_level(self, today or timezone.localdate(), policy)
+        if level != self.warning_level or (level and self.warning_since is None):
+            changed = level != self.warning_level
+            self.warning_level = level
+            self.warning_since = timezone.now() if level else None
+            return changed
+        return False
