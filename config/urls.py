@@ -14,5 +14,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("campaign/", include("campaign.urls")),
+    path("rectification/", include("rectification.urls")),
     path("admin/", admin.site.urls),
 ]

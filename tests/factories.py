@@ -124,3 +124,35 @@ class SupervisionGroupFactory(factory.django.DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
     name = factory.Sequence(lambda n: f"第{n}督导组")
     organising_unit = factory.SubFactory(UnitFactory, kind=UnitKind.CITY)
+
+
+# --- rectification ------------------------------------------------------------
+from rectification.models import Problem, Task, Term  # noqa: E402
+from rectification.models.problems import ProblemSource  # noqa: E402
+
+
+class ProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Problem
+
+    title = factory.Sequence(lambda n: f"群众反映的问题{n}")
+    description = "群众反映吃水难"
+    source = ProblemSource.PUBLIC
+    unit = factory.SubFactory(UnitFactory)
+    batch = factory.SubFactory(BatchFactory)
+    found_on = datetime.date(2026, 3, 1)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    problem = factory.SubFactory(ProblemFactory, unit=factory.SelfAttribute("..unit"))
+    title = factory.Sequence(lambda n: f"整改任务{n}")
+    measures = "制定方案,落实责任,按期完成"
+    unit = factory.SubFactory(UnitFactory)
+    leader_name = "王书记"
+    person_name = "李干事"
+    term = Term.SHORT
+    start_date = datetime.date(2026, 3, 1)
+    due_date = datetime.date(2027, 6, 30)

@@ -1,0 +1,62 @@
+"""Checks on evidence files: size, and type read from the content, not the name."""
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Kind:
+    extension: str
+    mime: str
+
+
+# What may be uploaded, by the type found in the content, and the file-name
+# extensions that are honest for each.
+ALLOWED = {
+    "jpg": ({".jpg", ".jpeg"}, "image/jpeg"),
+    "png": ({".png"}, "image/png"),
+    "webp": ({".webp"}, "image/webp"),
+    "pdf": ({".pdf"}, "application/pdf"),
+    "docx": ({".docx"}, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ({".xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pptx": ({".pptx"}, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "doc": ({".doc"}, "application/msword"),
+    "xls": ({".xls"}, "application/vnd.ms-excel"),
+    "ppt": ({".ppt"}, "application/vnd.ms-powerpoint"),
+}
+
+
+def max_bytes():
+    return getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def check_upload(upload):
+    """Return the file's :class:`Kind`, or raise ValidationError saying what is wrong."""
+    if upload.size > max_bytes():
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; files may be at most %(limit)s.")
+            % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes())}
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    guess = filetype.guess(head)
+    if guess is None or guess.extension not in ALLOWED:
+        raise ValidationError(
+            _("“%(name)s” is not an accepted file type. Upload photos (JPEG, PNG, WebP), PDF or office documents.")
+            % {"name": upload.name}
+        )
+    extensions, mime = ALLOWED[guess.extension]
+    suffix = PurePath(upload.name).suffix.lower()
+    if suffix not in extensions:
+        raise ValidationError(
+            _("The content of “%(name)s” does not match its name: it is a %(kind)s file.")
+            % {"name": upload.name, "kind": guess.extension.upper()}
+        )
+    return Kind(extension=suffix, mime=mime)

@@ -1,0 +1,11 @@
+from .views import coordination, ledger, notifications, supervision, tasks
+
+app_name = "rectification"
+
+urlpatterns = [
+    *tasks.urlpatterns,
+    *supervision.urlpatterns,
+    *ledger.urlpatterns,
+    *coordination.urlpatterns,
+    *notifications.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""Views by area; each module declares the routes of its area in `urlpatterns`."""
