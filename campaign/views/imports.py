@@ -1,12 +1,64 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import ngettext
 
+from campaign import importers
+from campaign.forms import UnitImportForm
+from campaign.models import UnitKind
 from campaign.scoping import is_administrator
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_administrator(user):
+    if not (user.is_superuser or is_administrator(user)):
+        raise PermissionDenied
 
 
 @login_required
 def unit_import(request):
-    if not (request.user.is_superuser or is_administrator(request.user)):
-        raise PermissionDenied
-    return render(request, "campaign/unit_import.html", {})
+    """Upload a unit tree: everything is created, or nothing and every problem is listed."""
+    _require_administrator(request.user)
+    problems = []
+    if request.method == "POST":
+        form = UnitImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = importers.import_units(form.rows, request.user)
+            if result.ok:
+                count = len(result.created)
+                message = ngettext("Imported %(count)s unit.", "Imported %(count)s units.", count)
+                messages.success(request, message % {"count": count})
+                return redirect("campaign:unit_import")
+            problems = result.problems
+    else:
+        form = UnitImportForm()
+    context = {
+        "form": form,
+        "problems": problems,
+        "columns": importers.COLUMNS,
+        "kinds": _kind_words(),
+        "max_bytes": settings.IMPORT_MAX_BYTES,
+    }
+    return render(request, "campaign/unit_import.html", context)
+
+
+def _kind_words():
+    """(kind label, [words accepted for it]) for the instructions."""
+    words = {value: [value] for value in UnitKind.values}
+    for word, value in importers.KIND_WORDS.items():
+        words[value].insert(-1, word)
+    return [(UnitKind(value).label, words[value]) for value in UnitKind.values]
+
+
+@login_required
+def unit_import_template(request):
+    """The blank .xlsx users fill in: the header row and two example rows."""
+    _require_administrator(request.user)
+    response = HttpResponse(importers.template_workbook(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "单位导入模板.xlsx")
+    return response

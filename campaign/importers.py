@@ -1,0 +1,489 @@
+"""Import a tree of units from an .xlsx workbook or a .csv file.
+
+Three steps, each a few small functions:
+
+1. :func:`read_rows` turns the uploaded bytes into rows of cell texts,
+   numbered as the user sees them in the spreadsheet (the first row is 1);
+2. :func:`validate` finds the header row, checks every cell, resolves every
+   parent (a unit the importer can see, or a row of the same file, in any
+   order) and collects *all* problems;
+3. :func:`create_units` creates the units, parents first, in one transaction.
+
+:func:`import_units` runs 2 and 3, and creates nothing unless the whole file
+is valid. :func:`template_workbook` builds the blank form users fill in.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import openpyxl
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from campaign.models import Unit, UnitKind
+
+HEADER_SEARCH_ROWS = 5
+MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str  # the Unit field it fills; "parent" holds the parent's name
+    header: str  # the Chinese header the template uses
+    english: str  # the English header, also accepted
+    help: str
+    required: bool = True
+    aliases: tuple = ()
+
+
+COLUMNS = (
+    Column("name", "名称", "name", gettext_lazy("The unit's full name."), aliases=("单位名称", "组织名称")),
+    Column(
+        "parent", "上级单位", "parent",
+        gettext_lazy("The full name of the unit above it: a unit you manage, or another row of this file."),
+        aliases=("上级", "上级组织"),
+    ),
+    Column("kind", "类型", "kind", gettext_lazy("One of the kinds listed below."), aliases=("单位类型", "组织类型")),
+    Column("code", "代码", "code", gettext_lazy("May be empty; unique when given."), aliases=("单位代码", "组织代码")),
+    Column("leader_name", "书记", "leader", gettext_lazy("The secretary's name; may be empty.")),
+    Column("short_name", "简称", "short name", gettext_lazy("May be empty."), required=False),
+    Column(
+        "member_count", "党员数", "members", gettext_lazy("Party members, a whole number; may be empty."),
+        required=False, aliases=("党员人数",),
+    ),
+)
+
+
+# Words offices write in the kind column, besides UnitKind's codes and labels.
+KIND_WORDS = {
+    "市委": UnitKind.CITY,
+    "区委": UnitKind.DISTRICT,
+    "街道/镇党工委": UnitKind.STREET,
+    "街道党工委": UnitKind.STREET,
+    "镇党委": UnitKind.STREET,
+    "社区党支部": UnitKind.COMMUNITY,
+    "嘎查村党支部": UnitKind.VILLAGE,
+    "村党支部": UnitKind.VILLAGE,
+    "机关部门": UnitKind.DEPARTMENT,
+    "部门": UnitKind.DEPARTMENT,
+    "非公有制企业": UnitKind.ENTERPRISE,
+    "企业": UnitKind.ENTERPRISE,
+    "事业单位": UnitKind.INSTITUTION,
+}
+
+TEMPLATE_EXAMPLES = (
+    ("中共示例区委员会", "中共示例市委员会", "区委", "D01", "张明", "示例区", 1200),
+    ("示例街道党工委", "中共示例区委员会", "街道党工委", "D01-S01", "李红", "示例街道", 260),
+)
+
+
+class UnreadableFile(Exception):
+    """The upload is not a spreadsheet this importer can read."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file; ``row`` is the spreadsheet's row number."""
+
+    row: int | None
+    column: str
+    message: str
+    position: int = field(default=0, compare=False, repr=False)  # column order, for sorting
+
+    def __str__(self):
+        if self.row is None:
+            return capfirst(self.message)
+        return _("Row %(row)s, column “%(column)s”: %(problem)s.") % {
+            "row": self.row,
+            "column": self.column,
+            "problem": self.message,
+        }
+
+
+@dataclass(eq=False)
+class Record:
+    """A non-blank data row: its cells by field, and what validation made of them."""
+
+    row: int
+    cells: dict
+    headers: dict  # field -> the header text as written in the file
+    kind: str = ""
+    member_count: int = 0
+    parent_unit: Unit | None = None  # an existing parent
+    parent_record: "Record | None" = None  # a parent created from the same file
+
+    @property
+    def name(self):
+        return self.cells.get("name", "")
+
+    @property
+    def parent_name(self):
+        return self.cells.get("parent", "")
+
+    def problem(self, field_name, message):
+        position = list(self.headers).index(field_name) if field_name in self.headers else 0
+        return Problem(self.row, self.headers.get(field_name, field_name), message, position)
+
+
+@dataclass
+class ImportResult:
+    created: list
+    problems: list
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+# --- 1. reading ------------------------------------------------------------------
+
+
+def read_rows(data):
+    """Rows of cell texts from the bytes of an .xlsx or .csv file; the list index
+    plus one is the spreadsheet row number. Raises :class:`UnreadableFile`."""
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(_("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that."))
+    return _read_csv(data)
+
+
+def _read_xlsx(data):
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # some writers record wrong dimensions, which would cut rows short
+            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as error:  # openpyxl raises many kinds on a zip that is not a workbook (.docx, damaged)
+        raise UnreadableFile(_not_a_spreadsheet()) from error
+
+
+def _read_csv(data):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableFile(_not_a_spreadsheet())
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):  # control characters: a binary file
+        raise UnreadableFile(_not_a_spreadsheet())
+    try:
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as error:
+        raise UnreadableFile(_not_a_spreadsheet()) from error
+
+
+def _not_a_spreadsheet():
+    return _("This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file (.csv).")
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# --- 2. validation ----------------------------------------------------------------
+
+
+def validate(rows, user):
+    """Records ready to create and every problem found (sorted by row, then column)."""
+    header_index, headers, problems = find_columns(rows)
+    if problems:
+        return [], problems
+    records = to_records(rows, header_index, headers)
+    if not records:
+        return [], [Problem(None, "", _("the file has no units below its header row"))]
+    kinds = kind_lookup()
+    for record in records:
+        problems += check_cells(record, kinds)
+    problems += resolve_parents(records, user)
+    problems += check_duplicates(records)
+    return records, sorted(problems, key=lambda p: (p.row or 0, p.position))
+
+
+def normalise(text):
+    """For matching headers and kinds: full-width forms folded, case and spaces ignored."""
+    return re.sub(r"[\s_*]", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def find_columns(rows):
+    """The header row's index, {field: header text} in column order, and problems.
+
+    The header row is the first of the first few rows with a name header, so a
+    merged title row above it (“××单位组织架构”) does no harm."""
+    by_word = {normalise(word): c for c in COLUMNS for word in (c.header, c.english, *c.aliases)}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = {}
+        for position, text in enumerate(row):
+            column = by_word.get(normalise(text))
+            if column and column.field not in found:
+                found[column.field] = (position, text)
+        if "name" in found:
+            break
+    else:
+        return None, {}, [_missing_column(COLUMNS[0], None)]
+    missing = [_missing_column(c, index + 1) for c in COLUMNS if c.required and c.field not in found]
+    headers = {f: found[f] for f in sorted(found, key=lambda f: found[f][0])}
+    return index, headers, missing
+
+
+def _missing_column(column, row):
+    message = _("the required column “%(header)s” (or “%(english)s”) is missing") % {
+        "header": column.header,
+        "english": column.english,
+    }
+    return Problem(row, column.header, message)
+
+
+def to_records(rows, header_index, headers):
+    """One record per data row below the header, skipping rows whose columns are all blank."""
+    header_texts = {f: text for f, (_position, text) in headers.items()}
+    records = []
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
+        cells = {f: (row[position] if position < len(row) else "") for f, (position, _text) in headers.items()}
+        if any(cells.values()):
+            records.append(Record(index + 1, cells, header_texts))
+    return records
+
+
+def kind_lookup():
+    """Normalised words → UnitKind value: codes, labels in Chinese and English, and KIND_WORDS."""
+    lookup = {normalise(word): kind for word, kind in KIND_WORDS.items()}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            lookup.update({normalise(str(label)): value for value, label in UnitKind.choices})
+    lookup.update({normalise(value): value for value in UnitKind.values})
+    return lookup
+
+
+def check_cells(record, kinds):
+    """Problems within one row's own cells; sets the record's kind and member count."""
+    problems = []
+    for field_name in ("name", "kind"):
+        if not record.cells[field_name]:
+            problems.append(record.problem(field_name, _("this cell must not be empty")))
+    if record.cells["kind"]:
+        record.kind = kinds.get(normalise(record.cells["kind"]), "")
+        if not record.kind:
+            message = _("unknown kind “%(value)s”") % {"value": record.cells["kind"]}
+            problems.append(record.problem("kind", message))
+    members = record.cells.get("member_count", "")
+    if members:
+        try:
+            record.member_count = int(members)
+        except ValueError:
+            record.member_count = -1
+        if not 0 <= record.member_count <= MAX_MEMBER_COUNT:
+            problems.append(
+                record.problem("member_count", _("“%(value)s” is not a number of members") % {"value": members})
+            )
+    for field_name in ("name", "code", "leader_name", "short_name"):
+        limit = Unit._meta.get_field(field_name).max_length
+        if len(record.cells.get(field_name, "")) > limit:
+            message = _("at most %(limit)s characters are allowed") % {"limit": limit}
+            problems.append(record.problem(field_name, message))
+    return problems
+
+
+def resolve_parents(records, user):
+    """Point each record at its parent: a unit ``user`` can see, or another row.
+
+    A name that matches several candidates (rows of the file and visible units
+    together) is ambiguous; units outside the user's scope are never candidates,
+    so a parent there is simply unknown."""
+    candidates = _parent_candidates(records, user)
+    problems = [_resolve_parent(record, candidates[record.parent_name], user) for record in records]
+    problems = [problem for problem in problems if problem]
+    for record in in_loops(records):
+        message = _("parent unit “%(value)s” leads back to this row (a loop)")
+        problems.append(record.problem("parent", message % {"value": record.parent_name}))
+    return problems
+
+
+def _parent_candidates(records, user):
+    """Parent name → the rows of the file and the visible units with that name (one query)."""
+    candidates = defaultdict(list)
+    for record in records:
+        if record.name:
+            candidates[record.name].append(record)
+    parent_names = {record.parent_name for record in records if record.parent_name}
+    for unit in Unit.objects.visible_to(user).filter(name__in=parent_names).only("pk", "name", "path"):
+        candidates[unit.name].append(unit)
+    return candidates
+
+
+def _resolve_parent(record, candidates, user):
+    """Set the record's parent from its candidates; a problem if there is not exactly one."""
+    value = {"value": record.parent_name}
+    if not record.parent_name:
+        if user.is_superuser:
+            return None
+        return record.problem("parent", _("only a superuser may add a top-level unit; name its parent unit"))
+    if not candidates:
+        message = _("no unit named “%(value)s” in this file or among the units you can see")
+        return record.problem("parent", message % value)
+    if len(candidates) > 1:
+        message = _("parent unit “%(value)s” is ambiguous: %(count)s units have that name")
+        return record.problem("parent", message % {**value, "count": len(candidates)})
+    if isinstance(candidates[0], Record):
+        record.parent_record = candidates[0]
+    else:
+        record.parent_unit = candidates[0]
+    return None
+
+
+def in_loops(records):
+    """Records whose chain of parents within the file comes back to them, in file order."""
+    done, looped = set(), set()
+    for start in records:
+        chain, record = {}, start  # record -> its place in the chain walked from start
+        while record is not None and record not in done:
+            if record in chain:
+                looped.update(list(chain)[chain[record] :])
+                break
+            chain[record] = len(chain)
+            record = record.parent_record
+        done.update(chain)
+    return [record for record in records if record in looped]
+
+
+def check_duplicates(records):
+    """Names repeated under one parent and codes used twice, within the file or against the database."""
+    problems = []
+    first_by_place, first_by_code = {}, {}
+    for record in records:
+        if record.name:
+            first = first_by_place.setdefault((record.parent_name, record.name), record)
+            if first is not record:
+                message = _("“%(value)s” is already on row %(other)s under the same parent")
+                problems.append(record.problem("name", message % {"value": record.name, "other": first.row}))
+        code = record.cells.get("code", "")
+        if code:
+            first = first_by_code.setdefault(code, record)
+            if first is not record:
+                message = _("code “%(value)s” is already used on row %(other)s")
+                problems.append(record.problem("code", message % {"value": code, "other": first.row}))
+
+    taken_places = _existing_places(records)
+    for record in records:
+        if _place_in_db(record) in taken_places:
+            message = _("a unit named “%(value)s” already exists under this parent")
+            problems.append(record.problem("name", message % {"value": record.name}))
+    taken_codes = set(Unit.objects.filter(code__in=list(first_by_code)).values_list("code", flat=True))
+    for code in taken_codes:
+        message = _("code “%(value)s” is already used by another unit") % {"value": code}
+        problems.append(first_by_code[code].problem("code", message))
+    return problems
+
+
+def _place_in_db(record):
+    """(parent id, name) for a record under an existing unit or at the top level; None under a new one."""
+    if record.parent_unit is not None:
+        return (record.parent_unit.pk, record.name)
+    if not record.parent_name:
+        return (None, record.name)
+    return None
+
+
+def _existing_places(records):
+    """(parent id, name) pairs already taken in the database, for records placed under existing units."""
+    parent_ids = {record.parent_unit.pk for record in records if record.parent_unit is not None}
+    names = {record.name for record in records if record.name}
+    taken = set(Unit.objects.filter(parent_id__in=parent_ids, name__in=names).values_list("parent_id", "name"))
+    if any(not record.parent_name for record in records):
+        taken |= set(Unit.objects.filter(parent__isnull=True, name__in=names).values_list("parent_id", "name"))
+    return taken
+
+
+# --- 3. creation ------------------------------------------------------------------
+
+
+def create_units(records):
+    """Create the validated records' units, each after its parent, in one transaction."""
+    created = {}
+    with transaction.atomic():
+        for record in in_creation_order(records):
+            parent = record.parent_unit or created.get(record.parent_record)
+            unit = Unit(
+                parent=parent,
+                name=record.name,
+                kind=record.kind,
+                code=record.cells["code"],
+                leader_name=record.cells["leader_name"],
+                short_name=record.cells.get("short_name", ""),
+                member_count=record.member_count,
+            )
+            unit.save()
+            created[record] = unit
+    return list(created.values())
+
+
+def in_creation_order(records):
+    """Parents before children: sorted by depth within the file, then by row."""
+    depth = {}
+    for start in records:
+        chain, record = [], start
+        while record is not None and record not in depth:
+            chain.append(record)
+            record = record.parent_record
+        level = -1 if record is None else depth[record]
+        for record in reversed(chain):
+            level += 1
+            depth[record] = level
+    return sorted(records, key=lambda record: (depth[record], record.row))
+
+
+def import_units(rows, user):
+    """Validate ``rows`` (from :func:`read_rows`) and, only if nothing is wrong, create them all."""
+    records, problems = validate(rows, user)
+    if problems:
+        return ImportResult([], problems)
+    try:
+        return ImportResult(create_units(records), [])
+    except IntegrityError:  # someone added a clashing unit between validation and creation
+        message = _("the units changed while importing; nothing was imported, please try again")
+        return ImportResult([], [Problem(None, "", message)])
+
+
+# --- the template -------------------------------------------------------------------
+
+
+def template_workbook():
+    """An .xlsx with the header row, two example rows and a drop-down of kinds."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "单位"
+    sheet.append([column.header for column in COLUMNS])
+    for example in TEMPLATE_EXAMPLES:
+        sheet.append(list(example))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFG", (28, 28, 14, 12, 10, 12, 8)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    # A drop-down as a hint, not a lock: other spellings and the kind codes are accepted too.
+    kinds = DataValidation(type="list", formula1=f'"{",".join(KIND_WORDS)}"', allow_blank=True, showErrorMessage=False)
+    sheet.add_data_validation(kinds)
+    kinds.add("C2:C5000")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
