@@ -1,0 +1,1 @@
+"""Forms of the rectification pages, by area (tasks, supervision, ledger, coordination)."""
