@@ -1,0 +1,29 @@
+"""Celery tasks of the campaign app."""
+
+import re
+import socket
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+HEARTBEAT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@shared_task
+def write_worker_heartbeat(name):
+    """Write `VAR_DIR/heartbeats/<name>` with the time and the worker's host name.
+
+    Proves that a worker consumes messages from the broker without touching the
+    database (the Celery worker test and health checks of a deployment use it).
+    """
+    if not isinstance(name, str) or not HEARTBEAT_NAME.match(name):
+        raise ValueError("heartbeat name: 1-64 letters, digits, '-' or '_'")
+    folder = Path(settings.VAR_DIR) / "heartbeats"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    partial = folder / f".{name}.partial"
+    partial.write_text(f"{timezone.now().isoformat()} {socket.gethostname()}\n")
+    partial.replace(path)  # atomic: readers never see half a file
+    return str(path)
