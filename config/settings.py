@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.scope",
+                "rectification.context_processors.notifications",
             ],
         },
     },
@@ -176,8 +177,36 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The beat schedule is data: each entry has an `expires` just under its interval.
-CELERY_BEAT_SCHEDULE = {}
+# The beat schedule is data: each entry has an `expires` just under its interval,
+# so a message that waited that long (workers down) is dropped, not run late
+# on top of the next one. Times are Asia/Shanghai (CELERY_TIMEZONE).
+# Run exactly ONE beat (Procfile: scale web and worker, never beat): two beats
+# would send every entry twice. The tasks are idempotent, but work is doubled.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Hourly at five past, which includes 00:05, just after the date changes.
+    "sweep-overdue": {
+        "task": "rectification.tasks.sweep_overdue",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 55 * 60},
+    },
+    "deliver-pending-notifications": {
+        "task": "rectification.tasks.deliver_pending",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60 + 30},
+    },
+    "send-daily-digests": {
+        "task": "rectification.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 23 * 60 * 60},
+    },
+    "send-deadline-reminders": {
+        "task": "rectification.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 23 * 60 * 60},
+    },
+}
 
 # --- tables -------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
