@@ -113,3 +113,25 @@ def latest_runs():
         .values("at")
     )
     return JobRun.objects.filter(pk=Subquery(newest)).annotate(last_ok_at=Subquery(last_ok)).order_by("name")
+
+
+def queue_counts():
+    """What waits for the notification jobs: alerts not yet turned into
+    notifications, and notifications whose e-mail is waiting or has failed.
+    One query per table."""
+    from django.db.models import Count, Q
+
+    from rectification.models import Alert, Notification
+
+    alerts = Alert.objects.aggregate(unprocessed=Count("pk", filter=Q(processed_at__isnull=True)))
+    emails = Notification.objects.aggregate(
+        pending=Count("pk", filter=Q(email_status=Notification.Email.PENDING)),
+        sending=Count("pk", filter=Q(email_status=Notification.Email.SENDING)),
+        failed=Count("pk", filter=Q(email_status=Notification.Email.FAILED)),
+    )
+    return {
+        "alerts_unprocessed": alerts["unprocessed"],
+        "emails_pending": emails["pending"],
+        "emails_sending": emails["sending"],
+        "emails_failed": emails["failed"],
+    }
