@@ -1,0 +1,69 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from campaign.importers import UnreadableFile
+from campaign.models import Membership, Unit
+from rectification import ledger
+
+
+class LedgerImportForm(forms.Form):
+    """An uploaded ledger, its batch and the unit of rows that name none;
+    once valid, ``rows`` holds the workbook's cells as the importer reads them."""
+
+    batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, empty_label=None)
+    default_unit = forms.ModelChoiceField(
+        label=_("Default responsible unit"),
+        queryset=None,
+        help_text=_("Used for rows whose 责任单位 cell is empty."),
+    )
+    file = forms.FileField(
+        label=_("Ledger (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["batch"].queryset = ledger.visible_batches(user)
+        units = ledger.editable_units(user)
+        self.fields["default_unit"].queryset = units
+        if not self.is_bound:
+            self.fields["default_unit"].initial = units.values_list("pk", flat=True).first()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(limit)s."),
+                code="too_large",
+                params={"limit": filesizeformat(settings.IMPORT_MAX_BYTES)},
+            )
+        try:
+            self.rows = ledger.read_workbook(upload.read())
+        except UnreadableFile as error:
+            raise ValidationError(str(error), code="unreadable") from error
+        return upload
+
+
+class LedgerScopeForm(forms.Form):
+    """Which part of the ledger: a unit's subtree, a batch, or both (GET parameters)."""
+
+    within = forms.ModelChoiceField(label=_("Within"), queryset=None, required=False, empty_label=_("My whole scope"))
+    batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, required=False, empty_label=_("All batches"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Unit.objects.visible_to(user)
+        # Offered: units with units below them, the user's own units, and the one asked for.
+        offered = Q(children__isnull=False) | Q(pk__in=Membership.objects.filter(user=user).values("unit"))
+        asked = self.data.get("within") if self.is_bound else None
+        if asked and str(asked).isdigit():
+            offered |= Q(pk=int(asked))
+        self.fields["within"].queryset = visible.filter(offered).distinct().order_by("path")
+        self.fields["batch"].queryset = ledger.visible_batches(user)

@@ -1,0 +1,683 @@
+"""The ledger (整改台账) in Excel: import the ledgers offices keep, export ours.
+
+Import works like the unit importer (:mod:`campaign.importers`), whose pieces
+it reuses: read the workbook into rows of cell texts numbered as the user sees
+them, validate *every* row and collect every problem (named by row and by the
+column's header text), and create nothing unless the whole file is valid; then
+create all problems, tasks and first progress entries in one transaction.
+
+Decisions worth knowing:
+
+- Only .xlsx is accepted, recognised by its content; cells merged over several
+  rows (a 责任领导 shared by three tasks) count for each of those rows.
+- 责任单位 names a unit by its full name or, failing that, its short name; it
+  must be a unit the importer sees *and* may edit (staff or administrator of it
+  or of a unit above it). An empty cell means the form's default unit.
+- 整改时限 takes dates as people type them (2026-12-31, 2026/12/31,
+  2026年12月31日, 2026.12.31, 2026年6月底, 2026年底, Excel date cells). The
+  words 长期/长期坚持/持续推进 are accepted only for medium-to-long-term tasks
+  (整改类型 中长期整改, or an empty 整改类型, which then becomes 中长期整改); the
+  due date is then the batch's end date.
+- 整改类型 defaults to 限期整改 when the column or the cell is empty.
+- 整改进展 becomes the task's first progress entry; a percentage in it (60%)
+  becomes the progress, otherwise 0%.
+- 问题来源 defaults to 自查 (self-inspection); 备注 is kept in the problem's
+  description.
+
+Export: :func:`ledger_tasks` is one query (latest progress and evidence count
+as subqueries), :func:`ledger_rows` turns it into the office layout.
+"""
+
+import calendar
+import datetime
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import openpyxl
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
+from campaign.models import Batch, Campaign, Membership, Unit
+from campaign.scoping import EVERYTHING
+
+from .models import Evidence, ProgressUpdate, Task, TaskStatus, Term, WarningLevel
+from .models import Problem as RectificationProblem
+from .models.problems import ProblemSource
+from .permissions import EDITORS
+
+HEADER_SEARCH_ROWS = 5
+MAX_ROWS = 3000  # rows read from one file; a whole district's ledger fits, a runaway sheet does not
+TITLE_MAX = RectificationProblem._meta.get_field("title").max_length
+
+COLUMNS = (
+    Column("number", "序号", "no.", gettext_lazy("Any numbering; not imported."), required=False, aliases=("编号",)),
+    Column(
+        "problem", "问题描述", "problem",
+        gettext_lazy("The problem found. Required."),
+        aliases=("存在问题", "问题", "具体问题", "问题内容", "查摆问题"),
+    ),
+    Column("measures", "整改措施", "measures", gettext_lazy("What will be done. Required."), aliases=("整改举措",)),
+    Column("leader", "责任领导", "responsible leader", gettext_lazy("Required."), aliases=("分管领导", "牵头领导")),
+    Column(
+        "unit", "责任单位", "responsible unit",
+        gettext_lazy("The unit's full or short name: a unit you are office staff of, or one below it. "
+                     "Empty: the default unit chosen in the form."),
+        required=False, aliases=("牵头单位", "责任部门", "整改单位"),
+    ),
+    Column("person", "责任人", "responsible person", gettext_lazy("Required."), aliases=("具体责任人",)),
+    Column(
+        "due", "整改时限", "due date",
+        gettext_lazy("The due date, as in 2026-12-31, 2026/12/31, 2026年12月31日, 2026.12.31, 2026年6月底 or an "
+                     "Excel date; 长期 or 长期坚持 for medium-to-long-term tasks. Required."),
+        aliases=("完成时限", "整改期限", "时限要求", "完成时间"),
+    ),
+    Column(
+        "term", "整改类型", "term",
+        gettext_lazy("立行立改, 限期整改 or 中长期整改; empty: 限期整改."),
+        required=False, aliases=("期限类型", "整改期限类型"),
+    ),
+    Column(
+        "progress", "整改进展", "progress",
+        gettext_lazy("Becomes the first progress entry; a percentage in it (60%) becomes the progress."),
+        required=False, aliases=("完成情况", "进展情况", "整改情况"),
+    ),
+    Column(
+        "source", "问题来源", "source",
+        gettext_lazy("群众意见, 自查, 督导, 上级反馈 or 两批互动; empty: 自查."),
+        required=False, aliases=("来源",),
+    ),
+    Column("note", "备注", "note", gettext_lazy("Kept with the problem's description."), required=False),
+)
+KEY_FIELD = "problem"  # the header row is the first of the top rows that has this column
+
+TERM_WORDS = {
+    "立行立改": Term.IMMEDIATE,
+    "立即整改": Term.IMMEDIATE,
+    "即知即改": Term.IMMEDIATE,
+    "限期整改": Term.SHORT,
+    "限期": Term.SHORT,
+    "短期": Term.SHORT,
+    "中长期整改": Term.LONG,
+    "中长期": Term.LONG,
+    "长期": Term.LONG,
+    "长期整改": Term.LONG,
+}
+SOURCE_WORDS = {
+    "群众意见": ProblemSource.PUBLIC,
+    "征求意见": ProblemSource.PUBLIC,
+    "群众反映": ProblemSource.PUBLIC,
+    "自查": ProblemSource.SELF,
+    "自查自纠": ProblemSource.SELF,
+    "查摆": ProblemSource.SELF,
+    "自身查摆": ProblemSource.SELF,
+    "督导": ProblemSource.SUPERVISION,
+    "督导组": ProblemSource.SUPERVISION,
+    "督导检查": ProblemSource.SUPERVISION,
+    "督查": ProblemSource.SUPERVISION,
+    "上级反馈": ProblemSource.ABOVE,
+    "上级": ProblemSource.ABOVE,
+    "上级督办": ProblemSource.ABOVE,
+    "两批互动": ProblemSource.CROSS_BATCH,
+}
+LONG_WORDS = ("长期", "长期坚持", "持续推进", "长期推进", "常态化")
+
+TEMPLATE_WIDTHS = (6, 36, 36, 10, 22, 10, 14, 12, 30, 10, 16)
+
+
+# --- who may import where ------------------------------------------------------------
+
+
+def editable_paths(user):
+    """Tree paths under which ``user`` may enter tasks; ``EVERYTHING`` for superusers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return EVERYTHING
+    paths = Membership.objects.filter(user=user, role__in=EDITORS).values_list("unit__path", flat=True)
+    return sorted(set(paths), key=len)
+
+
+def _path_q(paths, prefix=""):
+    if paths is EVERYTHING:
+        return Q()
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{prefix}path__startswith": path})
+    return query
+
+
+def editable_units(user):
+    """Units ``user`` sees and may enter tasks for (staff or administrator of them or above)."""
+    return Unit.objects.visible_to(user).filter(_path_q(editable_paths(user))).order_by("path")
+
+
+def visible_batches(user):
+    return (
+        Batch.objects.filter(campaign__in=Campaign.objects.visible_to(user))
+        .select_related("campaign")
+        .order_by("-campaign__start_date", "campaign_id", "number")
+    )
+
+
+# --- 1. reading ------------------------------------------------------------------------
+
+
+def read_workbook(data):
+    """Rows of cell texts from the bytes of an .xlsx file (index + 1 = the row number
+    the user sees), with merged cells' text copied to every cell they cover.
+    Raises :class:`UnreadableFile` for anything that is not such a workbook."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(_("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that."))
+    if not data.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(_not_a_workbook())
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # some writers record wrong dimensions, which would cut rows short
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append([cell_text(value) for value in row])
+                if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    raise TooManyRows
+        finally:
+            workbook.close()
+        # Merged ranges are not available in read-only mode; the file is known to be small now.
+        merged = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0].merged_cells.ranges
+    except TooManyRows:
+        raise UnreadableFile(
+            _("The file has more than %(count)s rows. Split it into several files.") % {"count": MAX_ROWS}
+        ) from None
+    except Exception as error:  # openpyxl raises many kinds on a zip that is not a workbook (.docx, damaged)
+        raise UnreadableFile(_not_a_workbook()) from error
+    fill_merged(rows, merged)
+    return rows
+
+
+class TooManyRows(Exception):
+    pass
+
+
+def _not_a_workbook():
+    return _("This file is not an Excel workbook. Upload the ledger as an .xlsx file.")
+
+
+def cell_text(value):
+    """A cell's value as the text the user sees; dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date() if value.time() == datetime.time() else value
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def fill_merged(rows, ranges):
+    """Copy each merged range's text (its top-left cell's) into every cell it covers."""
+    for cells in ranges:
+        top, left = cells.min_row - 1, cells.min_col - 1
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        text = rows[top][left]
+        for row_index in range(top, min(cells.max_row, len(rows))):
+            row = rows[row_index]
+            if len(row) < cells.max_col:
+                row.extend([""] * (cells.max_col - len(row)))
+            for column_index in range(left, cells.max_col):
+                row[column_index] = text
+
+
+# --- 2. validation ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Entry:
+    """A valid row, ready to become a problem, a task and perhaps a progress entry."""
+
+    record: object  # campaign.importers.Record: row number, cells by field, headers
+    unit: Unit
+    term: str
+    due_date: datetime.date
+    source: str
+    percent: int
+
+    def cell(self, field_name):
+        return self.record.cells.get(field_name, "")
+
+
+def find_columns(rows):
+    """The header row's index, {field: (position, header text)} in column order, and problems.
+
+    The header row is the first of the top rows with a 问题描述 column, so a
+    merged title row (“××单位整改台账”) above it does no harm."""
+    by_word = {normalise(word): c for c in COLUMNS for word in (c.header, c.english, *c.aliases)}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = {}
+        for position, text in enumerate(row):
+            column = by_word.get(normalise(text))
+            if column and column.field not in found:
+                found[column.field] = (position, text)
+        if KEY_FIELD in found:
+            break
+    else:
+        return None, {}, [_missing_column(_column(KEY_FIELD), None)]
+    missing = [_missing_column(c, index + 1) for c in COLUMNS if c.required and c.field not in found]
+    headers = {f: found[f] for f in sorted(found, key=lambda f: found[f][0])}
+    return index, headers, missing
+
+
+def _column(field_name):
+    return next(c for c in COLUMNS if c.field == field_name)
+
+
+def _missing_column(column, row):
+    message = _("the required column “%(header)s” (or “%(english)s”) is missing") % {
+        "header": column.header,
+        "english": column.english,
+    }
+    return Problem(row, column.header, message)
+
+
+def word_lookup(words, choices):
+    """Normalised words → choice value: the given words, the codes and the labels in both languages."""
+    lookup = {normalise(word): value for word, value in words.items()}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            lookup.update({normalise(str(label)): value for value, label in choices.choices})
+    lookup.update({normalise(value): value for value in choices.values})
+    return lookup
+
+
+_FULL_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:之?前)?$"
+)
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:底|末)?\s*(?:之?前)?$")
+_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末)\s*(?:之?前)?$")
+
+
+def parse_date(text):
+    """A date from the ways people type them, or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    try:
+        if match := _FULL_DATE.match(text):
+            return datetime.date(*(int(part) for part in match.groups()))
+        if match := _MONTH.match(text):
+            year, month = int(match[1]), int(match[2])
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
+        if match := _YEAR_END.match(text):
+            return datetime.date(int(match[1]), 12, 31)
+    except ValueError:  # 2026-02-30, month 13
+        return None
+    return None
+
+
+def is_long_term_word(text):
+    return normalise(text) in {normalise(word) for word in LONG_WORDS}
+
+
+def parse_percent(text):
+    match = re.search(r"(\d{1,3}(?:\.\d+)?)\s*[%％]", text)
+    return min(100, round(float(match[1]))) if match else 0
+
+
+class UnitNames:
+    """Resolves 责任单位 names among the units the user sees, in one query."""
+
+    def __init__(self, user, names):
+        self.user = user
+        self.by_name, self.by_short_name = defaultdict(list), defaultdict(list)
+        if names:
+            units = Unit.objects.visible_to(user).filter(Q(name__in=names) | Q(short_name__in=names))
+            for unit in units.only("pk", "name", "short_name", "path", "kind"):
+                self.by_name[unit.name].append(unit)
+                if unit.short_name:
+                    self.by_short_name[unit.short_name].append(unit)
+        self.paths = editable_paths(user)
+
+    def resolve(self, record):
+        """(unit, None) or (None, problem)."""
+        name = record.cells["unit"]
+        value = {"value": name}
+        candidates = self.by_name.get(name) or self.by_short_name.get(name) or []
+        if not candidates:
+            return None, record.problem("unit", _("no unit named “%(value)s” among the units you can see") % value)
+        if len(candidates) > 1:
+            message = _("“%(value)s” is ambiguous: %(count)s units have that name; write the unit's full name")
+            return None, record.problem("unit", message % {**value, "count": len(candidates)})
+        unit = candidates[0]
+        if not self.may_edit(unit):
+            message = _("you may not enter tasks for “%(value)s”: you are not office staff of it or of a unit above it")
+            return None, record.problem("unit", message % value)
+        return unit, None
+
+    def may_edit(self, unit):
+        return self.paths is EVERYTHING or any(unit.path.startswith(path) for path in self.paths)
+
+
+def validate(rows, user, batch, default_unit):
+    """Entries ready to create and every problem found (sorted by row, then column)."""
+    header_index, headers, problems = find_columns(rows)
+    if problems:
+        return [], problems
+    records = [r for r in to_records(rows, header_index, headers) if any(v for f, v in r.cells.items() if f != "number")]
+    if not records:
+        return [], [Problem(None, "", _("the file has no tasks below its header row"))]
+    for record in records:
+        record.cells.setdefault("unit", "")
+    units = UnitNames(user, {r.cells["unit"] for r in records if r.cells["unit"]})
+    terms = word_lookup(TERM_WORDS, Term)
+    sources = word_lookup(SOURCE_WORDS, ProblemSource)
+    entries = []
+    for record in records:
+        entry, row_problems = check_row(record, units, terms, sources, batch, default_unit)
+        problems += row_problems
+        if entry is not None:
+            entries.append(entry)
+    return entries, sorted(problems, key=lambda p: (p.row or 0, p.position))
+
+
+def check_row(record, units, terms, sources, batch, default_unit):
+    """One row's problems, and its :class:`Entry` when it has none."""
+    cells, problems = record.cells, []
+    for field_name in ("problem", "measures", "leader", "person", "due"):
+        if not cells[field_name]:
+            problems.append(record.problem(field_name, _("this cell must not be empty")))
+    for field_name, model_field in (("leader", "leader_name"), ("person", "person_name")):
+        limit = Task._meta.get_field(model_field).max_length
+        if len(cells[field_name]) > limit:
+            message = _("at most %(limit)s characters are allowed") % {"limit": limit}
+            problems.append(record.problem(field_name, message))
+
+    unit = default_unit
+    if cells["unit"]:
+        unit, problem = units.resolve(record)
+        if problem:
+            problems.append(problem)
+
+    term_text = cells.get("term", "")
+    term = terms.get(normalise(term_text)) if term_text else Term.SHORT
+    if term is None:
+        message = _("unknown term “%(value)s”: write 立行立改, 限期整改 or 中长期整改") % {"value": term_text}
+        problems.append(record.problem("term", message))
+
+    due_date = None
+    if cells["due"]:
+        if is_long_term_word(cells["due"]):
+            if not term_text:
+                term = Term.LONG
+            if term == Term.LONG:
+                due_date = batch.end_date
+            elif term is not None:
+                message = _("“%(value)s” is only for medium-to-long-term tasks; give a date")
+                problems.append(record.problem("due", message % {"value": cells["due"]}))
+        else:
+            due_date = parse_date(cells["due"])
+            if due_date is None:
+                message = _("“%(value)s” is not a date; write it as 2026-12-31 or 2026年12月31日")
+                problems.append(record.problem("due", message % {"value": cells["due"]}))
+
+    source_text = cells.get("source", "")
+    source = sources.get(normalise(source_text)) if source_text else ProblemSource.SELF
+    if source is None:
+        message = _("unknown source “%(value)s”: write 群众意见, 自查, 督导, 上级反馈 or 两批互动")
+        problems.append(record.problem("source", message % {"value": source_text}))
+
+    if problems:
+        return None, problems
+    percent = parse_percent(cells.get("progress", ""))
+    return Entry(record, unit, term, due_date, source, percent), []
+
+
+# --- 3. creation -----------------------------------------------------------------------
+
+
+def _title(text):
+    first_line = text.strip().splitlines()[0].strip()
+    return first_line if len(first_line) <= TITLE_MAX else first_line[: TITLE_MAX - 1] + "…"
+
+
+def create_tasks(entries, user, batch):
+    """A problem and a task for each entry, and its first progress entry, in one transaction.
+
+    Rows are saved one by one so that every task gets its history row and its
+    warning level exactly as when it is entered by hand."""
+    today = timezone.localdate()
+    reason = _("Imported from a ledger")
+    tasks, progress = [], []
+    with transaction.atomic():
+        for entry in entries:
+            description = entry.cell("problem")
+            if entry.cell("note"):
+                description += "\n备注:" + entry.cell("note")
+            problem = RectificationProblem(
+                title=_title(entry.cell("problem")),
+                description=description,
+                source=entry.source,
+                unit=entry.unit,
+                batch=batch,
+                found_on=today,
+                created_by=user,
+            )
+            problem._change_reason = reason
+            problem.save()
+            task = Task(
+                problem=problem,
+                batch=batch,
+                title=problem.title,
+                measures=entry.cell("measures"),
+                unit=entry.unit,
+                leader_name=entry.cell("leader"),
+                person_name=entry.cell("person"),
+                term=entry.term,
+                start_date=min(today, entry.due_date),
+                due_date=entry.due_date,
+                progress=entry.percent,
+                created_by=user,
+            )
+            task._change_reason = reason
+            task.save()
+            tasks.append(task)
+            if entry.cell("progress"):
+                progress.append(
+                    ProgressUpdate(
+                        task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,
+                        author=user, unit=entry.unit,
+                    )
+                )
+        ProgressUpdate.objects.bulk_create(progress)
+    return tasks
+
+
+def import_ledger(rows, user, batch, default_unit):
+    """Validate ``rows`` (from :func:`read_workbook`) and, only if nothing is wrong, create them all."""
+    entries, problems = validate(rows, user, batch, default_unit)
+    if problems:
+        return ImportResult([], problems)
+    return ImportResult(create_tasks(entries, user, batch), [])
+
+
+def common_unit(units):
+    """The deepest unit whose subtree holds all ``units`` (by path), as an id; None when there is none."""
+    paths = [unit.path.strip("/").split("/") for unit in units]
+    if not paths:
+        return None
+    shared = []
+    for parts in zip(*paths):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return int(shared[-1]) if shared else None
+
+
+# --- the template ------------------------------------------------------------------------
+
+
+def template_workbook(unit):
+    """The office layout: a merged title row, the header row and one example row for ``unit``."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "整改台账"
+    headers = [column.header for column in COLUMNS]
+    due = datetime.date(timezone.localdate().year + 1, 6, 30)
+    example = [
+        1, "群众反映小区供水管网老化,夏季经常停水", "对小区供水管网进行改造,协调供水公司限时维修",
+        unit.leader_name or "王书记", unit.name, "李干事", due, "限期整改", "已制定改造方案,完成30%", "群众意见",
+        "",
+    ]
+    _title_row(sheet, f"{unit.name}整改台账", len(headers))
+    sheet.append(headers)
+    sheet.append(example)
+    _style_header(sheet, 2, len(headers))
+    sheet.cell(row=3, column=7).number_format = "yyyy-mm-dd"
+    for row in sheet.iter_rows(min_row=3, max_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(TEMPLATE_WIDTHS, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    # Drop-downs as hints, not locks: other spellings are accepted too.
+    terms = DataValidation(type="list", formula1='"立行立改,限期整改,中长期整改"', allow_blank=True, showErrorMessage=False)
+    sources = DataValidation(type="list", formula1='"群众意见,自查,督导,上级反馈,两批互动"', allow_blank=True, showErrorMessage=False)
+    sheet.add_data_validation(terms)
+    sheet.add_data_validation(sources)
+    terms.add("H3:H3000")
+    sources.add("J3:J3000")
+    return _save(workbook)
+
+
+def _title_row(sheet, title, width):
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    cell = sheet.cell(row=1, column=1)
+    cell.font = Font(bold=True, size=16)
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 30
+
+
+def _style_header(sheet, row, width):
+    thin = Side(style="thin")
+    for column in range(1, width + 1):
+        cell = sheet.cell(row=row, column=column)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+
+
+def _save(workbook):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- export ------------------------------------------------------------------------------
+
+EXPORT_HEADERS = ("序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "完成情况", "证据数", "备注")
+EXPORT_WIDTHS = (6, 36, 36, 10, 22, 10, 12, 36, 8, 24)
+
+
+def ledger_tasks(user, within=None, batch=None):
+    """The visible tasks of ``within``'s subtree and/or ``batch``, with their latest
+    progress text and evidence count: one query."""
+    tasks = Task.objects.visible_to(user)
+    if within is not None:
+        tasks = tasks.filter(unit_path__startswith=within.path)
+    if batch is not None:
+        tasks = tasks.filter(batch=batch)
+    latest = ProgressUpdate.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
+    evidence = (
+        Evidence.objects.filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        tasks.select_related("unit", "problem")
+        .annotate(
+            latest_progress=Subquery(latest),
+            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("unit_path", "due_date", "pk")
+    )
+
+
+def completion(task):
+    """完成情况: the status, the progress and the latest progress text."""
+    text = f"{task.get_status_display()}({task.progress}%)"
+    if task.latest_progress:
+        text += f"\n{task.latest_progress}"
+    return text
+
+
+def remarks(task):
+    """备注: the original due date if extended, and the warning level if any."""
+    parts = []
+    if task.was_extended:
+        parts.append(_("Extended; originally due %(date)s") % {"date": task.original_due_date.isoformat()})
+    if task.status != TaskStatus.CLOSED and task.warning_level > WarningLevel.NONE:
+        parts.append(str(task.get_warning_level_display()))
+    return ";".join(parts)
+
+
+def ledger_rows(tasks, start=1):
+    """(task, [cells in EXPORT_HEADERS order]) for each task of :func:`ledger_tasks`,
+    numbered from ``start``."""
+    return [
+        (
+            task,
+            [
+                number,
+                task.problem.title,
+                task.measures,
+                task.leader_name,
+                task.unit.name,
+                task.person_name,
+                task.due_date,
+                completion(task),
+                task.evidence_count,
+                remarks(task),
+            ],
+        )
+        for number, task in enumerate(tasks, start=start)
+    ]
+
+
+def ledger_title(within=None, batch=None):
+    """“××整改台账”: the scope's unit and batch."""
+    return "".join(part for part in (within.name if within else "", batch.name if batch else "") if part) + "整改台账"
+
+
+def ledger_workbook(rows, title):
+    """The office layout: merged title row, header row, one row per task."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "整改台账"
+    _title_row(sheet, title, len(EXPORT_HEADERS))
+    sheet.append(list(EXPORT_HEADERS))
+    _style_header(sheet, 2, len(EXPORT_HEADERS))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for _task, cells in rows:
+        sheet.append(cells)
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = wrap
+        sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd"
+    for index, width in enumerate(EXPORT_WIDTHS, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    return _save(workbook)
+
+
+def ledger_csv_rows(rows):
+    """Header and rows for a CSV file (dates as YYYY-MM-DD)."""
+    return [list(EXPORT_HEADERS)] + [
+        [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] for _task, cells in rows
+    ]
