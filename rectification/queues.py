@@ -1,0 +1,143 @@
+"""What a supervisor must decide, as querysets over their supervision scope.
+
+:func:`rectification.permissions.can_supervise` answers for one task; the
+functions here answer the same question for whole lists, with the scope's
+paths read once per request and one indexed prefix filter on ``Task.unit_path``
+(never a permission call per row).
+
+A user supervises the subtrees of the units where they hold the supervisor
+role by membership, and of the units watched by the supervision groups they
+belong to or lead. Superusers supervise everything.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.models import Membership, Role, Unit
+from campaign.scoping import EVERYTHING, _outermost
+
+from .models import Explanation, ExtensionRequest, Task, Verification
+from .models.decisions import Decision
+from .permissions import can_supervise
+
+NOTHING = Q(pk__in=[])
+
+
+def supervision_paths(user):
+    """Tree paths whose subtrees ``user`` supervises; ``EVERYTHING`` for superusers.
+
+    One query; cached on the user object for the request.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return EVERYTHING
+    cached = getattr(user, "_supervision_paths", False)
+    if cached is not False:
+        return cached
+    paths = Unit.objects.filter(
+        Q(memberships__user=user, memberships__role=Role.SUPERVISOR)
+        | Q(supervision_groups__members=user)
+        | Q(supervision_groups__leader=user)
+    ).values_list("path", flat=True)
+    user._supervision_paths = _outermost(set(paths))
+    return user._supervision_paths
+
+
+def role_paths(user, roles, with_groups=True):
+    """Tree paths where ``user`` holds one of ``roles`` by membership (and, with
+    ``with_groups``, the units of their supervision groups)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return EVERYTHING
+    query = Q(memberships__user=user, memberships__role__in=list(roles))
+    if with_groups:
+        query |= Q(supervision_groups__members=user) | Q(supervision_groups__leader=user)
+    return _outermost(set(Unit.objects.filter(query).values_list("path", flat=True)))
+
+
+def paths_q(paths, field):
+    """A filter for rows whose ``field`` (a tree path) lies in one of ``paths``."""
+    if paths is EVERYTHING:
+        return Q()
+    if not paths:
+        return NOTHING
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def is_supervisor(user):
+    paths = supervision_paths(user)
+    return paths is EVERYTHING or bool(paths)
+
+
+def require_supervisor(user):
+    if not is_supervisor(user):
+        raise PermissionDenied
+
+
+def supervised_tasks(user):
+    """Tasks whose responsible unit lies in the user's supervision scope."""
+    return Task.objects.filter(paths_q(supervision_paths(user), "unit_path"))
+
+
+def own_unit_ids(user):
+    """Units the user belongs to: a supervisor may not verify those units' tasks
+    (the same rule as :func:`rectification.permissions.can_verify`)."""
+    return set(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
+
+
+def pending_verifications(user):
+    return (
+        Verification.objects.filter(outcome=Verification.Outcome.PENDING, task__in=supervised_tasks(user))
+        .select_related("task", "task__unit", "requested_by")
+        .annotate(evidence_count=Count("task__evidence", distinct=True))
+        .order_by("requested_at", "pk")
+    )
+
+
+def pending_extensions(user):
+    return (
+        ExtensionRequest.objects.filter(decision=Decision.PENDING, task__in=supervised_tasks(user))
+        .select_related("task", "task__unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def unreviewed_explanations(user):
+    return (
+        Explanation.objects.filter(reviewed_at__isnull=True, task__in=supervised_tasks(user))
+        .select_related("task", "task__unit", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def unexplained_overdue(user):
+    """Overdue tasks in scope that nobody has explained yet, worst and oldest first."""
+    return (
+        supervised_tasks(user)
+        .overdue()
+        .filter(explained_at__isnull=True)
+        .select_related("unit")
+        .annotate(last_urged_at=Max("urges__created_at"), urge_count=Count("urges"))
+        .order_by("-warning_level", "due_date", "pk")
+    )
+
+
+def review_explanation(explanation, user, note=""):
+    """Mark an overdue explanation as read by a supervisor, once."""
+    from .services import TransitionRefused
+
+    if not can_supervise(user, explanation.task):
+        raise PermissionDenied
+    updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
+        reviewed_by=user, reviewed_at=timezone.now(), review_note=note
+    )
+    if not updated:
+        raise TransitionRefused(_("This explanation has already been reviewed."))
+

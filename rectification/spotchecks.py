@@ -1,0 +1,209 @@
+"""Spot checks (抽查) and accountability (问责): who may record them, over which
+tasks, and the writes themselves. Views call these; they stay thin.
+
+A spot check belongs to a supervision group. A user records one for a group
+they belong to or lead, or, as a supervisor by membership, for a group of the
+campaign that watches a unit inside their own scope. The tasks checked are
+closed tasks of the group's campaign inside both the group's units' subtrees
+and the user's supervision scope. A failed finding reopens its task.
+"""
+
+import random
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from campaign.models import Role, SupervisionGroup, Unit
+from campaign.scoping import EVERYTHING, _outermost
+
+from . import services
+from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
+from .models.supervision import AccountabilityMeasure
+from .queues import paths_q, role_paths, supervised_tasks
+
+# --- spot checks ----------------------------------------------------------------
+
+
+def groups_for(user):
+    """Supervision groups for which ``user`` may record a spot check."""
+    if not getattr(user, "is_authenticated", False):
+        return SupervisionGroup.objects.none()
+    if user.is_superuser:
+        return SupervisionGroup.objects.all()
+    membership_paths = role_paths(user, [Role.SUPERVISOR], with_groups=False)
+    query = Q(members=user) | Q(leader=user)
+    if membership_paths:
+        query |= paths_q(membership_paths, "units__path")
+    return SupervisionGroup.objects.filter(pk__in=SupervisionGroup.objects.filter(query).values("pk"))
+
+
+def group_paths(group):
+    return _outermost(set(group.units.values_list("path", flat=True)))
+
+
+def group_tasks(group, user):
+    """Tasks of the group's campaign inside the group's units and the user's scope."""
+    return supervised_tasks(user).filter(
+        paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id
+    )
+
+
+def checkable_tasks(group, user, units=None):
+    """Closed tasks a spot check by ``user`` for ``group`` may look at."""
+    tasks = group_tasks(group, user).filter(status=TaskStatus.CLOSED)
+    if units:
+        tasks = tasks.filter(paths_q(_outermost({unit.path for unit in units}), "unit_path"))
+    return tasks
+
+
+def group_units(group, user):
+    """Units a spot check by ``user`` for ``group`` may name: inside both scopes."""
+    from .queues import supervision_paths
+
+    return Unit.objects.filter(paths_q(group_paths(group), "path")).filter(
+        paths_q(supervision_paths(user), "path")
+    )
+
+
+def draw_sample(group, n, seed=None, *, user=None, units=None):
+    """A random sample of ``n`` closed tasks within the subtrees of the group's
+    units (and of ``units``, and the scope of ``user``, when given).
+
+    The same seed draws the same tasks: ids are read in a fixed order and
+    picked in Python (``order_by("?")`` cannot be repeated).
+    """
+    if user is None:
+        tasks = Task.objects.filter(
+            paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id, status=TaskStatus.CLOSED
+        )
+        if units:
+            tasks = tasks.filter(paths_q(_outermost({unit.path for unit in units}), "unit_path"))
+    else:
+        tasks = checkable_tasks(group, user, units)
+    ids = list(tasks.order_by("pk").values_list("pk", flat=True))
+    chosen = random.Random(seed).sample(ids, min(max(n, 0), len(ids)))
+    return list(Task.objects.filter(pk__in=chosen).select_related("unit").order_by("unit_path", "pk"))
+
+
+def record_spot_check(group, user, checked_on, units, findings, summary):
+    """Record a spot check with its findings; every failed finding reopens its task.
+
+    ``findings`` is a list of ``(task, passed, note)``. ``units`` may be empty:
+    the units of the tasks checked are recorded then.
+    """
+    if not groups_for(user).filter(pk=group.pk).exists():
+        raise PermissionDenied
+    findings = list(findings)
+    if not findings:
+        raise ValidationError(_("Record at least one finding."))
+    task_ids = [task.pk for task, _passed, _note in findings]
+    if len(set(task_ids)) != len(task_ids):
+        raise ValidationError(_("Each task can have only one finding in a spot check."))
+    allowed = set(group_tasks(group, user).filter(pk__in=task_ids).values_list("pk", flat=True))
+    if allowed != set(task_ids):
+        raise PermissionDenied
+    for task, passed, note in findings:
+        if not passed and not note.strip():
+            raise ValidationError(_("Say what was found wrong with “%(task)s”.") % {"task": task})
+    units = list(units or [])
+    if units:
+        unit_ids = [unit.pk for unit in units]
+        if group_units(group, user).filter(pk__in=unit_ids).count() != len(set(unit_ids)):
+            raise PermissionDenied
+    else:
+        units = list(Unit.objects.filter(tasks__pk__in=task_ids).distinct())
+    with transaction.atomic():
+        spot_check = SpotCheck.objects.create(group=group, checked_on=checked_on, summary=summary, created_by=user)
+        spot_check.units.set(units)
+        SpotCheckFinding.objects.bulk_create(
+            SpotCheckFinding(spot_check=spot_check, task=task, passed=passed, note=note)
+            for task, passed, note in findings
+        )
+        for task, passed, note in findings:
+            if not passed:
+                services.reopen_task(task, user, _("Spot check of %(date)s failed: %(note)s") % {"date": checked_on, "note": note})
+    return spot_check
+
+
+def visible_spot_checks(user):
+    """Spot checks that checked a unit the user sees."""
+    from campaign.scoping import unit_q
+
+    return SpotCheck.objects.filter(pk__in=SpotCheck.objects.filter(unit_q(user, "units__")).values("pk"))
+
+
+def with_counts(spot_checks):
+    return spot_checks.select_related("group", "created_by").annotate(
+        finding_count=Count("findings", distinct=True),
+        failed_count=Count("findings", filter=Q(findings__passed=False), distinct=True),
+    )
+
+
+# --- accountability ---------------------------------------------------------------
+
+RECORDERS = (Role.SUPERVISOR, Role.ADMIN)
+READERS = (Role.SUPERVISOR, Role.ADMIN, Role.LEADER)
+
+
+def accountability_paths(user):
+    """Where ``user`` may record accountability: as supervisor or administrator."""
+    return role_paths(user, RECORDERS)
+
+
+def can_record_accountability(user):
+    paths = accountability_paths(user)
+    return paths is EVERYTHING or bool(paths)
+
+
+def accountability_reader_paths(user):
+    return role_paths(user, READERS)
+
+
+def can_read_accountability(user):
+    paths = accountability_reader_paths(user)
+    return paths is EVERYTHING or bool(paths)
+
+
+def accountability_units(user):
+    return Unit.objects.filter(paths_q(accountability_paths(user), "path"))
+
+
+def accountability_tasks(user, unit=None):
+    """Tasks that a record by ``user`` may link: of ``unit``'s subtree, in scope."""
+    tasks = Task.objects.filter(paths_q(accountability_paths(user), "unit_path"))
+    if unit is not None:
+        tasks = tasks.filter(unit_path__startswith=unit.path)
+    return tasks
+
+
+def visible_accountability(user):
+    """Records of units where the user supervises, administers or leads."""
+    return AccountabilityRecord.objects.filter(paths_q(accountability_reader_paths(user), "unit__path"))
+
+
+def record_accountability(user, *, unit, measure, decided_on, decided_by, person_name="", tasks=(), note=""):
+    """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people."""
+    if not accountability_units(user).filter(pk=unit.pk).exists():
+        raise PermissionDenied
+    if measure not in AccountabilityMeasure.values:
+        raise ValidationError(_("Choose a measure from the list."))
+    tasks = list(tasks)
+    outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
+    if outside:
+        raise ValidationError(
+            _("Only tasks of the unit and the units below it can be linked; not “%(task)s”.") % {"task": outside[0]}
+        )
+    with transaction.atomic():
+        record = AccountabilityRecord.objects.create(
+            unit=unit,
+            person_name=person_name,
+            measure=measure,
+            decided_on=decided_on,
+            decided_by=decided_by,
+            note=note,
+            recorded_by=user,
+        )
+        record.tasks.set(tasks)
+    return record
