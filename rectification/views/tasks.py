@@ -1,1 +1,459 @@
-urlpatterns = []
+"""The staff's daily pages: my unit's tasks, the task list, a task with its timeline
+and the steps of its work, problems, and evidence downloads.
+
+Every task is fetched through ``Task.objects.visible_to(user)`` (404 otherwise);
+each step then asks rectification.permissions (403 when the user may see the
+task but not take the step). The steps themselves are rectification.services.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig
+from django_tables2.views import SingleTableMixin
+
+from campaign.exports import ExportMixin
+from rectification import services, timeline
+from rectification.filters import TaskFilterSet, membership_paths, mine
+from rectification.forms.tasks import (
+    CoordinationForm,
+    ExplanationForm,
+    ExtensionForm,
+    ProblemForm,
+    ProgressForm,
+    TaskCreateForm,
+    TaskForm,
+    VerificationRequestForm,
+    editable_units,
+    normalise_newlines,
+)
+from rectification.models import Evidence, Problem, Task, TaskStatus, Term, WarningLevel
+from rectification.models.decisions import Decision
+from rectification.permissions import can_edit_task, can_report_progress, can_view_task
+from rectification.services import EDITABLE_FIELDS, EditConflict, TransitionRefused
+from rectification.tables import TaskTable
+
+# --- my unit's tasks ------------------------------------------------------------------
+
+
+@login_required
+def my_tasks(request):
+    """The staff's home: what their own units have on, worst first."""
+    user = request.user
+    tasks = mine(Task.objects.visible_to(user), user)
+    is_open = ~Q(status=TaskStatus.CLOSED)
+    counts = tasks.aggregate(
+        total=Count("pk"),
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in TaskStatus.values},
+        **{f"level_{value}": Count("pk", filter=is_open & Q(warning_level=value)) for value in WarningLevel.values},
+    )
+    status_counts = [(value, label, counts[f"status_{value}"]) for value, label in TaskStatus.choices]
+    level_counts = [(value, label, counts[f"level_{value}"]) for value, label in WarningLevel.choices]
+    to_explain = list(
+        tasks.open()
+        .filter(warning_level__gte=WarningLevel.RED, explained_at__isnull=True)
+        .with_related()
+        .order_by("due_date", "pk")[:50]
+    )
+    today = timezone.localdate()
+    for task in to_explain:
+        task.days_overdue = (today - task.due_date).days
+    open_tasks = tasks.open().with_related().exclude(pk__in=[task.pk for task in to_explain])
+    table = TaskTable(open_tasks, request=request, order_by=("-warning_level", "due_date"))
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    context = {
+        "has_units": bool(membership_paths(user)),
+        "can_create": editable_units(user).exists(),
+        "counts": counts,
+        "status_counts": status_counts,
+        "level_counts": level_counts,
+        "to_explain": to_explain,
+        "table": table,
+    }
+    return render(request, "rectification/my_tasks.html", context)
+
+
+# --- the task list ---------------------------------------------------------------------
+
+
+class TaskListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    """Tasks in the user's scope: one queryset, one FilterSet, one Table."""
+
+    table_class = TaskTable
+    filterset_class = TaskFilterSet
+    template_name = "rectification/task_list.html"
+    paginate_by = 25
+    export_name = "tasks"
+
+    def get_queryset(self):
+        return Task.objects.visible_to(self.request.user).with_related()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = editable_units(self.request.user).exists()
+        return context
+
+
+# --- one task ----------------------------------------------------------------------------
+
+
+@dataclass
+class Allowed:
+    """What the user may do to this task, asked once per request."""
+
+    edit: bool
+    report: bool
+
+    @classmethod
+    def of(cls, user, task):
+        edit = can_edit_task(user, task)
+        return cls(edit=edit, report=edit or can_report_progress(user, task))
+
+
+def visible_task(request, pk):
+    tasks = Task.objects.visible_to(request.user).with_related().select_related("parent", "created_by")
+    return get_object_or_404(tasks, pk=pk)
+
+
+def detail_context(request, task, allowed, **forms):
+    """Everything the task page and its partials show; ``forms`` replace the blank ones."""
+    task_timeline = timeline.build(task)
+    open_in_progress = task.status == TaskStatus.IN_PROGRESS
+    returned = task_timeline.returned if open_in_progress else None
+    pending_extension = task.extension_requests.filter(decision=Decision.PENDING).first() if task.is_open else None
+    blank = {
+        "progress_form": ProgressForm(task=task) if allowed.report else None,
+        "verification_form": VerificationRequestForm() if allowed.edit and open_in_progress else None,
+        "explanation_form": ExplanationForm() if allowed.report and task.is_overdue else None,
+        "extension_form": ExtensionForm(task=task) if allowed.edit and not pending_extension else None,
+        "coordination_form": CoordinationForm(task=task) if allowed.report else None,
+    }
+    blank.update({key: form for key, form in forms.items() if form is not None})
+    return {
+        "task": task,
+        "problem": task.problem,
+        "co_units": list(task.co_units.all()),
+        "subtasks": list(task.subtasks.select_related("unit")),
+        "timeline": task_timeline,
+        "returned": returned,
+        "returned_by": timeline.person_name(returned.decided_by) if returned else "",
+        "pending_extension": pending_extension,
+        "has_evidence": task.evidence.exists(),
+        "allowed": allowed,
+        **blank,
+    }
+
+
+@login_required
+def task_detail(request, pk):
+    task = visible_task(request, pk)
+    return render(request, "rectification/task_detail.html", detail_context(request, task, Allowed.of(request.user, task)))
+
+
+@login_required
+@require_POST
+def task_add_progress(request, pk):
+    """Inline with htmx: the answer is the progress panel and the timeline, never a whole page."""
+    task = visible_task(request, pk)
+    allowed = Allowed.of(request.user, task)
+    if not allowed.report:
+        raise PermissionDenied
+    form = ProgressForm(request.POST, request.FILES, task=task)
+    saved = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.add_progress(
+                task,
+                request.user,
+                entry_date=data["entry_date"],
+                text=data["text"],
+                percent=data["percent"],
+                files=data["files"],
+                unit=reporting_unit(request.user, task),
+            )
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+    if saved is not None:
+        task.refresh_from_db()
+        form = None
+    if request.htmx:
+        context = detail_context(request, task, allowed, progress_form=form)
+        context["progress_saved"] = saved
+        return render(request, "rectification/_task_live.html", context)
+    if saved is not None:
+        messages.success(request, _("Progress recorded."))
+        return redirect(task)
+    return render(request, "rectification/task_detail.html", detail_context(request, task, allowed, progress_form=form))
+
+
+def reporting_unit(user, task):
+    """The unit a progress entry comes from: the task's own, or the co-responsible unit the user works for."""
+    if can_edit_task(user, task):
+        return task.unit
+    paths = membership_paths(user)
+    for unit in task.co_units.all():
+        if any(unit.path.startswith(path) for path in paths):
+            return unit
+    return task.unit
+
+
+def task_step(request, pk, *, may, form_key, make_form, perform, done):
+    """A step on a task's page: check, validate, call the service; on a refusal show the
+    page again with what was typed and the service's message."""
+    task = visible_task(request, pk)
+    allowed = Allowed.of(request.user, task)
+    if not may(allowed):
+        raise PermissionDenied
+    form = make_form(task, request.POST)
+    if form.is_valid():
+        try:
+            perform(task, form.cleaned_data)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(request, done)
+            return redirect(task)
+    context = detail_context(request, task, allowed, **{form_key: form})
+    context["failed_step"] = form_key
+    return render(request, "rectification/task_detail.html", context)
+
+
+@login_required
+@require_POST
+def task_request_verification(request, pk):
+    return task_step(
+        request,
+        pk,
+        may=lambda allowed: allowed.edit,
+        form_key="verification_form",
+        make_form=lambda task, data: VerificationRequestForm(data),
+        perform=lambda task, data: services.request_verification(task, request.user, data["note"]),
+        done=_("Closing requested: the supervisors will check the evidence."),
+    )
+
+
+@login_required
+@require_POST
+def task_explain(request, pk):
+    return task_step(
+        request,
+        pk,
+        may=lambda allowed: allowed.report,
+        form_key="explanation_form",
+        make_form=lambda task, data: ExplanationForm(data),
+        perform=lambda task, data: services.give_explanation(task, request.user, data["reason_code"], data["text"]),
+        done=_("Explanation recorded."),
+    )
+
+
+@login_required
+@require_POST
+def task_request_extension(request, pk):
+    return task_step(
+        request,
+        pk,
+        may=lambda allowed: allowed.edit,
+        form_key="extension_form",
+        make_form=lambda task, data: ExtensionForm(data, task=task),
+        perform=lambda task, data: services.request_extension(task, request.user, data["new_due_date"], data["reason"]),
+        done=_("Extension requested: the supervisors will decide."),
+    )
+
+
+@login_required
+@require_POST
+def task_ask_coordination(request, pk):
+    return task_step(
+        request,
+        pk,
+        may=lambda allowed: allowed.report,
+        form_key="coordination_form",
+        make_form=lambda task, data: CoordinationForm(data, task=task),
+        perform=lambda task, data: services.ask_coordination(
+            task, request.user, data["to_unit"], data["subject"], data["text"]
+        ),
+        done=_("Coordination requested."),
+    )
+
+
+# --- editing -------------------------------------------------------------------------------
+
+
+def display_value(name, value):
+    if value in (None, ""):
+        return "—"
+    if name == "term":
+        return str(Term(value).label) if value in Term.values else value
+    return str(value)
+
+
+def conflict_rows(current, seen_values):
+    """(field, value the editor saw, value now) for each field someone else changed."""
+    rows = []
+    for name in EDITABLE_FIELDS:
+        now = normalise_newlines(str(getattr(current, name)))
+        if name in seen_values and seen_values[name] != now:
+            label = Task._meta.get_field(name).verbose_name
+            rows.append((label, display_value(name, seen_values[name]), display_value(name, now)))
+    return rows
+
+
+@login_required
+def task_edit(request, pk):
+    task = visible_task(request, pk)
+    if not task.is_open:
+        messages.error(request, _("A closed task can no longer be edited."))
+        return redirect(task)
+    if not can_edit_task(request.user, task):
+        raise PermissionDenied
+    conflict = None
+    if request.method == "POST":
+        form = TaskForm(request.POST, instance=task, user=request.user)
+        if form.is_valid():
+            try:
+                services.update_task(
+                    task,
+                    request.user,
+                    form.edited_values(),
+                    seen_version=form.cleaned_data["version"],
+                    seen_values=form.seen_values(),
+                    co_units=form.cleaned_data["co_units"],
+                )
+            except EditConflict as clash:
+                current = clash.current
+                conflict = {"rows": conflict_rows(current, form.seen_values()), "version": current.version}
+                # Keep what the user typed; carry the new version and values, so that
+                # saving again is a conscious choice to overwrite them.
+                data = request.POST.copy()
+                for key, value in TaskForm.seen_initial(current).items():
+                    data[key] = value
+                form = TaskForm(data, instance=current, user=request.user)
+            except TransitionRefused as refusal:
+                form.add_error(None, refusal.messages)
+            else:
+                messages.success(request, _("Task saved."))
+                return redirect(task)
+    else:
+        form = TaskForm(instance=task, user=request.user)
+    return render(request, "rectification/task_edit.html", {"task": task, "form": form, "conflict": conflict})
+
+
+# --- problems and new tasks ------------------------------------------------------------------
+
+
+def require_editable_units(user):
+    units = editable_units(user)
+    if not units.exists():
+        raise PermissionDenied
+    return units
+
+
+@login_required
+def problem_create(request):
+    require_editable_units(request.user)
+    form = ProblemForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        problem = form.save(commit=False)
+        problem.created_by = request.user
+        problem.save()
+        messages.success(request, _("Problem recorded. Now add the tasks that will rectify it."))
+        return redirect(problem)
+    return render(request, "rectification/problem_form.html", {"form": form})
+
+
+@login_required
+def problem_detail(request, pk):
+    problems = Problem.objects.visible_to(request.user).select_related(
+        "unit", "root_unit", "batch__campaign", "related_problem", "created_by"
+    )
+    problem = get_object_or_404(problems, pk=pk)
+    tasks = problem.tasks.visible_to(request.user).with_related().order_by("due_date", "pk")
+    context = {
+        "problem": problem,
+        "tasks": tasks,
+        "can_add_task": editable_units(request.user).exists(),
+    }
+    return render(request, "rectification/problem_detail.html", context)
+
+
+@login_required
+def task_create(request, pk):
+    problem = get_object_or_404(Problem.objects.visible_to(request.user).select_related("unit", "batch"), pk=pk)
+    require_editable_units(request.user)
+    initial = {}
+    if request.GET.get("parent", "").isdigit():
+        initial["parent"] = int(request.GET["parent"])
+    form = TaskCreateForm(request.POST or None, user=request.user, problem=problem, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            task = form.save(commit=False)
+            task.problem = problem
+            task.batch = problem.batch
+            task.created_by = request.user
+            task._change_reason = _("Created")
+            task.save()
+            form.save_m2m()
+        if task.parent_id:
+            services.roll_up_progress(task.parent_id)
+        messages.success(request, _("Task created."))
+        return redirect(task)
+    return render(request, "rectification/task_form.html", {"form": form, "problem": problem})
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+INLINE_TYPES = ("image/", "application/pdf")
+
+
+@login_required
+def evidence_download(request, pk):
+    """Stream an evidence file to someone who may see its task; 404 to everyone else."""
+    evidence = get_object_or_404(Evidence.objects.select_related("task__unit"), pk=pk)
+    if not can_view_task(request.user, evidence.task):
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    inline = evidence.content_type.startswith(INLINE_TYPES)
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+urlpatterns = [
+    path("", my_tasks, name="my_tasks"),
+    path("tasks/", TaskListView.as_view(), name="task_list"),
+    path("tasks/<int:pk>/", task_detail, name="task_detail"),
+    path("tasks/<int:pk>/edit/", task_edit, name="task_edit"),
+    path("tasks/<int:pk>/progress/", task_add_progress, name="task_add_progress"),
+    path("tasks/<int:pk>/closing/", task_request_verification, name="task_request_verification"),
+    path("tasks/<int:pk>/explanation/", task_explain, name="task_explain"),
+    path("tasks/<int:pk>/extension/", task_request_extension, name="task_request_extension"),
+    path("tasks/<int:pk>/coordination/", task_ask_coordination, name="task_ask_coordination"),
+    path("problems/new/", problem_create, name="problem_create"),
+    path("problems/<int:pk>/", problem_detail, name="problem_detail"),
+    path("problems/<int:pk>/tasks/new/", task_create, name="task_create"),
+    path("evidence/<int:pk>/", evidence_download, name="evidence_download"),
+]

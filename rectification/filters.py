@@ -1,0 +1,90 @@
+"""Filters of the task lists, and "my units": the subtrees of the user's own memberships."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Batch, Campaign, Membership, Unit
+from rectification.models import Task, TaskStatus, Term, WarningLevel
+from rectification.models.problems import ProblemCategory
+
+
+def membership_paths(user):
+    """Paths of the units the user belongs to (any role); cached on the user for the request."""
+    cached = getattr(user, "_membership_paths", None)
+    if cached is None:
+        cached = sorted(set(Membership.objects.filter(user=user).values_list("unit__path", flat=True)))
+        user._membership_paths = cached
+    return cached
+
+
+def my_units_q(user, prefix=""):
+    """Rows whose unit (through ``prefix``) lies in the subtree of one of the user's own units."""
+    paths = membership_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{prefix}path__startswith": path})
+    return query
+
+
+def mine(tasks, user):
+    """Tasks of the user's own units: responsible, or co-responsible."""
+    co_unit_mine = Unit.objects.filter(my_units_q(user), co_tasks=OuterRef("pk"))
+    return tasks.filter(my_units_q(user, "unit_") | Q(Exists(co_unit_mine)))
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title, measures or problem")}),
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=TaskStatus.choices, empty_label=_("Any status"))
+    warning_level = django_filters.ChoiceFilter(
+        label=_("Warning"), choices=WarningLevel.choices, empty_label=_("Any warning level")
+    )
+    term = django_filters.ChoiceFilter(label=_("Term"), choices=Term.choices, empty_label=_("Any term"))
+    category = django_filters.ChoiceFilter(
+        label=_("Category"), field_name="problem__category", choices=ProblemCategory.choices, empty_label=_("Any category")
+    )
+    batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=Batch.objects.none(), empty_label=_("All batches"))
+    within = django_filters.ModelChoiceFilter(
+        label=_("Responsible unit within"),
+        queryset=Unit.objects.none(),
+        method="filter_within",
+        empty_label=_("My whole scope"),
+    )
+    mine = django_filters.BooleanFilter(label=_("Only my units' tasks"), method="filter_mine", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = Task
+        fields = ["q", "status", "warning_level", "term", "category", "batch", "within", "mine"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        visible = Unit.objects.visible_to(user)
+        # Units that can scope a list: those with units below them, and the user's own units.
+        self.filters["within"].queryset = (
+            visible.filter(Q(children__isnull=False) | my_units_q(user)).distinct().order_by("path")
+        )
+        self.filters["batch"].queryset = Batch.objects.filter(
+            campaign__in=Campaign.objects.visible_to(user)
+        ).select_related("campaign")
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(measures__icontains=value) | Q(problem__title__icontains=value)
+        )
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(unit_path__startswith=value.path)
+
+    def filter_mine(self, queryset, name, value):
+        return mine(queryset, self.user) if value else queryset

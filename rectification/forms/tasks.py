@@ -1,0 +1,306 @@
+"""Forms of the staff's daily pages: problems, tasks and the steps of a task's work."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Batch, Campaign, Membership, Role, Unit, UnitKind
+from campaign.scoping import EVERYTHING, scope_paths
+from rectification.models import Problem, Task
+from rectification.models.decisions import ExplanationReason
+from rectification.services import EDITABLE_FIELDS
+from rectification.uploads import ALLOWED, check_upload
+
+ACCEPTED_EXTENSIONS = ",".join(sorted(ext for extensions, _mime in ALLOWED.values() for ext in extensions))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none was chosen)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPTED_EXTENSIONS}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def normalise_newlines(value):
+    """Browsers send CRLF; store LF, so that the value an editor saw compares equal to the stored one."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def editable_units(user):
+    """Units whose tasks the user may enter and edit: subtrees of their staff or admin memberships."""
+    if scope_paths(user) is EVERYTHING:
+        return Unit.objects.all()
+    paths = Membership.objects.filter(user=user, role__in=[Role.STAFF, Role.ADMIN]).values_list("unit__path", flat=True)
+    query = Q(pk__in=[])
+    for path in set(paths):
+        query |= Q(path__startswith=path)
+    return Unit.objects.filter(query)
+
+
+def upper_units(unit):
+    """Where a unit can turn for coordination: its ancestors, and departments placed under them."""
+    ancestor_ids = unit.ancestor_ids()[:-1]
+    return (
+        Unit.objects.filter(Q(pk__in=ancestor_ids) | Q(kind=UnitKind.DEPARTMENT, parent_id__in=ancestor_ids))
+        .exclude(pk=unit.pk)
+        .order_by("depth", "kind", "name")
+    )
+
+
+def root_units(user):
+    """Where a problem's root may lie: units the user sees, the units above them and
+    the departments placed under those."""
+    paths = scope_paths(user)
+    if paths is EVERYTHING:
+        return Unit.objects.order_by("path")
+    ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    return Unit.objects.filter(
+        Q(pk__in=Unit.objects.visible_to(user).values("pk"))
+        | Q(pk__in=ancestor_ids)
+        | Q(kind=UnitKind.DEPARTMENT, parent_id__in=ancestor_ids)
+    ).order_by("path")
+
+
+def check_files(files):
+    """Run every file through check_upload; one message per bad file."""
+    errors = []
+    for upload in files:
+        try:
+            check_upload(upload)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return files
+
+
+# --- problems and tasks -------------------------------------------------------------
+
+
+class ProblemForm(forms.ModelForm):
+    class Meta:
+        model = Problem
+        fields = ["title", "description", "source", "category", "unit", "root_unit", "batch", "found_on"]
+        widgets = {"found_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = editable_units(user).order_by("path")
+        self.fields["unit"].queryset = units
+        self.fields["root_unit"].queryset = root_units(user)
+        self.fields["batch"].queryset = Batch.objects.filter(
+            campaign__in=Campaign.objects.visible_to(user)
+        ).select_related("campaign")
+        self.fields["found_on"].initial = timezone.localdate()
+
+    def clean_description(self):
+        return normalise_newlines(self.cleaned_data["description"])
+
+    def clean_found_on(self):
+        found_on = self.cleaned_data["found_on"]
+        if found_on > timezone.localdate():
+            raise ValidationError(_("The date found cannot be in the future."))
+        return found_on
+
+
+class TaskFieldsMixin:
+    """What creating and editing share: dates in order, co-units from the visible ones."""
+
+    def setup_co_units(self, user, task=None):
+        visible = Unit.objects.visible_to(user)
+        query = Q(pk__in=visible.values("pk"))
+        if task is not None and task.pk:
+            # keep co-units the editor cannot see, so that saving never drops them
+            query |= Q(co_tasks=task)
+        self.fields["co_units"].queryset = Unit.objects.filter(query).distinct().order_by("path")
+        self.fields["co_units"].required = False
+        self.fields["co_units"].help_text = _("Hold Ctrl (or ⌘) to choose several.")
+
+    def clean_measures(self):
+        return normalise_newlines(self.cleaned_data["measures"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, due = cleaned.get("start_date"), cleaned.get("due_date")
+        if start and due and due < start:
+            self.add_error("due_date", _("The due date cannot be before the start date."))
+        unit = cleaned.get("unit") or getattr(self.instance, "unit", None)
+        if unit is not None and cleaned.get("co_units") and unit in cleaned["co_units"]:
+            self.add_error("co_units", _("The responsible unit cannot also be co-responsible."))
+        return cleaned
+
+
+class TaskCreateForm(TaskFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = [
+            "title",
+            "measures",
+            "unit",
+            "co_units",
+            "leader_name",
+            "person_name",
+            "term",
+            "start_date",
+            "due_date",
+            "parent",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "due_date": DateInput(),
+            "measures": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, user, problem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problem = problem
+        units = editable_units(user).order_by("path")
+        self.fields["unit"].queryset = units
+        if units.filter(pk=problem.unit_id).exists():
+            self.fields["unit"].initial = problem.unit_id
+        self.fields["parent"].queryset = problem.tasks.visible_to(user).open().select_related("unit")
+        self.fields["parent"].help_text = _("Only when this task is one part of a larger task of the same problem.")
+        self.fields["start_date"].initial = timezone.localdate()
+        self.setup_co_units(user)
+
+
+class TaskForm(TaskFieldsMixin, forms.ModelForm):
+    """Edit a task. Carries the version and the values the editor loaded, so that a
+    save over someone else's save is refused and shown (see services.update_task)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Task
+        fields = [*EDITABLE_FIELDS, "co_units"]
+        widgets = {
+            "start_date": DateInput(),
+            "due_date": DateInput(),
+            "measures": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in EDITABLE_FIELDS:
+            self.fields[f"seen_{name}"] = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+        if not self.is_bound:
+            self.initial.update(self.seen_initial(self.instance))
+        self.setup_co_units(user, self.instance)
+
+    @staticmethod
+    def seen_initial(task):
+        values = {f"seen_{name}": normalise_newlines(str(getattr(task, name))) for name in EDITABLE_FIELDS}
+        values["version"] = task.version
+        return values
+
+    def seen_values(self):
+        return {name: normalise_newlines(self.cleaned_data[f"seen_{name}"]) for name in EDITABLE_FIELDS}
+
+    def edited_values(self):
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+
+# --- the steps of a task's work -----------------------------------------------------
+
+
+class ProgressForm(forms.Form):
+    prefix = "progress"
+
+    entry_date = forms.DateField(label=_("Date"), widget=DateInput())
+    text = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    percent = forms.IntegerField(
+        label=_("Percent done"), min_value=0, max_value=100, widget=forms.NumberInput(attrs={"step": 5})
+    )
+    files = MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("Photos (JPEG, PNG, WebP), PDF or office documents; several at once."),
+    )
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry_date"].initial = timezone.localdate()
+        if task is not None:
+            self.fields["percent"].initial = task.progress
+
+    def clean_entry_date(self):
+        entry_date = self.cleaned_data["entry_date"]
+        if entry_date > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        return entry_date
+
+    def clean_text(self):
+        return normalise_newlines(self.cleaned_data["text"])
+
+    def clean_files(self):
+        return check_files(self.cleaned_data["files"])
+
+
+class VerificationRequestForm(forms.Form):
+    prefix = "closing"
+
+    note = forms.CharField(
+        label=_("Summary of the work done"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was done, and what the evidence shows."),
+    )
+
+
+class ExplanationForm(forms.Form):
+    prefix = "explain"
+
+    reason_code = forms.ChoiceField(label=_("Main reason"), choices=ExplanationReason.choices)
+    text = forms.CharField(label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionForm(forms.Form):
+    prefix = "extend"
+
+    new_due_date = forms.DateField(label=_("New due date"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+    def clean_new_due_date(self):
+        new_due_date = self.cleaned_data["new_due_date"]
+        if new_due_date <= self.task.due_date:
+            raise ValidationError(
+                _("The new due date must be later than the current one (%(date)s).")
+                % {"date": f"{self.task.due_date:%Y-%m-%d}"}
+            )
+        return new_due_date
+
+
+class CoordinationForm(forms.Form):
+    prefix = "coord"
+
+    to_unit = forms.ModelChoiceField(label=_("Department or upper unit to ask"), queryset=Unit.objects.none())
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    text = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = upper_units(task.unit)
+        self.fields["to_unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"

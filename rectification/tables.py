@@ -1,0 +1,129 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from rectification.models import Task, TaskStatus, WarningLevel
+
+STATUS_BADGES = {
+    TaskStatus.IN_PROGRESS: "",
+    TaskStatus.PENDING_VERIFICATION: "pending",
+    TaskStatus.CLOSED: "ok",
+}
+WARNING_BADGES = {
+    WarningLevel.NONE: "ok",
+    WarningLevel.YELLOW: "warn",
+    WarningLevel.RED: "bad",
+    WarningLevel.ESCALATED: "escalated",
+}
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+def status_badge(task):
+    return format_html('<span class="badge {}">{}</span>', STATUS_BADGES.get(task.status, ""), task.get_status_display())
+
+
+def warning_badge(task):
+    """The warning level of an open task; closed tasks carry none."""
+    if not task.is_open:
+        return "—"
+    return format_html(
+        '<span class="badge {}">{}</span>', WARNING_BADGES.get(task.warning_level, ""), task.get_warning_level_display()
+    )
+
+
+class TaskTable(tables.Table):
+    """Rows come from ``Task.objects.visible_to(user).with_related()``: no query per row.
+
+    Hidden columns are not shown on the page but go into the .xlsx/.csv export.
+    """
+
+    title = tables.Column(verbose_name=_("Task"), linkify=True)
+    unit = tables.Column(verbose_name=_("Responsible unit"), accessor="unit__name", order_by=("unit_path", "pk"))
+    term = tables.Column(verbose_name=_("Term"))
+    due_date = tables.DateColumn(verbose_name=_("Due date"), format="Y-m-d")
+    status = tables.Column(verbose_name=_("Status"))
+    warning_level = tables.Column(verbose_name=_("Warning"))
+    progress = tables.Column(verbose_name=_("Progress %"), attrs=NUM)
+    # export only
+    problem = tables.Column(verbose_name=_("Problem"), accessor="problem__title", visible=False)
+    category = tables.Column(verbose_name=_("Category"), accessor="problem__category", visible=False)
+    batch = tables.Column(verbose_name=_("Batch"), accessor="batch__name", visible=False)
+    measures = tables.Column(verbose_name=_("Measures"), visible=False)
+    leader_name = tables.Column(verbose_name=_("Responsible leader"), visible=False)
+    person_name = tables.Column(verbose_name=_("Responsible person"), visible=False)
+    original_due_date = tables.DateColumn(verbose_name=_("Original due date"), format="Y-m-d", visible=False)
+
+    class Meta:
+        model = Task
+        fields = [
+            "title",
+            "unit",
+            "term",
+            "due_date",
+            "status",
+            "warning_level",
+            "progress",
+            "problem",
+            "category",
+            "batch",
+            "measures",
+            "leader_name",
+            "person_name",
+            "original_due_date",
+        ]
+        order_by = ("-warning_level", "due_date")
+        attrs = {"class": "table tasks"}
+        empty_text = _("No tasks match.")
+
+    def render_unit(self, record):
+        return record.unit.display_name
+
+    def value_unit(self, record):
+        return record.unit.name
+
+    def render_term(self, record):
+        return record.get_term_display()
+
+    def render_due_date(self, record):
+        if record.was_extended:
+            return format_html(
+                '{} <span class="muted small">({} {})</span>',
+                f"{record.due_date:%Y-%m-%d}",
+                _("originally"),
+                f"{record.original_due_date:%Y-%m-%d}",
+            )
+        return f"{record.due_date:%Y-%m-%d}"
+
+    def value_due_date(self, record):
+        return f"{record.due_date:%Y-%m-%d}"
+
+    def value_original_due_date(self, record):
+        return f"{record.original_due_date:%Y-%m-%d}"
+
+    def render_status(self, record):
+        return status_badge(record)
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def render_warning_level(self, record):
+        return warning_badge(record)
+
+    def value_warning_level(self, record):
+        return record.get_warning_level_display() if record.is_open else ""
+
+    def render_progress(self, record):
+        return format_html(
+            '<span class="minibar" aria-hidden="true"><span style="width:{}%"></span></span> {}%',
+            record.progress,
+            record.progress,
+        )
+
+    def value_progress(self, record):
+        return record.progress
+
+    def value_category(self, record):
+        return record.problem.get_category_display()
+
+    def render_category(self, record):
+        return record.problem.get_category_display()

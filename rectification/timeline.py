@@ -1,0 +1,391 @@
+"""A task's timeline: everything that happened to it, merged into one list, newest first.
+
+Sources: the task's own history (simple_history: who changed which field from
+what to what), progress entries with their evidence, verification requests and
+decisions, overdue explanations, extension requests and decisions, urges,
+coordination requests and spot-check findings. A fixed number of queries,
+whatever the number of entries.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.models import ModelChange
+
+from campaign.models import Unit
+
+from .models import (
+    CoordinationRequest,
+    Evidence,
+    Explanation,
+    ExtensionRequest,
+    Problem,
+    ProgressUpdate,
+    SpotCheckFinding,
+    Task,
+    Urge,
+    Verification,
+)
+from .models.decisions import Decision
+
+# Fields of the task's history worth telling people about; the rest are
+# bookkeeping that other entries already explain.
+HIDDEN_HISTORY_FIELDS = ["warning_since", "explained_at", "closed_at", "created_by", "created_at", "batch"]
+# ``diff_against`` compares only editable fields; the workflow's own fields
+# (not editable in forms) are compared here, and listed first.
+WORKFLOW_FIELDS = ["status", "progress", "warning_level", "original_due_date"]
+FOREIGN_KEYS = {"unit": Unit, "problem": Problem, "parent": Task}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class EvidenceLink:
+    name: str
+    url: str
+    size: int
+    is_image: bool
+
+
+@dataclass
+class Entry:
+    at: datetime.datetime
+    kind: str  # history, created, progress, evidence, verification, decision, explanation, review, extension, urge, coordination, spot_check
+    title: str
+    actor: object = None
+    text: str = ""
+    changes: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    tone: str = ""  # "", "ok", "warn", "bad"
+    prominent: bool = False
+    url: str = ""
+    meta: str = ""
+
+    @property
+    def who(self):
+        return person_name(self.actor)
+
+
+def person_name(user):
+    """Chinese order, family name first; the login name when no name is set."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+@dataclass
+class TaskTimeline:
+    entries: list
+    latest_verification: Verification | None
+
+    @property
+    def returned(self):
+        """The latest verification, when it sent the task back to work."""
+        latest = self.latest_verification
+        if latest is not None and latest.outcome == Verification.Outcome.RETURNED:
+            return latest
+        return None
+
+
+def build(task):
+    verifications = list(Verification.objects.filter(task=task).select_related("requested_by", "decided_by"))
+    latest = verifications[0] if verifications else None
+    entries = [
+        *history_entries(task),
+        *progress_entries(task),
+        *verification_entries(task, verifications, latest),
+        *explanation_entries(task),
+        *extension_entries(task),
+        *urge_entries(task),
+        *coordination_entries(task),
+        *spot_check_entries(task),
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return TaskTimeline(entries=entries, latest_verification=latest)
+
+
+# --- history ---------------------------------------------------------------------
+
+
+def history_entries(task):
+    records = list(task.history.select_related("history_user").order_by("history_date", "history_id"))
+    diffs = []
+    previous = None
+    for record in records:
+        if previous is None or record.history_type == "+":
+            diffs.append((record, None))
+        else:
+            changes = _diff(record, previous)
+            if changes:
+                diffs.append((record, changes))
+        previous = record
+    names = _foreign_key_names(change for _record, changes in diffs for change in changes or ())
+    entries = []
+    for record, changes in diffs:
+        if changes is None:
+            entries.append(
+                Entry(at=record.history_date, kind="created", title=_("Task created"), actor=record.history_user)
+            )
+            continue
+        entries.append(
+            Entry(
+                at=record.history_date,
+                kind="history",
+                title=record.history_change_reason or _("Task changed"),
+                actor=record.history_user,
+                changes=[_describe(change, names) for change in changes],
+            )
+        )
+    return entries
+
+
+def _diff(record, previous):
+    """What changed between two consecutive history records: [ModelChange(field, old, new)]."""
+    workflow = [
+        ModelChange(name, getattr(previous, name), getattr(record, name))
+        for name in WORKFLOW_FIELDS
+        if getattr(previous, name) != getattr(record, name)
+    ]
+    return workflow + record.diff_against(previous, excluded_fields=HIDDEN_HISTORY_FIELDS).changes
+
+
+def _foreign_key_names(changes):
+    wanted = {}
+    for change in changes:
+        if change.field in FOREIGN_KEYS:
+            wanted.setdefault(change.field, set()).update(v for v in (change.old, change.new) if v is not None)
+    names = {}
+    for name, ids in wanted.items():
+        model = FOREIGN_KEYS[name]
+        label = "name" if model is Unit else "title"
+        names[name] = dict(model.objects.filter(pk__in=ids).values_list("pk", label))
+    return names
+
+
+def _describe(change, names):
+    model_field = Task._meta.get_field(change.field)
+    return Change(
+        label=str(model_field.verbose_name),
+        old=_display(model_field, change.old, names),
+        new=_display(model_field, change.new, names),
+    )
+
+
+def _display(model_field, value, names):
+    if value is None or value == "":
+        return "—"
+    if model_field.name in names:
+        return names[model_field.name].get(value, f"#{value}")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if model_field.name == "progress":
+        return f"{value}%"
+    return str(value)
+
+
+# --- the workflow's own rows -------------------------------------------------------
+
+
+def evidence_link(evidence):
+    return EvidenceLink(
+        name=evidence.original_name,
+        url=reverse("rectification:evidence_download", args=[evidence.pk]),
+        size=evidence.size,
+        is_image=evidence.content_type.startswith("image/"),
+    )
+
+
+def progress_entries(task):
+    entries = []
+    updates = ProgressUpdate.objects.filter(task=task).select_related("author", "unit").prefetch_related("evidence")
+    for update in updates:
+        entries.append(
+            Entry(
+                at=update.created_at,
+                kind="progress",
+                title=_("Progress reported: %(percent)s%% done") % {"percent": update.percent},
+                actor=update.author,
+                text=update.text,
+                evidence=[evidence_link(evidence) for evidence in update.evidence.all()],
+                meta=_("Progress as of %(date)s, by %(unit)s")
+                % {"date": f"{update.entry_date:%Y-%m-%d}", "unit": update.unit.display_name if update.unit else "—"},
+            )
+        )
+    loose = Evidence.objects.filter(task=task, progress__isnull=True).select_related("uploaded_by")
+    for evidence in loose:
+        entries.append(
+            Entry(
+                at=evidence.uploaded_at,
+                kind="evidence",
+                title=_("Evidence attached"),
+                actor=evidence.uploaded_by,
+                evidence=[evidence_link(evidence)],
+            )
+        )
+    return entries
+
+
+def verification_entries(task, verifications, latest):
+    entries = []
+    for verification in verifications:
+        entries.append(
+            Entry(
+                at=verification.requested_at,
+                kind="verification",
+                title=_("Closing requested"),
+                actor=verification.requested_by,
+                text=verification.note,
+            )
+        )
+        if verification.decided_at is None:
+            continue
+        if verification.outcome == Verification.Outcome.APPROVED:
+            title, tone = _("Verified and closed"), "ok"
+        else:
+            title, tone = _("Returned for more work"), "bad"
+        entries.append(
+            Entry(
+                at=verification.decided_at,
+                kind="decision",
+                title=title,
+                actor=verification.decided_by,
+                text=verification.reason,
+                tone=tone,
+                prominent=verification is latest and verification.outcome == Verification.Outcome.RETURNED,
+            )
+        )
+    return entries
+
+
+def explanation_entries(task):
+    entries = []
+    explanations = Explanation.objects.filter(task=task).select_related("author", "reviewed_by")
+    for explanation in explanations:
+        entries.append(
+            Entry(
+                at=explanation.created_at,
+                kind="explanation",
+                title=_("Overdue explained: %(reason)s") % {"reason": explanation.get_reason_code_display()},
+                actor=explanation.author,
+                text=explanation.text,
+                meta=_("For the due date %(date)s") % {"date": f"{explanation.due_date:%Y-%m-%d}"},
+            )
+        )
+        if explanation.reviewed_at:
+            entries.append(
+                Entry(
+                    at=explanation.reviewed_at,
+                    kind="review",
+                    title=_("Explanation reviewed"),
+                    actor=explanation.reviewed_by,
+                    text=explanation.review_note,
+                )
+            )
+    return entries
+
+
+def extension_entries(task):
+    entries = []
+    requests = ExtensionRequest.objects.filter(task=task).select_related("requested_by", "decided_by")
+    for request in requests:
+        dates = {"old": f"{request.previous_due_date:%Y-%m-%d}", "new": f"{request.requested_due_date:%Y-%m-%d}"}
+        entries.append(
+            Entry(
+                at=request.requested_at,
+                kind="extension",
+                title=_("Extension requested: from %(old)s to %(new)s") % dates,
+                actor=request.requested_by,
+                text=request.reason,
+                meta=_("Waiting for a decision") if request.decision == Decision.PENDING else "",
+                tone="warn" if request.decision == Decision.PENDING else "",
+            )
+        )
+        if request.decided_at:
+            approved = request.decision == Decision.APPROVED
+            entries.append(
+                Entry(
+                    at=request.decided_at,
+                    kind="decision",
+                    title=(_("Extension approved: now due %(new)s") if approved else _("Extension refused")) % dates,
+                    actor=request.decided_by,
+                    text=request.decision_note,
+                    tone="ok" if approved else "bad",
+                )
+            )
+    return entries
+
+
+def urge_entries(task):
+    return [
+        Entry(at=urge.created_at, kind="urge", title=_("Urged to act"), actor=urge.author, text=urge.message, tone="warn")
+        for urge in Urge.objects.filter(task=task).select_related("author")
+    ]
+
+
+def _coordination_url(pk):
+    try:
+        return reverse("rectification:coordination_detail", kwargs={"pk": pk})
+    except NoReverseMatch:
+        return ""
+
+
+def coordination_entries(task):
+    entries = []
+    requests = (
+        CoordinationRequest.objects.filter(task=task)
+        .select_related("to_unit", "from_unit", "created_by")
+        .annotate(reply_count=Count("replies"))
+    )
+    for request in requests:
+        meta = _("%(status)s · %(days)s days since asked · %(replies)s replies") % {
+            "status": request.get_status_display(),
+            "days": request.age_days,
+            "replies": request.reply_count,
+        }
+        entries.append(
+            Entry(
+                at=request.created_at,
+                kind="coordination",
+                title=_("Coordination asked of %(unit)s: %(subject)s")
+                % {"unit": request.to_unit.name, "subject": request.subject},
+                actor=request.created_by,
+                text=request.text,
+                meta=meta,
+                url=_coordination_url(request.pk),
+                tone="warn" if request.status == CoordinationRequest.Status.OPEN else "",
+            )
+        )
+    return entries
+
+
+def spot_check_entries(task):
+    entries = []
+    findings = SpotCheckFinding.objects.filter(task=task).select_related("spot_check__group", "spot_check__created_by")
+    for finding in findings:
+        check = finding.spot_check
+        values = {"group": check.group.name, "date": f"{check.checked_on:%Y-%m-%d}"}
+        title = (_("Spot check by %(group)s on %(date)s: passed") if finding.passed else _("Spot check by %(group)s on %(date)s: failed")) % values
+        entries.append(
+            Entry(
+                at=check.created_at,
+                kind="spot_check",
+                title=title,
+                actor=check.created_by,
+                text=finding.note,
+                tone="ok" if finding.passed else "bad",
+            )
+        )
+    return entries
