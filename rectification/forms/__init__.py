@@ -1,1 +1,1 @@
-"""Forms of the rectification pages, one module per area (tasks, supervision, …)."""
+"""Forms of the rectification pages, by area (tasks, supervision, ledger, coordination)."""
