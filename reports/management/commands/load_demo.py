@@ -1,25 +1,38 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from campaign.demo import USERS, load_demo
+from campaign import demo as campaign_demo
 from campaign.models import Participation, Unit
+from rectification import demo as rectification_demo
+from rectification.models import Problem, Task
 
 
 class Command(BaseCommand):
-    help = "Load the demo city (乌海市), its campaign and the demo logins. Safe to run again."
+    help = (
+        "Load the demo city (乌海市), its campaign, its rectification ledger and the demo logins. "
+        "Safe to run again."
+    )
 
     def handle(self, *args, **options):
-        result = load_demo()
+        result = campaign_demo.load_demo()
+        ledger = rectification_demo.load_demo()
         units = Unit.objects.subtree(result.root).count()
         participations = Participation.objects.filter(batch__campaign=result.campaign).count()
+        tasks = Task.objects.filter(batch__campaign=result.campaign)
+        problems = Problem.objects.filter(batch__campaign=result.campaign).count()
         self.stdout.write(f"{result.campaign.name}: {units} units, {participations} participations.")
-        if result.created:
-            created = ", ".join(f"{count} {model}" for model, count in sorted(result.created.items()))
+        self.stdout.write(
+            f"Rectification ledger: {problems} problems, {tasks.count()} tasks "
+            f"({tasks.open().count()} open, {tasks.overdue().count()} overdue)."
+        )
+        created = result.created + ledger.created
+        if created:
+            created = ", ".join(f"{count} {model}" for model, count in sorted(created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))
         else:
             self.stdout.write("Already loaded: nothing created.")
         self.stdout.write(f"Demo logins (password {settings.DEMO_PASSWORD!r} unless changed since):")
-        for user in USERS:
+        for user in campaign_demo.USERS:
             units = "、".join(unit for unit, _role in user.memberships)
             roles = "/".join(sorted({str(role.label) for _unit, role in user.memberships}))
             self.stdout.write(f"  {user.username:<11} {user.last_name}{user.first_name}  {roles} · {units}")
