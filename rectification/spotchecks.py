@@ -135,7 +135,7 @@ def visible_spot_checks(user):
 
 
 def with_counts(spot_checks):
-    return spot_checks.select_related("group", "created_by").annotate(
+    return spot_checks.select_related("group", "created_by").order_by("-checked_on", "-pk").annotate(
         finding_count=Count("findings", distinct=True),
         failed_count=Count("findings", filter=Q(findings__passed=False), distinct=True),
     )

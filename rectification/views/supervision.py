@@ -1,1 +1,433 @@
-urlpatterns = []
+"""The supervisors' pages: the queue of decisions, urging, spot checks, accountability.
+
+Every list is scoped by :mod:`rectification.queues` (what the user supervises)
+or :mod:`rectification.spotchecks`; every decision goes through a service,
+which checks the permission again.
+"""
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2.views import SingleTableMixin
+
+from campaign.exports import ExportMixin
+from rectification import queues, services, spotchecks
+from rectification.forms.supervision import (
+    AccountabilityFilterSet,
+    AccountabilityForm,
+    ExplanationReviewForm,
+    ExtensionDecisionForm,
+    SpotCheckFilterSet,
+    SpotCheckFindingsForm,
+    SpotCheckStartForm,
+    UrgeForm,
+    VerificationBulkForm,
+)
+from rectification.models import AccountabilityRecord, Explanation, ExtensionRequest, SpotCheck, Task
+
+# --- the queue ------------------------------------------------------------------
+
+TABS = [
+    ("verifications", gettext_lazy("Closing requests")),
+    ("extensions", gettext_lazy("Extension requests")),
+    ("explanations", gettext_lazy("Overdue explanations")),
+    ("overdue", gettext_lazy("Overdue, not explained")),
+]
+PAGE_SIZE = 25
+
+
+def _sources(user):
+    return {
+        "verifications": queues.pending_verifications(user),
+        "extensions": queues.pending_extensions(user),
+        "explanations": queues.unreviewed_explanations(user),
+        "overdue": queues.unexplained_overdue(user),
+    }
+
+
+def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
+    """The queue page; after a refused POST, with the user's forms as they typed them."""
+    user = request.user
+    sources = _sources(user)
+    counts = {name: sources[name].order_by().values("pk").count() for name, _label in TABS}
+    if tab not in sources:
+        tab = next((name for name, _label in TABS if counts[name]), TABS[0][0])
+    page = Paginator(sources[tab], PAGE_SIZE).get_page(request.GET.get("page"))
+    row_forms = row_forms or {}
+    if tab == "verifications":
+        own_units = queues.own_unit_ids(user)
+        for item in page:
+            item.refusal = (
+                _("You belong to this task's unit: a supervisor from outside it must verify the task.")
+                if item.task.unit_id in own_units
+                else ""
+            )
+    form_classes = {"extensions": ExtensionDecisionForm, "explanations": ExplanationReviewForm, "overdue": UrgeForm}
+    if tab in form_classes:
+        for item in page:
+            prefix = f"{tab}-{item.pk}"
+            item.form = row_forms.get(item.pk) or form_classes[tab](prefix=prefix)
+    context = {
+        "tab": tab,
+        "tabs": [(name, label, counts[name]) for name, label in TABS],
+        "page": page,
+        "bulk_form": bulk_form or VerificationBulkForm(initial={"action": VerificationBulkForm.APPROVE}),
+        "selected": set(bulk_form.data.getlist("ids")) if bulk_form is not None else set(),
+    }
+    return render(request, "rectification/queue.html", context, status=status)
+
+
+def _back(request, tab):
+    """Where a queue action returns to: the page it was posted from, or the tab."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(f"{reverse('rectification:queue')}?tab={tab}")
+
+
+@login_required
+def queue(request):
+    queues.require_supervisor(request.user)
+    return _render_queue(request, request.GET.get("tab"))
+
+
+@login_required
+@require_POST
+def verification_bulk(request):
+    """Close or return the ticked tasks, each through the service; report each refusal."""
+    user = request.user
+    queues.require_supervisor(user)
+    form = VerificationBulkForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, _("Nothing was decided: %(errors)s") % {"errors": errors})
+        return _render_queue(request, "verifications", bulk_form=form)
+    approve = form.cleaned_data["action"] == VerificationBulkForm.APPROVE
+    note = form.cleaned_data["note"].strip()
+    ids = form.cleaned_data["ids"]
+    found = {item.pk: item for item in queues.pending_verifications(user).filter(pk__in=ids)}
+    done, missing = 0, 0
+    for pk in dict.fromkeys(ids):
+        item = found.get(pk)
+        if item is None:
+            missing += 1
+            continue
+        try:
+            if approve:
+                services.approve_closing(item.task, user, note)
+            else:
+                services.return_task(item.task, user, note)
+            done += 1
+        except PermissionDenied:
+            messages.error(
+                request,
+                _("Not decided: “%(task)s”: a supervisor from outside the task's unit must verify it.")
+                % {"task": item.task},
+            )
+        except ValidationError as error:
+            messages.error(request, _("Not decided: “%(task)s”: %(reason)s") % {"task": item.task, "reason": " ".join(error.messages)})
+    if done:
+        text = (
+            ngettext("%(count)d task closed.", "%(count)d tasks closed.", done)
+            if approve
+            else ngettext("%(count)d task returned to its unit.", "%(count)d tasks returned to their units.", done)
+        )
+        messages.success(request, text % {"count": done})
+    if missing:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d selected request is no longer awaiting verification or is outside your scope.",
+                "%(count)d selected requests are no longer awaiting verification or are outside your scope.",
+                missing,
+            )
+            % {"count": missing},
+        )
+    return _back(request, "verifications")
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk):
+    user = request.user
+    queues.require_supervisor(user)
+    extension = get_object_or_404(
+        ExtensionRequest.objects.filter(task__in=queues.supervised_tasks(user)).select_related("task"), pk=pk
+    )
+    form = ExtensionDecisionForm(request.POST, prefix=f"extensions-{pk}")
+    if not form.is_valid():
+        messages.error(request, _("The request for “%(task)s” was not decided: see below.") % {"task": extension.task})
+        return _render_queue(request, "extensions", row_forms={extension.pk: form})
+    try:
+        services.decide_extension(extension, user, form.approve, form.cleaned_data["note"].strip())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, "extensions")
+    if form.approve:
+        messages.success(
+            request,
+            _("“%(task)s” is now due on %(date)s.")
+            % {"task": extension.task, "date": extension.requested_due_date.isoformat()},
+        )
+    else:
+        messages.success(request, _("The extension for “%(task)s” was refused.") % {"task": extension.task})
+    return _back(request, "extensions")
+
+
+@login_required
+@require_POST
+def explanation_review(request, pk):
+    user = request.user
+    queues.require_supervisor(user)
+    explanation = get_object_or_404(
+        Explanation.objects.filter(task__in=queues.supervised_tasks(user)).select_related("task"), pk=pk
+    )
+    form = ExplanationReviewForm(request.POST, prefix=f"explanations-{pk}")
+    if not form.is_valid():
+        return _render_queue(request, "explanations", row_forms={explanation.pk: form})
+    try:
+        queues.review_explanation(explanation, user, form.cleaned_data["note"].strip())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The explanation for “%(task)s” is marked as reviewed.") % {"task": explanation.task})
+    return _back(request, "explanations")
+
+
+@login_required
+@require_POST
+def task_urge(request, pk):
+    """催办: a message to the unit of an open task in the user's supervision scope."""
+    user = request.user
+    queues.require_supervisor(user)
+    task = get_object_or_404(queues.supervised_tasks(user).select_related("unit"), pk=pk)
+    form = UrgeForm(request.POST, prefix=f"overdue-{pk}")
+    if not form.is_valid():
+        messages.error(request, _("The urge to “%(task)s” was not sent: see below.") % {"task": task})
+        return _render_queue(request, "overdue", row_forms={task.pk: form})
+    try:
+        services.urge(task, user, form.cleaned_data["message"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Urge sent to %(unit)s about “%(task)s”.") % {"unit": task.unit, "task": task})
+    return _back(request, "overdue")
+
+
+# --- spot checks ----------------------------------------------------------------
+
+
+class SpotCheckTable(tables.Table):
+    checked_on = tables.DateColumn(
+        verbose_name=gettext_lazy("Date"), format="Y-m-d", linkify=("rectification:spotcheck_detail", [tables.A("pk")])
+    )
+    group = tables.Column(verbose_name=gettext_lazy("Supervision group"), order_by="group__name")
+    units = tables.Column(verbose_name=gettext_lazy("Units checked"), empty_values=(), orderable=False)
+    finding_count = tables.Column(verbose_name=gettext_lazy("Tasks checked"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    failed_count = tables.Column(verbose_name=gettext_lazy("Failed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    created_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="created_by__username")
+
+    class Meta:
+        model = SpotCheck
+        fields = ["checked_on", "group", "units", "finding_count", "failed_count", "created_by"]
+        order_by = ("-checked_on",)
+
+    def render_units(self, record):
+        return "、".join(unit.display_name for unit in record.units.all())
+
+    value_units = render_units
+
+
+class SpotCheckListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+    table_class = SpotCheckTable
+    filterset_class = SpotCheckFilterSet
+    template_name = "rectification/spotcheck_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        checks = spotchecks.visible_spot_checks(self.request.user)
+        return spotchecks.with_counts(checks).prefetch_related("units")
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_record"] = spotchecks.groups_for(self.request.user).exists()
+        return context
+
+
+@login_required
+def spotcheck_create(request):
+    """Step 1 chooses the group, date and tasks; step 2 records a finding per task."""
+    user = request.user
+    if not spotchecks.groups_for(user).exists():
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("step") == "findings":
+        form = SpotCheckFindingsForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                spot_check = spotchecks.record_spot_check(
+                    data["group"], user, data["checked_on"], data["units"], form.findings(), data["summary"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                failed = sum(1 for _task, passed, _note in form.findings() if not passed)
+                messages.success(
+                    request,
+                    ngettext(
+                        "Spot check recorded: %(count)d task checked, %(failed)d failed and reopened.",
+                        "Spot check recorded: %(count)d tasks checked, %(failed)d failed and reopened.",
+                        len(form.task_list),
+                    )
+                    % {"count": len(form.task_list), "failed": failed},
+                )
+                return redirect("rectification:spotcheck_detail", pk=spot_check.pk)
+        return render(request, "rectification/spotcheck_findings.html", {"form": form})
+    if request.method == "POST":
+        start = SpotCheckStartForm(request.POST, user=user)
+        if start.is_valid():
+            data = start.cleaned_data
+            form = SpotCheckFindingsForm(
+                user=user,
+                tasks=start.tasks,
+                initial={"group": data["group"].pk, "checked_on": data["checked_on"], "units": list(data["units"])},
+            )
+            return render(request, "rectification/spotcheck_findings.html", {"form": form, "start": start})
+    else:
+        start = SpotCheckStartForm(user=user)
+    return render(request, "rectification/spotcheck_create.html", {"form": start})
+
+
+@login_required
+def spotcheck_detail(request, pk):
+    user = request.user
+    spot_check = get_object_or_404(
+        spotchecks.with_counts(spotchecks.visible_spot_checks(user)).prefetch_related("units"), pk=pk
+    )
+    findings = (
+        spot_check.findings.filter(task__in=Task.objects.visible_to(user))
+        .select_related("task", "task__unit")
+        .order_by("passed", "task__unit_path", "task__pk")
+    )
+    return render(request, "rectification/spotcheck_detail.html", {"spot_check": spot_check, "findings": findings})
+
+
+# --- accountability -------------------------------------------------------------
+
+
+class AccountabilityTable(tables.Table):
+    decided_on = tables.DateColumn(verbose_name=gettext_lazy("Date decided"), format="Y-m-d")
+    unit = tables.Column(verbose_name=gettext_lazy("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
+    person_name = tables.Column(verbose_name=gettext_lazy("Person"))
+    measure = tables.Column(verbose_name=gettext_lazy("Measure"))
+    tasks = tables.Column(verbose_name=gettext_lazy("Tasks concerned"), empty_values=(), orderable=False)
+    decided_by = tables.Column(verbose_name=gettext_lazy("Decided by"))
+    note = tables.Column(verbose_name=gettext_lazy("Details"), orderable=False)
+    recorded_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="recorded_by__username")
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["decided_on", "unit", "person_name", "measure", "tasks", "decided_by", "note", "recorded_by"]
+        order_by = ("-decided_on",)
+
+    def render_tasks(self, record):
+        return "；".join(task.title for task in record.tasks.all())
+
+    value_tasks = render_tasks
+
+    def value_measure(self, record):
+        return record.get_measure_display()
+
+
+class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    table_class = AccountabilityTable
+    filterset_class = AccountabilityFilterSet
+    template_name = "rectification/accountability_list.html"
+    paginate_by = 25
+    export_name = "accountability"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not spotchecks.can_read_accountability(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return (
+            spotchecks.visible_accountability(self.request.user)
+            .select_related("unit", "recorded_by")
+            .prefetch_related("tasks")
+        )
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_record"] = spotchecks.can_record_accountability(self.request.user)
+        return context
+
+
+@login_required
+def accountability_create(request):
+    user = request.user
+    if not spotchecks.can_record_accountability(user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = AccountabilityForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = spotchecks.record_accountability(
+                    user,
+                    unit=data["unit"],
+                    person_name=data["person_name"].strip(),
+                    measure=data["measure"],
+                    tasks=data["tasks"],
+                    decided_on=data["decided_on"],
+                    decided_by=data["decided_by"].strip(),
+                    note=data["note"].strip(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded: %(measure)s, %(unit)s.") % {"measure": record.get_measure_display(), "unit": record.unit},
+                )
+                return redirect("rectification:accountability_list")
+    else:
+        kept = ("unit", "person_name", "measure", "decided_on", "decided_by", "note")
+        form = AccountabilityForm(user=user, initial={key: request.GET[key] for key in kept if request.GET.get(key)})
+    return render(request, "rectification/accountability_create.html", {"form": form})
+
+
+urlpatterns = [
+    path("queue/", queue, name="queue"),
+    path("queue/verifications/", verification_bulk, name="verification_bulk"),
+    path("queue/extensions/<int:pk>/decide/", extension_decide, name="extension_decide"),
+    path("queue/explanations/<int:pk>/review/", explanation_review, name="explanation_review"),
+    path("tasks/<int:pk>/urge/", task_urge, name="task_urge"),
+    path("spotchecks/", SpotCheckListView.as_view(), name="spotcheck_list"),
+    path("spotchecks/new/", spotcheck_create, name="spotcheck_create"),
+    path("spotchecks/<int:pk>/", spotcheck_detail, name="spotcheck_detail"),
+    path("accountability/", AccountabilityListView.as_view(), name="accountability_list"),
+    path("accountability/new/", accountability_create, name="accountability_create"),
+]

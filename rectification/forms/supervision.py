@@ -1,0 +1,352 @@
+"""Forms and filters of the supervisors' pages: the queue, spot checks, accountability."""
+
+import django_filters
+from django import forms
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Unit
+from rectification.models import AccountabilityRecord, SpotCheck
+from rectification.models.supervision import AccountabilityMeasure
+from rectification.spotchecks import (
+    accountability_reader_paths,
+    accountability_tasks,
+    accountability_units,
+    checkable_tasks,
+    group_tasks,
+    group_units,
+    groups_for,
+)
+from rectification.queues import paths_q
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IdListField(forms.TypedMultipleChoiceField):
+    """Ids ticked in a list; which of them may be acted on is the view's business."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"required": _("Select at least one task.")})
+        super().__init__(coerce=int, **kwargs)
+
+    def valid_value(self, value):
+        return str(value).isdigit()
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units indented by their depth in the tree, so that a long list reads as one."""
+
+    def label_from_instance(self, unit):
+        return f"{'　' * unit.depth}{unit.name}"
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, unit):
+        return f"{'　' * unit.depth}{unit.name}"
+
+
+# --- the queue ------------------------------------------------------------------
+
+
+class VerificationBulkForm(forms.Form):
+    """Approve or return (退回) the ticked verification requests, with one note for all."""
+
+    APPROVE, RETURN = "approve", "return"
+
+    action = forms.ChoiceField(label=_("Decision"), choices=[(APPROVE, _("Close the tasks")), (RETURN, _("Return the tasks"))])
+    ids = IdListField(label=_("Tasks"))
+    note = forms.CharField(
+        label=_("Reason or note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when returning: the staff read it on the task."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == self.RETURN and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the tasks are returned."))
+        return cleaned
+
+
+class ExtensionDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve the new date")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the extension is refused."))
+        return cleaned
+
+    @property
+    def approve(self):
+        return self.cleaned_data["decision"] == self.APPROVE
+
+
+class ExplanationReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("Review note (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
+    )
+
+
+class UrgeForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the unit"),
+        max_length=1000,
+        initial=_("This task is overdue. Please report progress and explain the delay without further delay."),
+        error_messages={"required": _("Write what the unit should do.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# --- spot checks ----------------------------------------------------------------
+
+
+def groups_units(groups, user):
+    """Units inside the subtrees watched by ``groups`` and inside the user's supervision scope."""
+    from campaign.scoping import _outermost
+    from rectification.queues import supervision_paths
+
+    watched = _outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
+    return (
+        Unit.objects.filter(paths_q(watched, "path"))
+        .filter(paths_q(supervision_paths(user), "path"))
+        .order_by("path")
+    )
+
+
+class SpotCheckStartForm(forms.Form):
+    """Step 1: which group, when, and which tasks: chosen units, or a random sample."""
+
+    MAX_LISTED = 100
+
+    group = forms.ModelChoiceField(label=_("Supervision group"), queryset=None)
+    checked_on = forms.DateField(label=_("Date of the check"), widget=DATE_INPUT)
+    units = UnitMultipleChoiceField(
+        label=_("Units checked"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Their closed tasks are checked; with a sample size, the sample is drawn among them."),
+    )
+    sample_size = forms.IntegerField(
+        label=_("Draw a random sample of closed tasks"),
+        required=False,
+        min_value=1,
+        max_value=MAX_LISTED,
+        help_text=_("How many closed tasks to draw at random within the group's scope (or the units chosen)."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        groups = groups_for(user).select_related("campaign").order_by("campaign", "name")
+        self.fields["group"].queryset = groups
+        self.fields["checked_on"].initial = timezone.localdate()
+        if len(groups) == 1:
+            self.fields["group"].initial = groups[0].pk
+        self.fields["units"].queryset = groups_units(groups, user)
+        self.tasks = []
+
+    def clean(self):
+        cleaned = super().clean()
+        group, units, size = cleaned.get("group"), cleaned.get("units"), cleaned.get("sample_size")
+        if group is None or self.errors:
+            return cleaned
+        if units:
+            allowed = set(group_units(group, self.user).filter(pk__in=[u.pk for u in units]).values_list("pk", flat=True))
+            outside = [unit for unit in units if unit.pk not in allowed]
+            if outside:
+                self.add_error("units", _("%(unit)s is not watched by this group.") % {"unit": outside[0]})
+                return cleaned
+        if not units and not size:
+            raise forms.ValidationError(_("Choose the units to check, or how many tasks to draw at random."))
+        from rectification.spotchecks import draw_sample
+
+        if size:
+            self.tasks = draw_sample(group, size, user=self.user, units=units)
+        else:
+            found = checkable_tasks(group, self.user, units).select_related("unit").order_by("unit_path", "pk")
+            self.tasks = list(found[: self.MAX_LISTED + 1])
+            if len(self.tasks) > self.MAX_LISTED:
+                raise forms.ValidationError(
+                    _("These units have more than %(max)s closed tasks: choose fewer units, or draw a sample.")
+                    % {"max": self.MAX_LISTED}
+                )
+        if not self.tasks:
+            raise forms.ValidationError(_("There is no closed task to check in this choice."))
+        return cleaned
+
+
+class SpotCheckFindingsForm(forms.Form):
+    """Step 2: passed or failed (with a note) for every task drawn, and a summary."""
+
+    PASSED, FAILED = "passed", "failed"
+    RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed: reopen the task"))]
+
+    group = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    checked_on = forms.DateField(widget=forms.HiddenInput)
+    units = forms.ModelMultipleChoiceField(queryset=Unit.objects.none(), required=False, widget=forms.MultipleHiddenInput)
+    tasks = IdListField()
+    summary = forms.CharField(label=_("Summary"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, user, tasks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["group"].queryset = groups_for(user)
+        from rectification.queues import supervision_paths
+
+        self.fields["units"].queryset = Unit.objects.filter(paths_q(supervision_paths(user), "path"))
+        if tasks is None:
+            ids = [int(value) for value in self.data.getlist(self.add_prefix("tasks")) if str(value).isdigit()]
+            from rectification.queues import supervised_tasks
+
+            tasks = list(supervised_tasks(user).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk"))
+        else:
+            self.initial["tasks"] = [task.pk for task in tasks]
+        self.task_list = tasks
+        for task in tasks:
+            self.fields[f"result_{task.pk}"] = forms.ChoiceField(
+                label=_("Result"), choices=self.RESULTS, initial=self.PASSED, widget=forms.RadioSelect
+            )
+            self.fields[f"note_{task.pk}"] = forms.CharField(
+                label=_("Finding"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
+            )
+
+    @property
+    def rows(self):
+        return [(task, self[f"result_{task.pk}"], self[f"note_{task.pk}"]) for task in self.task_list]
+
+    def clean(self):
+        cleaned = super().clean()
+        group = cleaned.get("group")
+        ids = cleaned.get("tasks") or []
+        if group is not None and ids:
+            allowed = set(group_tasks(group, self.user).filter(pk__in=ids).values_list("pk", flat=True))
+            if allowed != set(ids) or len(self.task_list) != len(set(ids)):
+                raise forms.ValidationError(_("Some of these tasks are not within this group's scope. Start again."))
+        for task in self.task_list:
+            if cleaned.get(f"result_{task.pk}") == self.FAILED and not cleaned.get(f"note_{task.pk}", "").strip():
+                self.add_error(f"note_{task.pk}", _("Say what was found wrong."))
+        return cleaned
+
+    def findings(self):
+        return [
+            (task, self.cleaned_data[f"result_{task.pk}"] == self.PASSED, self.cleaned_data[f"note_{task.pk}"])
+            for task in self.task_list
+        ]
+
+
+class SpotCheckFilterSet(django_filters.FilterSet):
+    group = django_filters.ModelChoiceFilter(label=_("Supervision group"), queryset=None, empty_label=_("All groups"))
+    checked_from = django_filters.DateFilter(label=_("From"), field_name="checked_on", lookup_expr="gte", widget=DATE_INPUT)
+    checked_to = django_filters.DateFilter(label=_("To"), field_name="checked_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = SpotCheck
+        fields = ["group", "checked_from", "checked_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from campaign.models import SupervisionGroup
+
+        self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
+
+
+# --- accountability -------------------------------------------------------------
+
+
+class AccountabilityForm(forms.Form):
+    """A measure against a unit or a person, linked to the unit's tasks that prompted it."""
+
+    MAX_TASKS_LISTED = 200
+
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    person_name = forms.CharField(
+        label=_("Person"), required=False, max_length=100, help_text=_("Leave empty when the measure concerns the unit.")
+    )
+    measure = forms.ChoiceField(label=_("Measure"), choices=[("", "---------"), *AccountabilityMeasure.choices])
+    tasks = forms.ModelMultipleChoiceField(
+        label=_("Tasks concerned"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    decided_on = forms.DateField(label=_("Date decided"), widget=DATE_INPUT)
+    decided_by = forms.CharField(label=_("Decided by"), max_length=200, help_text=_("E.g. 市委组织部 or 区纪委."))
+    note = forms.CharField(label=_("Details"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"].queryset = accountability_units(user).order_by("path")
+        # Choosing a unit reloads the list of its tasks in place (htmx); the page works without it too.
+        self.fields["unit"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("rectification:accountability_create"),
+                "hx-trigger": "change",
+                "hx-target": "#linked-tasks",
+                "hx-select": "#linked-tasks",
+                "hx-swap": "outerHTML",
+            }
+        )
+        self.fields["decided_on"].initial = timezone.localdate()
+        self.fields["tasks"].queryset = accountability_tasks(user)
+        self.selected_unit = self._unit_chosen()
+
+    def _unit_chosen(self):
+        value = self.data.get(self.add_prefix("unit")) if self.is_bound else self.initial.get("unit")
+        if not value or not str(value).isdigit():
+            return None
+        return self.fields["unit"].queryset.filter(pk=value).first()
+
+    def task_options(self):
+        """The unit's tasks to tick, worst first (a long list is cut), plus those already ticked."""
+        if self.selected_unit is None:
+            return []
+        chosen = {str(value) for value in (self["tasks"].value() or [])}
+        tasks = accountability_tasks(self.user, self.selected_unit).select_related("unit")
+        listed = list(tasks.order_by("-warning_level", "due_date", "pk")[: self.MAX_TASKS_LISTED])
+        listed_ids = {str(task.pk) for task in listed}
+        missing = [pk for pk in chosen - listed_ids if pk.isdigit()]
+        if missing:
+            listed += list(tasks.filter(pk__in=missing))
+        return [(task, str(task.pk) in chosen) for task in listed]
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, tasks = cleaned.get("unit"), cleaned.get("tasks") or []
+        if unit is not None:
+            outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
+            if outside:
+                self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))
+        return cleaned
+
+
+class AccountabilityFilterSet(django_filters.FilterSet):
+    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
+    within = django_filters.ModelChoiceFilter(
+        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
+    )
+    decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
+    decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["measure", "within", "decided_from", "decided_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(paths_q(accountability_reader_paths(user), "path"))
+        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path)
