@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import ngettext
 
 from campaign.exports import csv_response
-from campaign.models import Unit
+from campaign.models import Membership, Unit
 from rectification import ledger
 from rectification.forms.ledger import LedgerImportForm, LedgerScopeForm
 from rectification.models import Term
@@ -104,9 +104,15 @@ def ledger_import(request):
 
 
 def _visible_common_unit(user, tasks):
-    """The deepest unit holding all the imported tasks, if the user sees it."""
+    """The deepest unit holding all the imported tasks that the user sees and that
+    the lists offer as a scope (a unit with units below it, or one of the user's own)."""
     pk = ledger.common_unit([task.unit for task in tasks])
-    return Unit.objects.visible_to(user).filter(pk=pk).first() if pk else None
+    if pk is None:
+        return None
+    unit = Unit.objects.visible_to(user).filter(pk=pk).first()
+    if unit is None or unit.children.exists() or Membership.objects.filter(user=user, unit=unit).exists():
+        return unit
+    return Unit.objects.visible_to(user).filter(pk=unit.parent_id).first()
 
 
 def _words(words, choices):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from campaign.models import Role, UnitKind
@@ -102,21 +102,22 @@ class TestImportingGoodFiles:
         assert ProgressUpdate.objects.count() == 1
         assert first.history.first().history_change_reason
 
-    def test_success_says_how_many_and_shows_them_in_the_ledger(self, staff_client, city, batch):
+    def test_success_says_how_many_and_links_to_them_in_the_ledger_and_the_task_list(self, staff_client, city, batch):
+        TaskFactory(unit=city["east"], problem__batch=batch, problem__title="早已有的任务", title="早已有的任务")
         rows = [row(1, "问题甲", unit="东区社区党支部"), row(2, "问题乙", unit="东区社区党支部")]
         response = post_ledger(staff_client, xlsx_bytes(rows), batch, city["east"])
-        assert response["Location"] == f"{LEDGER_URL}?within={city['east_community'].pk}&batch={batch.pk}"
+        # the community has no units below it and is not the user's own: the lists scope by its street
+        scope = f"within={city['east_street'].pk}&batch={batch.pk}"
+        assert response["Location"] == f"{LEDGER_URL}?{scope}"
 
         page = staff_client.get(response["Location"], headers={"accept-language": "en"})
         content = page.content.decode()
         assert "Imported 2 tasks into 第二批." in content
-        assert "问题甲" in content and "问题乙" in content
-        try:
-            task_list = reverse("rectification:task_list")
-        except NoReverseMatch:  # the task list is built by a colleague; until then only the count is shown
-            task_list = None
-        if task_list:
-            assert f'href="{task_list}?within={city["east_community"].pk}&amp;batch={batch.pk}"' in content
+        assert "问题甲" in content and "问题乙" in content and "早已有的任务" not in content
+        task_list = reverse("rectification:task_list")
+        assert f'href="{task_list}?{scope.replace("&", "&amp;")}"' in content
+        listed = staff_client.get(f"{task_list}?{scope}").content.decode()
+        assert "问题甲" in listed and "问题乙" in listed and "早已有的任务" not in listed
 
     def test_a_ledger_without_title_row_and_with_other_header_words_imports(self, staff_client, city, batch):
         header = ["编号", "存在问题", "整改措施", "责任领导", "责任单位", "责任人", "完成时限", "期限类型", "完成情况"]
