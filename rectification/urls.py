@@ -1,4 +1,4 @@
-from .views import coordination, ledger, notifications, supervision, tasks
+from .views import coordination, ledger, notifications, operations, supervision, tasks
 
 app_name = "rectification"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *ledger.urlpatterns,
     *coordination.urlpatterns,
     *notifications.urlpatterns,
+    *operations.urlpatterns,
 ]

@@ -1,0 +1,218 @@
+"""The operations page for administrators: background jobs, queues, warning policies.
+
+Only administrators (a membership with the administrator role, or a
+superuser) see it; anyone else gets 403 and an anonymous visitor the login
+page. A campaign's warning policies may be edited by a superuser or an
+administrator of the campaign's issuing unit (or a unit above it).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from campaign.models import Campaign, Membership, Role
+from campaign.scoping import is_administrator
+from rectification.jobs import latest_runs, queue_counts
+from rectification.models import Term, WarningPolicy
+from rectification.sweep import JOB_NAME, run_sweep
+from rectification.warnings import default_policy
+
+JOB_LABELS = {JOB_NAME: gettext_lazy("Overdue sweep")}
+CHANGE_LABELS = {
+    "today": gettext_lazy("date swept"),
+    "yellow": gettext_lazy("tasks now due soon"),
+    "red": gettext_lazy("tasks now overdue"),
+    "escalated": gettext_lazy("tasks now escalated"),
+    "none": gettext_lazy("tasks back on schedule"),
+    "alerts_created": gettext_lazy("alerts raised"),
+}
+
+
+def _require_administrator(user):
+    if not (user.is_superuser or is_administrator(user)):
+        raise PermissionDenied
+
+
+def administered_paths(user):
+    """Tree paths of the units the user administers (one query)."""
+    return list(Membership.objects.filter(user=user, role=Role.ADMIN).values_list("unit__path", flat=True))
+
+
+def may_edit_policies(user, campaign, paths=None):
+    """A superuser, or an administrator of the issuing unit or a unit above it."""
+    if user.is_superuser:
+        return True
+    paths = administered_paths(user) if paths is None else paths
+    return any(campaign.issuing_unit.path.startswith(path) for path in paths)
+
+
+@login_required
+def operations(request):
+    """What the background jobs last did, what waits for them, and the warning windows."""
+    _require_administrator(request.user)
+    runs = [
+        {
+            "run": run,
+            "label": JOB_LABELS.get(run.name, run.name),
+            "changes": [(CHANGE_LABELS.get(key, key), value) for key, value in run.changes.items()]
+            if isinstance(run.changes, dict)
+            else [],
+            "error_line": run.error.strip().splitlines()[-1] if run.error.strip() else "",
+        }
+        for run in latest_runs()
+    ]
+    context = {
+        "runs": runs,
+        "queues": queue_counts(),
+        "campaigns": _campaign_policies(request.user),
+        "sweep_job": JOB_NAME,
+    }
+    return render(request, "rectification/operations.html", context)
+
+
+def _campaign_policies(user):
+    """Each campaign the user sees, with its effective policy per term (two queries)."""
+    campaigns = list(
+        Campaign.objects.visible_to(user).select_related("issuing_unit").prefetch_related("warning_policies")
+    )
+    paths = administered_paths(user)
+    result = []
+    for campaign in campaigns:
+        own = {policy.term: policy for policy in campaign.warning_policies.all()}
+        rows = []
+        for term in Term:
+            policy = own.get(term.value)
+            rows.append({"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None})
+        result.append({"campaign": campaign, "rows": rows, "editable": may_edit_policies(user, campaign, paths)})
+    return result
+
+
+@login_required
+@require_POST
+def operations_sweep(request):
+    """Run the overdue sweep now (it also runs on its schedule)."""
+    _require_administrator(request.user)
+    counts = run_sweep()
+    messages.success(
+        request,
+        _(
+            "Sweep done: %(yellow)s due soon, %(red)s overdue, %(escalated)s escalated, "
+            "%(none)s back on schedule; %(alerts)s alerts raised."
+        )
+        % {**counts, "alerts": counts["alerts_created"]},
+    )
+    return redirect("rectification:operations")
+
+
+class WarningPolicyForm(forms.Form):
+    term = forms.ChoiceField(choices=Term.choices, widget=forms.HiddenInput)
+    window_days = forms.IntegerField(label=gettext_lazy("Warning window (days before due)"), min_value=0, max_value=365)
+    escalate_after_days = forms.IntegerField(
+        label=gettext_lazy("Escalate when overdue by more than (days)"), min_value=0, max_value=3650
+    )
+    explanation_grace_days = forms.IntegerField(
+        label=gettext_lazy("Escalate when unexplained for more than (days)"), min_value=0, max_value=3650
+    )
+    reminder_days = forms.IntegerField(
+        label=gettext_lazy("Remind this many days before due"), min_value=0, max_value=365
+    )
+
+    def clean(self):
+        data = super().clean()
+        grace, escalate = data.get("explanation_grace_days"), data.get("escalate_after_days")
+        if grace is not None and escalate is not None and grace > escalate:
+            self.add_error(
+                "explanation_grace_days",
+                _("Cannot be longer than the days overdue after which every task is escalated."),
+            )
+        return data
+
+    def term_label(self):
+        value = self["term"].value()
+        return dict(Term.choices).get(value, value)
+
+
+class BaseWarningPolicyFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        terms = [form.cleaned_data["term"] for form in self.forms]
+        if sorted(terms) != sorted(Term.values):
+            raise forms.ValidationError(_("Give one row for each term."))
+
+
+WarningPolicyFormSet = forms.formset_factory(
+    WarningPolicyForm, formset=BaseWarningPolicyFormSet, extra=0, min_num=3, max_num=3, validate_min=True, validate_max=True
+)
+
+
+def _initial_policies(campaign):
+    own = {policy.term: policy for policy in campaign.warning_policies.all()}
+    initial = []
+    for term in Term.values:
+        policy = own.get(term)
+        if policy is None:
+            defaults = default_policy(term)
+            initial.append(
+                {
+                    "term": term,
+                    "window_days": defaults.window_days,
+                    "escalate_after_days": defaults.escalate_after_days,
+                    "explanation_grace_days": defaults.explanation_grace_days,
+                    "reminder_days": 0,
+                }
+            )
+        else:
+            initial.append(
+                {
+                    "term": term,
+                    "window_days": policy.window_days,
+                    "escalate_after_days": policy.escalate_after_days,
+                    "explanation_grace_days": policy.explanation_grace_days,
+                    "reminder_days": policy.reminder_days,
+                }
+            )
+    return initial
+
+
+@login_required
+def warningpolicy_edit(request, campaign_pk):
+    """Edit a campaign's warning windows, one row per term; the sweep applies them at once."""
+    _require_administrator(request.user)
+    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=campaign_pk)
+    if not may_edit_policies(request.user, campaign):
+        raise PermissionDenied
+    if request.method == "POST":
+        formset = WarningPolicyFormSet(request.POST)
+        if formset.is_valid():
+            with transaction.atomic():
+                for form in formset.forms:
+                    data = dict(form.cleaned_data)
+                    WarningPolicy.objects.update_or_create(campaign=campaign, term=data.pop("term"), defaults=data)
+            counts = run_sweep()
+            messages.success(
+                request,
+                _("The warning policies of %(campaign)s are saved; %(changed)s tasks changed level.")
+                % {
+                    "campaign": campaign.name,
+                    "changed": sum(counts[key] for key in ("yellow", "red", "escalated", "none")),
+                },
+            )
+            return redirect("rectification:operations")
+    else:
+        formset = WarningPolicyFormSet(initial=_initial_policies(campaign))
+    return render(request, "rectification/operations_policy_form.html", {"campaign": campaign, "formset": formset})
+
+
+urlpatterns = [
+    path("operations/", operations, name="operations"),
+    path("operations/sweep/", operations_sweep, name="operations_sweep"),
+    path("operations/campaigns/<int:campaign_pk>/policies/", warningpolicy_edit, name="warningpolicy_edit"),
+]
