@@ -11,14 +11,15 @@ belong to or lead. Superusers supervise everything.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Membership, Role, Unit
 from campaign.scoping import EVERYTHING, _outermost
 
-from .models import Explanation, ExtensionRequest, Task, Verification
+from .models import Evidence, Explanation, ExtensionRequest, Task, Urge, Verification
 from .models.decisions import Decision
 from .permissions import can_supervise
 
@@ -92,39 +93,51 @@ def own_unit_ids(user):
     return set(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
 
 
-def pending_verifications(user):
+def _in_scope(user, prefix="task__"):
+    return paths_q(supervision_paths(user), f"{prefix}unit_path")
+
+
+def _count_of(model, **outer):
+    """A correlated COUNT(*) subquery: counts per row without a GROUP BY over every column."""
+    rows = model.objects.filter(**{key: OuterRef(value) for key, value in outer.items()}).order_by()
+    return Coalesce(Subquery(rows.values(*outer).annotate(n=Count("pk")).values("n")), 0)
+
+
+def pending_verifications(user, detailed=True):
+    """申请销号 waiting for a decision; ``detailed`` adds what the page shows."""
+    rows = Verification.objects.filter(_in_scope(user), outcome=Verification.Outcome.PENDING)
+    if not detailed:
+        return rows
     return (
-        Verification.objects.filter(outcome=Verification.Outcome.PENDING, task__in=supervised_tasks(user))
-        .select_related("task", "task__unit", "requested_by")
-        .annotate(evidence_count=Count("task__evidence", distinct=True))
+        rows.select_related("task", "task__unit", "requested_by")
+        .annotate(evidence_count=_count_of(Evidence, task="task"))
         .order_by("requested_at", "pk")
     )
 
 
-def pending_extensions(user):
-    return (
-        ExtensionRequest.objects.filter(decision=Decision.PENDING, task__in=supervised_tasks(user))
-        .select_related("task", "task__unit", "requested_by")
-        .order_by("requested_at", "pk")
-    )
+def pending_extensions(user, detailed=True):
+    rows = ExtensionRequest.objects.filter(_in_scope(user), decision=Decision.PENDING)
+    if not detailed:
+        return rows
+    return rows.select_related("task", "task__unit", "requested_by").order_by("requested_at", "pk")
 
 
-def unreviewed_explanations(user):
-    return (
-        Explanation.objects.filter(reviewed_at__isnull=True, task__in=supervised_tasks(user))
-        .select_related("task", "task__unit", "author")
-        .order_by("created_at", "pk")
-    )
+def unreviewed_explanations(user, detailed=True):
+    rows = Explanation.objects.filter(_in_scope(user), reviewed_at__isnull=True)
+    if not detailed:
+        return rows
+    return rows.select_related("task", "task__unit", "author").order_by("created_at", "pk")
 
 
-def unexplained_overdue(user):
+def unexplained_overdue(user, detailed=True):
     """Overdue tasks in scope that nobody has explained yet, worst and oldest first."""
+    rows = supervised_tasks(user).overdue().filter(explained_at__isnull=True)
+    if not detailed:
+        return rows
+    last_urge = Urge.objects.filter(task=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
     return (
-        supervised_tasks(user)
-        .overdue()
-        .filter(explained_at__isnull=True)
-        .select_related("unit")
-        .annotate(last_urged_at=Max("urges__created_at"), urge_count=Count("urges"))
+        rows.select_related("unit")
+        .annotate(last_urged_at=Subquery(last_urge), urge_count=_count_of(Urge, task="pk"))
         .order_by("-warning_level", "due_date", "pk")
     )
 

@@ -47,23 +47,24 @@ TABS = [
 PAGE_SIZE = 25
 
 
-def _sources(user):
-    return {
-        "verifications": queues.pending_verifications(user),
-        "extensions": queues.pending_extensions(user),
-        "explanations": queues.unreviewed_explanations(user),
-        "overdue": queues.unexplained_overdue(user),
-    }
+SOURCES = {
+    "verifications": queues.pending_verifications,
+    "extensions": queues.pending_extensions,
+    "explanations": queues.unreviewed_explanations,
+    "overdue": queues.unexplained_overdue,
+}
 
 
 def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
     """The queue page; after a refused POST, with the user's forms as they typed them."""
     user = request.user
-    sources = _sources(user)
-    counts = {name: sources[name].order_by().values("pk").count() for name, _label in TABS}
-    if tab not in sources:
+    counts = {name: SOURCES[name](user, detailed=False).count() for name, _label in TABS}
+    if tab not in SOURCES:
         tab = next((name for name, _label in TABS if counts[name]), TABS[0][0])
-    page = Paginator(sources[tab], PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = SOURCES[tab](user)
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = counts[tab]  # already counted for the tab's badge
+    page = paginator.get_page(request.GET.get("page"))
     row_forms = row_forms or {}
     if tab == "verifications":
         own_units = queues.own_unit_ids(user)
@@ -228,6 +229,11 @@ def task_urge(request, pk):
 # --- spot checks ----------------------------------------------------------------
 
 
+def person(user):
+    return (user.get_full_name() or user.username) if user else "—"
+
+
+
 class SpotCheckTable(tables.Table):
     checked_on = tables.DateColumn(
         verbose_name=gettext_lazy("Date"), format="Y-m-d", linkify=("rectification:spotcheck_detail", [tables.A("pk")])
@@ -235,7 +241,7 @@ class SpotCheckTable(tables.Table):
     group = tables.Column(verbose_name=gettext_lazy("Supervision group"), order_by="group__name")
     units = tables.Column(verbose_name=gettext_lazy("Units checked"), empty_values=(), orderable=False)
     finding_count = tables.Column(verbose_name=gettext_lazy("Tasks checked"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    failed_count = tables.Column(verbose_name=gettext_lazy("Failed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    failed_count = tables.Column(verbose_name=gettext_lazy("Not passed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     created_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="created_by__username")
 
     class Meta:
@@ -247,6 +253,11 @@ class SpotCheckTable(tables.Table):
         return "、".join(unit.display_name for unit in record.units.all())
 
     value_units = render_units
+
+    def render_created_by(self, value):
+        return person(value)
+
+    value_created_by = render_created_by
 
 
 class SpotCheckListView(LoginRequiredMixin, SingleTableMixin, FilterView):
@@ -332,7 +343,7 @@ def spotcheck_detail(request, pk):
 
 
 class AccountabilityTable(tables.Table):
-    decided_on = tables.DateColumn(verbose_name=gettext_lazy("Date decided"), format="Y-m-d")
+    decided_on = tables.DateColumn(verbose_name=gettext_lazy("Date decided"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
     unit = tables.Column(verbose_name=gettext_lazy("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
     person_name = tables.Column(verbose_name=gettext_lazy("Person"))
     measure = tables.Column(verbose_name=gettext_lazy("Measure"))
@@ -350,6 +361,11 @@ class AccountabilityTable(tables.Table):
         return "；".join(task.title for task in record.tasks.all())
 
     value_tasks = render_tasks
+
+    def render_recorded_by(self, value):
+        return person(value)
+
+    value_recorded_by = render_recorded_by
 
     def value_measure(self, record):
         return record.get_measure_display()
