@@ -147,10 +147,13 @@ class Audience:
 
 def alert_recipients(audience, alert):
     """yellow/red → the unit's staff; red → also its leaders; escalated → also
-    the supervising groups and the upper unit's leaders."""
+    the supervising groups and the upper unit's leaders. Nobody for an alert
+    gone stale before it was announced (task closed, or due date moved)."""
     task = alert.task
     unit = task.unit
     users = set()
+    if not task.is_open or task.due_date != alert.due_date:
+        return users
     if alert.level >= WarningLevel.YELLOW:
         users |= audience.staff(unit)
     if alert.level >= WarningLevel.RED:
@@ -377,7 +380,12 @@ def digest_sections(user, since):
     )
 
     def task_line(task):
-        return f"{task.title}({_unit_name(task.unit)},{task.due_date.isoformat()})"
+        context = {"task": task.title, "unit": _unit_name(task.unit), "due": task.due_date.isoformat()}
+        return _("%(task)s (%(unit)s, due %(due)s)") % context
+
+    def request_line(request):
+        context = {"subject": request.subject, "from": _unit_name(request.from_unit), "to": _unit_name(request.to_unit)}
+        return _("%(subject)s (%(from)s → %(to)s)") % context
 
     sections = [
         (_("Newly overdue or escalated tasks"), newly_overdue.order_by("-warning_level", "due_date", "pk"), task_line),
@@ -386,7 +394,7 @@ def digest_sections(user, since):
         (
             _("Coordination requests not answered"),
             coordination.order_by("created_at", "pk"),
-            lambda r: f"{r.subject}({_unit_name(r.from_unit)} → {_unit_name(r.to_unit)})",
+            request_line,
         ),
     ]
     result = []
@@ -403,7 +411,7 @@ def digest_text(today, sections):
     for heading, count, items in sections:
         if not count:
             continue
-        lines = [f"{heading}:{count}"]
+        lines = [_("%(heading)s: %(count)s") % {"heading": heading, "count": count}]
         lines += [f"- {item}" for item in items]
         if count > len(items):
             lines.append(_("… and %(count)s more") % {"count": count - len(items)})

@@ -111,6 +111,14 @@ class TestRecipients:
             "district-leader",
         }
 
+    def test_an_alert_gone_stale_is_processed_without_notifying(self, task, people):
+        alert = alert_for(task, WarningLevel.YELLOW)
+        task.due_date += datetime.timedelta(days=30)  # an approved extension moved it
+        task.save()
+        assert notify.make_alert_notifications() == {"alerts": 1, "notifications": 0}
+        alert.refresh_from_db()
+        assert alert.processed_at is not None
+
     def test_inactive_users_are_not_notified(self, task, people):
         people["unit_leader"].is_active = False
         people["unit_leader"].save()
