@@ -6,19 +6,21 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Unit
+from campaign.models import SupervisionGroup, Unit
+from campaign.scoping import _outermost
 from rectification.models import AccountabilityRecord, SpotCheck
 from rectification.models.supervision import AccountabilityMeasure
+from rectification.queues import paths_q, supervised_tasks, supervision_paths
 from rectification.spotchecks import (
     accountability_reader_paths,
     accountability_tasks,
     accountability_units,
     checkable_tasks,
+    draw_sample,
     group_tasks,
     group_units,
     groups_for,
 )
-from rectification.queues import paths_q
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -113,11 +115,8 @@ class UrgeForm(forms.Form):
 # --- spot checks ----------------------------------------------------------------
 
 
-def groups_units(groups, user):
+def units_watched_by(groups, user):
     """Units inside the subtrees watched by ``groups`` and inside the user's supervision scope."""
-    from campaign.scoping import _outermost
-    from rectification.queues import supervision_paths
-
     watched = _outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
     return (
         Unit.objects.filter(paths_q(watched, "path"))
@@ -156,7 +155,7 @@ class SpotCheckStartForm(forms.Form):
         self.fields["checked_on"].initial = timezone.localdate()
         if len(groups) == 1:
             self.fields["group"].initial = groups[0].pk
-        self.fields["units"].queryset = groups_units(groups, user)
+        self.fields["units"].queryset = units_watched_by(groups, user)
         self.tasks = []
 
     def clean(self):
@@ -172,8 +171,6 @@ class SpotCheckStartForm(forms.Form):
                 return cleaned
         if not units and not size:
             raise forms.ValidationError(_("Choose the units to check, or how many tasks to draw at random."))
-        from rectification.spotchecks import draw_sample
-
         if size:
             self.tasks = draw_sample(group, size, user=self.user, units=units)
         else:
@@ -205,13 +202,9 @@ class SpotCheckFindingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["group"].queryset = groups_for(user)
-        from rectification.queues import supervision_paths
-
         self.fields["units"].queryset = Unit.objects.filter(paths_q(supervision_paths(user), "path"))
         if tasks is None:
             ids = [int(value) for value in self.data.getlist(self.add_prefix("tasks")) if str(value).isdigit()]
-            from rectification.queues import supervised_tasks
-
             tasks = list(supervised_tasks(user).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk"))
         else:
             self.initial["tasks"] = [task.pk for task in tasks]
@@ -259,8 +252,6 @@ class SpotCheckFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from campaign.models import SupervisionGroup
-
         self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
 
 

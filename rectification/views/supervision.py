@@ -79,8 +79,12 @@ def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
         for item in page:
             prefix = f"{tab}-{item.pk}"
             item.form = row_forms.get(item.pk) or form_classes[tab](prefix=prefix)
+    queue_url = reverse("rectification:queue")
     context = {
         "tab": tab,
+        "queue_url": queue_url,
+        # After a refused POST the page is shown at the action's URL: return to the queue from there.
+        "next": request.get_full_path() if request.method == "GET" else _safe_next(request) or f"{queue_url}?tab={tab}",
         "tabs": [(name, label, counts[name]) for name, label in TABS],
         "page": page,
         "bulk_form": bulk_form or VerificationBulkForm(initial={"action": VerificationBulkForm.APPROVE}),
@@ -89,12 +93,18 @@ def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
     return render(request, "rectification/queue.html", context, status=status)
 
 
+def _safe_next(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 def _back(request, tab):
     """Where a queue action returns to: the page it was posted from, or the tab."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(f"{reverse('rectification:queue')}?tab={tab}")
+    return redirect(_safe_next(request) or f"{reverse('rectification:queue')}?tab={tab}")
 
 
 @login_required

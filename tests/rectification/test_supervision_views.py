@@ -292,6 +292,8 @@ class TestExtensionDecisions:
         content = response.content.decode()
         assert "Say why the extension is refused." in content
         assert response.context["page"][0].form["decision"].value() == "refuse"
+        assert response.context["next"] == f"{QUEUE}?tab=extensions"  # not the action's own URL
+        assert f'href="{QUEUE}?tab=verifications"' in content
         extension.refresh_from_db()
         assert extension.decision == Decision.PENDING
 
@@ -438,6 +440,11 @@ class TestSpotCheckPages:
         url = reverse("rectification:spotcheck_create")
         response = client.post(url, {"step": "start", "group": group.pk, "checked_on": "2026-11-25", "units": [city["east_community"].pk]})
         assert response.context["form"].task_list == [task]
+        assert f'name="units" value="{city["east_community"].pk}"' in response.content.decode()
+        response = client.post(url, {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk],
+                                     "units": [city["east_community"].pk], f"result_{task.pk}": "passed"})
+        assert response.status_code == 302
+        assert list(SpotCheck.objects.get().units.all()) == [city["east_community"]]
         response = client.post(url, {"step": "start", "group": group.pk, "checked_on": "2026-11-25", "units": [city["west"].pk]})
         assert response.status_code == 200 and "spotcheck_create.html" in response.templates[0].name
 
