@@ -1,11 +1,13 @@
 """Notifications (DESIGN §4): who is told, exactly once, and e-mail sent exactly once."""
 
 import datetime
+import json
 import smtplib
 import threading
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connections
 from django.test import override_settings
@@ -17,13 +19,20 @@ from rectification import notify, services
 from rectification.models import (
     Alert,
     CoordinationRequest,
+    JobRun,
     Notification,
     Term,
     Verification,
     WarningLevel,
     WarningPolicy,
 )
-from rectification.tasks import deliver_notification
+from rectification.tasks import (
+    deliver_notification,
+    deliver_pending,
+    send_daily_digests,
+    send_deadline_reminders,
+    sweep_overdue,
+)
 from tests.factories import (
     BatchFactory,
     CampaignFactory,
@@ -423,3 +432,62 @@ def test_the_unread_count_is_one_query_and_only_for_signed_in_users(client, comm
     notification.read_at = timezone.now()
     notification.save()
     assert notifications(mock.Mock(user=mock.Mock(is_authenticated=False))) == {}
+
+
+@pytest.mark.django_db
+class TestCeleryTasks:
+    def test_the_sweep_task_raises_alerts_notifies_and_queues_the_emails(
+        self, city, batch, community_staff, django_capture_on_commit_callbacks
+    ):
+        overdue = TaskFactory(
+            unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() - datetime.timedelta(days=1)
+        )
+        with mock.patch("rectification.tasks.deliver_notification.delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                result = sweep_overdue.apply().get()
+        note = Notification.objects.get(task=overdue)
+        delay.assert_called_once_with(note.pk)
+        assert result["alerts_created"] == 1 and result["notified_notifications"] == 1 and result["queued"] == 1
+        assert json.loads(json.dumps(result)) == result
+        assert JobRun.objects.get(name="rectification.sweep_overdue").ok
+
+    def test_deliver_pending_queues_only_what_waits(self, notification, community_staff, django_capture_on_commit_callbacks):
+        Notification.objects.create(user=community_staff, kind="alert", key="sent", title="t", email_status="sent")
+        with mock.patch("rectification.tasks.deliver_notification.delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                assert deliver_pending.apply().get() == {"queued": 1}
+        delay.assert_called_once_with(notification.pk)
+
+    def test_reminder_and_digest_tasks_report_their_counts(self, city, batch, community_staff, group_supervisor):
+        TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() + datetime.timedelta(days=1))
+        TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() - datetime.timedelta(days=2))
+        with mock.patch("rectification.tasks.deliver_notification.delay"):
+            assert send_deadline_reminders.apply().get()["notifications"] == 1
+            assert send_daily_digests.apply().get()["digests"] == 1
+
+
+class TestBeatSchedule:
+    INTERVALS = {
+        "rectification.tasks.sweep_overdue": 3600,
+        "rectification.tasks.deliver_pending": 300,
+        "rectification.tasks.send_daily_digests": 86400,
+        "rectification.tasks.send_deadline_reminders": 86400,
+    }
+
+    def test_each_job_is_scheduled_once_and_expires_just_before_its_next_run(self):
+        from config.celery import app
+
+        entries = settings.CELERY_BEAT_SCHEDULE.values()
+        assert sorted(entry["task"] for entry in entries) == sorted(self.INTERVALS)
+        for entry in entries:
+            assert entry["task"] in app.tasks
+            interval = self.INTERVALS[entry["task"]]
+            assert 0.8 * interval <= entry["options"]["expires"] < interval, entry
+
+    def test_the_sweep_runs_hourly_including_five_past_midnight_and_the_daily_jobs_in_the_morning(self):
+        by_task = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        sweep = by_task["rectification.tasks.sweep_overdue"]
+        assert sweep.hour == set(range(24)) and sweep.minute == {5}
+        assert (by_task["rectification.tasks.send_daily_digests"].hour, by_task["rectification.tasks.send_daily_digests"].minute) == ({7}, {30})
+        assert (by_task["rectification.tasks.send_deadline_reminders"].hour, by_task["rectification.tasks.send_deadline_reminders"].minute) == ({8}, {0})
+        assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
