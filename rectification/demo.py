@@ -43,14 +43,13 @@ from simple_history.models import HistoricalRecords
 from campaign import demo as campaign_demo
 from campaign.models import Batch, Campaign, Participation, Role, SupervisionGroup, Unit, UnitKind
 from campaign.scoping import roles_for_unit
-from rectification import services
+from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
     CoordinationRequest,
     ExtensionRequest,
     Problem,
     SpotCheck,
-    SpotCheckFinding,
     Task,
     Term,
     Verification,
@@ -906,10 +905,13 @@ class LedgerResult:
 
 def load_demo():
     """Write the demo ledger; a second run adds nothing and changes nothing."""
+    before = _model_counts()
     with transaction.atomic():
         result = _Ledger().load()
     if result.tasks:
         _run_sweep()
+    after = _model_counts()
+    result.created.update({name: after[name] - before[name] for name in after if after[name] > before[name]})
     return result
 
 
@@ -972,14 +974,11 @@ class _Ledger:
         self.created["Participation"] += created
 
     def load(self):
-        before = _model_counts()
         for spec in PROBLEMS:
             problem = self.problem(spec)
             for task_spec in spec.tasks:
                 self.task(problem, task_spec)
         self.settle_warning_levels()
-        after = _model_counts()
-        self.created.update({name: after[name] - before[name] for name in after if after[name] > before[name]})
         return LedgerResult(created=+self.created, tasks=self.new_tasks)
 
     # --- people and time --------------------------------------------------------
@@ -1176,26 +1175,25 @@ class _Player:
         CoordinationRequest.objects.filter(pk=self.coordination.pk).update(resolved_at=when)
 
     def spot_check(self, actor, when, units, summary, findings):
-        check = SpotCheck.objects.create(
-            group=self.ledger.group, checked_on=timezone.localdate(when), summary=summary, created_by=actor
+        check = spotchecks.record_spot_check(
+            self.ledger.group,
+            actor,
+            timezone.localdate(when),
+            [self.ledger.units[name] for name in units],
+            [(Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note) for title, unit, passed, note in findings],
+            summary,
         )
         SpotCheck.objects.filter(pk=check.pk).update(created_at=when)
-        check.units.set([self.ledger.units[name] for name in units])
-        for title, unit, passed, note in findings:
-            task = Task.objects.get(title=title, unit=self.ledger.units[unit])
-            SpotCheckFinding.objects.create(spot_check=check, task=task, passed=passed, note=note)
-            if not passed:
-                services.reopen_task(task, actor, note)
 
     def accountability(self, actor, when, unit, person, measure, decided_by, note):
-        record = AccountabilityRecord.objects.create(
+        record = spotchecks.record_accountability(
+            actor,
             unit=self.ledger.units[unit],
-            person_name=person,
             measure=measure,
             decided_on=timezone.localdate(when),
             decided_by=decided_by,
+            person_name=person,
+            tasks=[self.task],
             note=note,
-            recorded_by=actor,
         )
         AccountabilityRecord.objects.filter(pk=record.pk).update(created_at=when)
-        record.tasks.add(self.task)
