@@ -438,7 +438,7 @@ def make_daily_digests(now=None):
             title, body = digest_text(today, sections)
             made += _save_new(
                 _build({user.pk}, {user.pk: (user.email or "").strip()}, kind=DIGEST, key=key, title=title,
-                       body=body, url=reverse("home"))
+                       body=body, url=reverse("rectification:queue"))
             )  # fmt: skip
     return {"digests": made, "empty": skipped}
 
@@ -553,6 +553,8 @@ def email_text(notification):
         subject = _("[Rectification tracker] %(title)s") % {"title": notification.title}
         parts = [notification.body] if notification.body else []
         if notification.url:
-            parts.append(_("Open it in the rectification tracker: %(link)s") % {"link": notification.url})
+            # SITE_URL (e.g. https://campaign.example.org), when the settings have it, makes the link absolute.
+            link = getattr(settings, "SITE_URL", "").rstrip("/") + notification.url
+            parts.append(_("Open it in the rectification tracker: %(link)s") % {"link": link})
         parts.append(_("You receive this because of your role in the campaign's units or supervision groups."))
     return " ".join(subject.splitlines()), "\n\n".join(parts)
