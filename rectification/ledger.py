@@ -23,6 +23,8 @@ Decisions worth knowing:
   becomes the progress, otherwise 0%.
 - 问题来源 defaults to 自查 (self-inspection); 备注 is kept in the problem's
   description.
+- A row already in the batch's ledger (same unit, problem and measures), or
+  twice in the file, is an error: a file uploaded twice never doubles tasks.
 
 Export: :func:`ledger_tasks` is one query (latest progress and evidence count
 as subqueries), :func:`ledger_rows` turns it into the office layout.
@@ -386,7 +388,30 @@ def validate(rows, user, batch, default_unit):
         problems += row_problems
         if entry is not None:
             entries.append(entry)
+    problems += check_repeats(entries, batch)
     return entries, sorted(problems, key=lambda p: (p.row or 0, p.position))
+
+
+def check_repeats(entries, batch):
+    """Rows already in the batch's ledger (the same unit, problem and measures), or twice
+    in the file: a ledger uploaded again must not double its tasks."""
+    existing = set(
+        Task.objects.filter(
+            batch=batch, unit__in={entry.unit.pk for entry in entries}, title__in={_title(e.cell("problem")) for e in entries}
+        ).values_list("unit_id", "title", "measures")
+    )
+    problems, first_row = [], {}
+    for entry in entries:
+        key = (entry.unit.pk, _title(entry.cell("problem")), entry.cell("measures"))
+        if key in existing:
+            message = _("this task is already in the ledger of %(batch)s: the file may have been imported before")
+            problems.append(entry.record.problem("problem", message % {"batch": batch.name}))
+        elif key in first_row:
+            message = _("the same task is already on row %(other)s")
+            problems.append(entry.record.problem("problem", message % {"other": first_row[key]}))
+        else:
+            first_row[key] = entry.record.row
+    return problems
 
 
 def check_row(record, units, terms, sources, batch, default_unit):
@@ -445,7 +470,7 @@ def check_row(record, units, terms, sources, batch, default_unit):
 
 
 def _title(text):
-    first_line = text.strip().splitlines()[0].strip()
+    first_line = (text.strip().splitlines() or [""])[0].strip()
     return first_line if len(first_line) <= TITLE_MAX else first_line[: TITLE_MAX - 1] + "…"
 
 

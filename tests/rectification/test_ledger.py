@@ -176,6 +176,22 @@ class TestImportingBadFiles:
         content = response.content.decode()
         assert "Nothing was imported" in content and "明年春天" in content
 
+    def test_a_file_imported_again_is_refused_and_nothing_doubles(self, staff_client, city, batch):
+        data = xlsx_bytes([row(1, "问题甲", unit="东区社区党支部"), row(2, "问题乙", unit="东区社区党支部")])
+        assert post_ledger(staff_client, data, batch, city["east"]).status_code == 302
+        response = post_ledger(staff_client, data, batch, city["east"])
+        assert problems_on_page(response) == [
+            f"Row {number}, column “问题描述”: this task is already in the ledger of 第二批: the file may have been imported before."
+            for number in (3, 4)
+        ]
+        assert Task.objects.count() == 2
+
+    def test_the_same_task_twice_in_a_file_is_refused(self, staff_client, city, batch):
+        rows = [row(1, "问题甲", unit="东区社区党支部"), row(2, "问题乙"), row(3, "问题甲", unit="东区社区党支部")]
+        response = post_ledger(staff_client, xlsx_bytes(rows), batch, city["east"])
+        assert problems_on_page(response) == ["Row 5, column “问题描述”: the same task is already on row 3."]
+        assert Task.objects.count() == 0
+
     def test_a_missing_column_is_named(self, staff_client, city, batch):
         header = [h for h in HEADER if h != "整改措施"]
         rows = [[1, "问题甲", "王书记", "东区社区党支部", "李干事", "2026-12-31"]]
