@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
+from simple_history.utils import bulk_create_with_history
 
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
 from campaign.models import Batch, Campaign, Membership, Unit
@@ -477,17 +478,21 @@ def _title(text):
 def create_tasks(entries, user, batch):
     """A problem and a task for each entry, and its first progress entry, in one transaction.
 
-    Rows are saved one by one so that every task gets its history row and its
-    warning level exactly as when it is entered by hand."""
+    Written in bulk, with a history row for each problem and task (the change
+    reason says they were imported). What ``Task.save`` derives is derived here
+    the same way: the path copy, the original due date, and the warning level
+    from the task's own rule with its campaign's policy (read once per term)."""
+    from .warnings import policy_for
+
     today = timezone.localdate()
     reason = _("Imported from a ledger")
-    tasks, progress = [], []
-    with transaction.atomic():
-        for entry in entries:
-            description = entry.cell("problem")
-            if entry.cell("note"):
-                description += "\n备注:" + entry.cell("note")
-            problem = RectificationProblem(
+    problems = []
+    for entry in entries:
+        description = entry.cell("problem")
+        if entry.cell("note"):
+            description += "\n备注:" + entry.cell("note")
+        problems.append(
+            RectificationProblem(
                 title=_title(entry.cell("problem")),
                 description=description,
                 source=entry.source,
@@ -496,33 +501,39 @@ def create_tasks(entries, user, batch):
                 found_on=today,
                 created_by=user,
             )
-            problem._change_reason = reason
-            problem.save()
+        )
+    policies = {term: policy_for(batch.campaign_id, term) for term in {entry.term for entry in entries}}
+    with transaction.atomic():
+        bulk_create_with_history(problems, RectificationProblem, default_user=user, default_change_reason=reason)
+        tasks = []
+        for entry, problem in zip(entries, problems):
             task = Task(
                 problem=problem,
                 batch=batch,
                 title=problem.title,
                 measures=entry.cell("measures"),
                 unit=entry.unit,
+                unit_path=entry.unit.path,
                 leader_name=entry.cell("leader"),
                 person_name=entry.cell("person"),
                 term=entry.term,
                 start_date=min(today, entry.due_date),
                 due_date=entry.due_date,
+                original_due_date=entry.due_date,
                 progress=entry.percent,
                 created_by=user,
             )
-            task._change_reason = reason
-            task.save()
+            task.refresh_warning_level(today, policies[entry.term])
             tasks.append(task)
-            if entry.cell("progress"):
-                progress.append(
-                    ProgressUpdate(
-                        task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,
-                        author=user, unit=entry.unit,
-                    )
-                )
-        ProgressUpdate.objects.bulk_create(progress)
+        bulk_create_with_history(tasks, Task, default_user=user, default_change_reason=reason)
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,
+                author=user, unit=entry.unit,
+            )
+            for entry, task in zip(entries, tasks)
+            if entry.cell("progress")
+        )
     return tasks
 
 

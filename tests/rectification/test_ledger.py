@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from campaign.models import Role, UnitKind
 from rectification import ledger, services
-from rectification.models import Problem, ProgressUpdate, Task, Term
+from rectification.models import Problem, ProgressUpdate, Task, Term, WarningLevel
 from rectification.models.problems import ProblemSource
 from tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
@@ -101,6 +101,18 @@ class TestImportingGoodFiles:
         assert tasks["学习制度不落实"].problem.source == ProblemSource.SELF and tasks["学习制度不落实"].term == Term.SHORT
         assert ProgressUpdate.objects.count() == 1
         assert first.history.first().history_change_reason
+
+    def test_imported_tasks_carry_what_saving_a_task_derives(self, staff_client, city, batch, east_staff):
+        rows = [row(1, "早已超期的问题", unit="东区社区党支部", due="2020-01-01"), row(2, "远期问题", unit="东区", due="2099-12-31")]
+        assert post_ledger(staff_client, xlsx_bytes(rows), batch, city["east"]).status_code == 302
+        for task in Task.objects.all():
+            assert task.unit_path == task.unit.path and task.original_due_date == task.due_date
+            level = task.warning_level
+            assert task.refresh_warning_level() is False and task.warning_level == level  # as save() would set it
+            assert task.history.get().history_user == east_staff
+            assert task.problem.history.get().history_change_reason == "Imported from a ledger"
+        assert Task.objects.get(title="早已超期的问题").warning_level == WarningLevel.ESCALATED
+        assert Task.objects.get(title="远期问题").warning_level == WarningLevel.NONE
 
     def test_success_says_how_many_and_links_to_them_in_the_ledger_and_the_task_list(self, staff_client, city, batch):
         TaskFactory(unit=city["east"], problem__batch=batch, problem__title="早已有的任务", title="早已有的任务")
