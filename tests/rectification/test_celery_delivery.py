@@ -152,9 +152,14 @@ class Workers:
         for process, _log in self.processes:
             stop(process)
         if settings.CELERY_BROKER_URL.startswith("redis"):
-            try:
-                with self.client.connection_for_write() as connection:
-                    connection.default_channel.queue_delete(self.queue)
+            try:  # the queue, its exchange's bindings: every key named after this run's queue
+                import redis
+
+                server = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+                keys = list(server.scan_iter(match=f"*{self.queue}*"))
+                if keys:
+                    server.delete(*keys)
+                server.close()
             except Exception:  # noqa: BLE001 - cleanup must not hide the test's outcome
                 pass
         self.client.close()
