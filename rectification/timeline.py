@@ -69,6 +69,7 @@ class Entry:
     prominent: bool = False
     url: str = ""
     meta: str = ""
+    fields: set = field(default_factory=set)  # names of the fields changed, for history entries
 
     @property
     def who(self):
@@ -99,8 +100,7 @@ class TaskTimeline:
 def build(task):
     verifications = list(Verification.objects.filter(task=task).select_related("requested_by", "decided_by"))
     latest = verifications[0] if verifications else None
-    entries = [
-        *history_entries(task),
+    steps = [
         *progress_entries(task),
         *verification_entries(task, verifications, latest),
         *explanation_entries(task),
@@ -109,6 +109,7 @@ def build(task):
         *coordination_entries(task),
         *spot_check_entries(task),
     ]
+    entries = steps + fold(history_entries(task), steps)
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return TaskTimeline(entries=entries, latest_verification=latest)
 
@@ -143,9 +144,43 @@ def history_entries(task):
                 title=record.history_change_reason or _("Task changed"),
                 actor=record.history_user,
                 changes=[_describe(change, names) for change in changes],
+                fields={change.field for change in changes},
             )
         )
     return entries
+
+
+FOLD_WINDOW = datetime.timedelta(seconds=2)
+FOLDABLE = {"status", "progress", "warning_level", "original_due_date", "due_date"}
+
+
+def fold(history, steps):
+    """Show a change that a step made to the task under that step, not as an entry of its own.
+
+    A step (a progress entry, a decision…) writes its row and then saves the task
+    in the same transaction: the history record follows it within moments, by
+    the same person. Only workflow fields are folded; edits stay on their own.
+    Returns the history entries left standing.
+    """
+    candidates = sorted((step for step in steps if not step.changes), key=lambda step: step.at)
+    standing = []
+    for entry in history:
+        if entry.kind == "history" and entry.fields <= FOLDABLE:
+            step = next(
+                (
+                    step
+                    for step in reversed(candidates)
+                    if not step.changes
+                    and datetime.timedelta(0) <= entry.at - step.at <= FOLD_WINDOW
+                    and (entry.actor is None or step.actor is None or entry.actor.pk == step.actor.pk)
+                ),
+                None,
+            )
+            if step is not None:
+                step.changes = entry.changes
+                continue
+        standing.append(entry)
+    return standing
 
 
 def _diff(record, previous):

@@ -6,6 +6,7 @@ each step then asks rectification.permissions (403 when the user may see the
 task but not take the step). The steps themselves are rectification.services.
 """
 
+import copy
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -326,7 +327,8 @@ def task_edit(request, pk):
         raise PermissionDenied
     conflict = None
     if request.method == "POST":
-        form = TaskForm(request.POST, instance=task, user=request.user)
+        # The form validates onto its own copy, so that the page never shows typed values as saved.
+        form = TaskForm(request.POST, instance=copy.copy(task), user=request.user)
         if form.is_valid():
             try:
                 services.update_task(
@@ -338,14 +340,14 @@ def task_edit(request, pk):
                     co_units=form.cleaned_data["co_units"],
                 )
             except EditConflict as clash:
-                current = clash.current
+                current = task = clash.current
                 conflict = {"rows": conflict_rows(current, form.seen_values()), "version": current.version}
                 # Keep what the user typed; carry the new version and values, so that
                 # saving again is a conscious choice to overwrite them.
                 data = request.POST.copy()
                 for key, value in TaskForm.seen_initial(current).items():
                     data[key] = value
-                form = TaskForm(data, instance=current, user=request.user)
+                form = TaskForm(data, instance=copy.copy(current), user=request.user)
             except TransitionRefused as refusal:
                 form.add_error(None, refusal.messages)
             else:

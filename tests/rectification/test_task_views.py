@@ -703,3 +703,14 @@ class TestTaskList:
 
     def test_the_list_is_for_logged_in_users_only(self, client, db):
         assert client.get(reverse("rectification:task_list")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_conflicting_edit_shows_the_saved_title_not_the_typed_one_as_the_tasks_name(client, task, community_staff, east_staff):
+    mine = edit_data(as_user(client, community_staff).get(task_urls(task)["edit"]))
+    services.update_task(task, east_staff, {"person_name": "赵干事"}, seen_version=task.version)
+    mine.update(title="尚未保存的标题")
+    response = client.post(task_urls(task)["edit"], mine)
+    assert response.context["task"].title == task.title
+    breadcrumb = response.content.decode().split('class="breadcrumb"')[1].split("</nav>")[0]
+    assert "尚未保存的标题" not in breadcrumb and task.title in breadcrumb
