@@ -175,6 +175,11 @@ def task_add_progress(request, pk):
     task = visible_task(request, pk)
     allowed = Allowed.of(request.user, task)
     if not allowed.report:
+        if request.htmx:
+            # say why in the panel (the page lets htmx swap a 403 in), e.g. the task was closed meanwhile
+            context = detail_context(request, task, allowed)
+            context["progress_refused"] = True
+            return render(request, "rectification/_task_live.html", context, status=403)
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, task=task)
     saved = None

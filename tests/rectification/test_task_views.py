@@ -714,3 +714,37 @@ def test_a_conflicting_edit_shows_the_saved_title_not_the_typed_one_as_the_tasks
     assert response.context["task"].title == task.title
     breadcrumb = response.content.decode().split('class="breadcrumb"')[1].split("</nav>")[0]
     assert "尚未保存的标题" not in breadcrumb and task.title in breadcrumb
+
+
+@pytest.mark.django_db
+def test_an_htmx_progress_post_on_a_task_closed_meanwhile_says_so_in_the_panel(client, task, community_staff, supervisor, photo):
+    page = as_user(client, community_staff).get(task_urls(task)["detail"])
+    assert page.context["progress_form"] is not None
+    services.add_progress(task, community_staff, entry_date=TODAY(), text="完成", percent=100, files=[photo])
+    services.request_verification(task, community_staff, "完成")
+    services.approve_closing(task, supervisor)
+    response = client.post(task_urls(task)["progress"], progress_data(text="迟到的进展"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert 'id="task-live"' in content and "This task has been closed" in content
+    assert not task.progress_updates.filter(text="迟到的进展").exists()
+
+
+@pytest.mark.django_db
+def test_the_task_page_takes_a_fixed_number_of_queries(client, task, community_staff, supervisor, upload_file, city):
+    as_user(client, community_staff)
+    with CaptureQueriesContext(connection) as few:
+        client.get(task_urls(task)["detail"])
+    for number in range(5):
+        services.add_progress(
+            task, community_staff, entry_date=TODAY(), text=f"进展{number}", percent=10 * number,
+            files=[upload_file(f"照片{number}.png", png_bytes()), upload_file(f"单据{number}.pdf", pdf_bytes())],
+        )
+        services.urge(task, supervisor, f"催办{number}")
+        TaskFactory(unit=task.unit, problem=task.problem, parent=task)
+        task.co_units.add(UnitFactory(parent=city["west"], name=f"西区单位{number}"))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(task_urls(task)["detail"])
+    assert "进展4" in response.content.decode()
+    # one more only: the evidence of the progress entries, fetched once there are entries
+    assert len(many) <= len(few) + 1
