@@ -43,10 +43,11 @@ from simple_history.models import HistoricalRecords
 from campaign import demo as campaign_demo
 from campaign.models import Batch, Campaign, Participation, Role, SupervisionGroup, Unit, UnitKind
 from campaign.scoping import roles_for_unit
-from rectification import services, spotchecks
+from rectification import queues, services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
     CoordinationRequest,
+    Explanation,
     ExtensionRequest,
     Problem,
     SpotCheck,
@@ -101,7 +102,8 @@ def png_bytes(colour, width=96, height=64):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b"")
+    pixels = zlib.compress(b"".join(rows), 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def pdf_bytes(title, lines):
@@ -121,7 +123,8 @@ def pdf_bytes(title, lines):
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
@@ -144,9 +147,9 @@ def pdf_bytes(title, lines):
 # --- the workflow steps of a task, as data ----------------------------------------
 # ``days`` is how many days before loading the step happened. Steps of the
 # unit (progress, explanations, requests) are taken by its clerk: ``staff``
-# inside 乌达区, ``admin`` elsewhere; steps of a supervisor (closing,
-# returning, deciding, urging, spot checks) by ``supervisor`` where the
-# supervision group may verify the task, ``admin`` elsewhere.
+# inside 乌达区, ``admin`` elsewhere. Steps of a supervisor (closing,
+# returning, reviewing explanations, deciding, urging, spot checks) are taken
+# by ``supervisor`` where they may verify the task, ``admin`` elsewhere.
 
 
 class Step(NamedTuple):
@@ -161,6 +164,11 @@ def progress(days, percent, text, *files):
 
 def explain(days, reason, text):
     return Step("explain", days, {"reason": reason, "text": text})
+
+
+def review(days, note):
+    """A supervisor reads the latest overdue explanation."""
+    return Step("review", days, {"note": note})
 
 
 def ask_closing(days, note):
@@ -712,6 +720,7 @@ WUDA = (
                             progress(30, 45, "扩建地基和墙体完成。"),
                             explain(3, R.OBJECTIVE, "入冬后气温过低,土建施工按规定暂停,无法按期完工。"),
                             ask_extension(3, 40, "冬季停工,开春复工后一个月内完工,申请延期。"),
+                            review(1, "情况属实,冬季确实无法施工。"),
                             decide_extension(1, True, "同意延期,请做好开春复工准备,按新时限完成。"),
                         ),
                     ),
@@ -745,6 +754,7 @@ WUDA = (
                 (
                     progress(70, 30, "已停产整顿,井下通风系统检修完成。"),
                     explain(40, R.FUNDS, "瓦斯监测监控系统更新需资金约120万元,企业资金周转困难,正在申请银行贷款。"),
+                    review(38, "情况属实。请抓紧落实贷款,倒排工期,不得以资金为由拖延整改。"),
                     urge(25, "整改已超期,请公司党支部倒排工期,每周报送进度。"),
                     progress(15, 55, "银行贷款已获批,瓦斯监测监控设备已订货。"),
                     accountability(
@@ -938,8 +948,11 @@ class _Ledger:
         try:
             self.campaign = Campaign.objects.get(name=campaign_demo.CAMPAIGN["name"])
             root = Unit.objects.get(name=campaign_demo.ROOT.name, parent=None)
-            self.group = SupervisionGroup.objects.get(campaign=self.campaign, name=campaign_demo.SUPERVISION_GROUP["name"])
-            users = {u.username: u for u in get_user_model().objects.filter(username__in=["staff", "supervisor", "admin"])}
+            self.group = SupervisionGroup.objects.get(
+                campaign=self.campaign, name=campaign_demo.SUPERVISION_GROUP["name"]
+            )
+            users = get_user_model().objects.filter(username__in=["staff", "supervisor", "admin"])
+            users = {user.username: user for user in users}
             self.staff, self.supervisor, self.admin = users["staff"], users["supervisor"], users["admin"]
         except (Campaign.DoesNotExist, Unit.DoesNotExist, SupervisionGroup.DoesNotExist, KeyError) as exc:
             raise DemoDataMissing("Load the campaign demo (campaign.demo.load_demo) first.") from exc
@@ -1112,7 +1125,7 @@ class _Player:
                 getattr(self, step.action)(actor, when, **step.args)
 
     def actor(self, action):
-        if action in {"approve", "send_back", "decide_extension", "urge", "spot_check", "accountability"}:
+        if action in {"approve", "send_back", "review", "decide_extension", "urge", "spot_check", "accountability"}:
             return self.ledger.verifier(self.task)
         if action == "reply":
             return self.ledger.admin  # the campaign office records the department's answer
@@ -1130,6 +1143,11 @@ class _Player:
         explanation = services.give_explanation(self.task, actor, reason, text)
         type(explanation).objects.filter(pk=explanation.pk).update(created_at=when)
         Task.objects.filter(pk=self.task.pk).update(explained_at=when)
+
+    def review(self, actor, when, note):
+        explanation = self.task.explanations.latest("created_at")
+        queues.review_explanation(explanation, actor, note)
+        Explanation.objects.filter(pk=explanation.pk).update(reviewed_at=when)
 
     def ask_closing(self, actor, when, note):
         verification = services.request_verification(self.task, actor, note)
@@ -1180,7 +1198,10 @@ class _Player:
             actor,
             timezone.localdate(when),
             [self.ledger.units[name] for name in units],
-            [(Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note) for title, unit, passed, note in findings],
+            [
+                (Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note)
+                for title, unit, passed, note in findings
+            ],
             summary,
         )
         SpotCheck.objects.filter(pk=check.pk).update(created_at=when)

@@ -17,6 +17,7 @@ from rectification.models import (
     AccountabilityRecord,
     CoordinationRequest,
     Evidence,
+    Explanation,
     ExtensionRequest,
     Problem,
     SpotCheck,
@@ -156,6 +157,15 @@ def test_one_extension_was_approved_keeping_the_original_date_and_one_waits(demo
     assert approved.decided_by == user("supervisor")
     assert pending.task.is_overdue and not pending.task.was_extended
     assert pending.task.explanations.exists()
+
+
+def test_some_overdue_explanations_were_reviewed_and_one_waits_for_the_supervisor(demo):
+    supervisor = user("supervisor")
+    explanations = Explanation.objects.filter(task__unit_path__startswith=unit("乌达区").path)
+
+    assert explanations.filter(reviewed_by=supervisor, reviewed_at__isnull=False).exclude(review_note="").exists()
+    waiting = explanations.get(reviewed_at__isnull=True)
+    assert waiting.task.is_overdue and can_verify(supervisor, waiting.task)
 
 
 def test_coordination_requests_are_open_answered_and_resolved(demo):
