@@ -92,19 +92,17 @@ def update_levels(now):
         condition = Q()
         for term, policy, batch_q in groups:
             condition |= Q(term=term) & batch_q & _level_q(level, policy, today)
-        counts[LEVEL_KEYS[level]] = (
-            Task.objects.filter(OPEN, _bounds_q(level, groups, today), condition)
-            .exclude(warning_level=level)
-            .update(warning_level=level, warning_since=now)
-        )
+        counts[LEVEL_KEYS[level]] = Task.objects.filter(
+            OPEN, _other_level_q(level), _bounds_q(level, groups, today), condition
+        ).update(warning_level=level, warning_since=now)
     # Back to none: open tasks due beyond their window, and every closed task.
     condition = Q()
     for term, policy, batch_q in groups:
         condition |= Q(term=term) & batch_q & _level_q(WarningLevel.NONE, policy, today)
-    reset = Task.objects.filter(OPEN, _bounds_q(WarningLevel.NONE, groups, today), condition).exclude(
-        warning_level=WarningLevel.NONE
+    reset = Task.objects.filter(
+        OPEN, _other_level_q(WarningLevel.NONE), _bounds_q(WarningLevel.NONE, groups, today), condition
     )
-    closed = Task.objects.filter(status=TaskStatus.CLOSED).exclude(warning_level=WarningLevel.NONE)
+    closed = Task.objects.filter(status=TaskStatus.CLOSED, warning_level__gt=WarningLevel.NONE)
     counts["none"] = reset.update(warning_level=WarningLevel.NONE, warning_since=None) + closed.update(
         warning_level=WarningLevel.NONE, warning_since=None
     )
@@ -183,6 +181,11 @@ def _level_q(level, policy, today):
             Q(explained_at__isnull=False) | Q(due_date__gte=unexplained_before)
         )
     return Q(due_date__lt=escalate_before) | Q(due_date__lt=unexplained_before, explained_at__isnull=True)
+
+
+def _other_level_q(level):
+    """Tasks not at ``level``, written as two ranges so that an index on the level can serve it."""
+    return Q(warning_level__lt=level) | Q(warning_level__gt=level)
 
 
 def _bounds_q(level, groups, today):
