@@ -3,6 +3,21 @@
 from django.utils.functional import SimpleLazyObject
 
 
+def header(request):
+    """Flags and counts for the page header, each computed only when shown.
+
+    ``unread_notifications``: how many unread notifications the user has;
+    ``user_is_supervisor``: whether the supervisors' pages belong in the menu.
+    """
+    context = notifications(request)
+    user = getattr(request, "user", None)
+    if context and user is not None:
+        from rectification.queues import is_supervisor
+
+        context["user_is_supervisor"] = SimpleLazyObject(lambda: is_supervisor(user))
+    return context
+
+
 def notifications(request):
     """``unread_notifications``: how many unread notifications the user has.
 

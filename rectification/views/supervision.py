@@ -22,7 +22,7 @@ from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
-from rectification import queues, services, spotchecks
+from rectification import notify, queues, services, spotchecks
 from rectification.forms.supervision import (
     AccountabilityFilterSet,
     AccountabilityForm,
@@ -228,10 +228,11 @@ def task_urge(request, pk):
         messages.error(request, _("The urge to “%(task)s” was not sent: see below.") % {"task": task})
         return _render_queue(request, "overdue", row_forms={task.pk: form})
     try:
-        services.urge(task, user, form.cleaned_data["message"])
+        urge = services.urge(task, user, form.cleaned_data["message"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        notify.notify_urge(urge)
         messages.success(request, _("Urge sent to %(unit)s about “%(task)s”.") % {"unit": task.unit, "task": task})
     return _back(request, "overdue")
 

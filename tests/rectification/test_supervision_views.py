@@ -356,6 +356,16 @@ class TestUrge:
         listed = client.get(QUEUE + "?tab=overdue").context["page"][0]
         assert listed.urge_count == 1 and listed.last_urged_at == urge.created_at
 
+    def test_urging_notifies_the_units_staff(self, client, city, batch, supervisor, community_staff):
+        from rectification.models import Notification
+
+        task = overdue_task(city["east_community"], batch)
+        login(client, supervisor).post(
+            reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
+        )
+        notification = Notification.objects.get(user=community_staff)
+        assert notification.task == task and notification.kind == "urge"
+
     def test_an_empty_message_is_refused(self, client, city, batch, supervisor):
         task = overdue_task(city["east_community"], batch)
         response = login(client, supervisor).post(reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": ""})
