@@ -73,7 +73,7 @@ class TestList:
         for i in range(20):
             note(community_staff, f"k{i}", f"通知{i}")
         client.force_login(community_staff)
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(10):
             client.get(LIST)
 
     def test_an_anonymous_visitor_is_sent_to_log_in(self, client, mine):
