@@ -47,7 +47,9 @@ def _require(allowed):
 
 # --- editing ------------------------------------------------------------------
 
-EDITABLE_FIELDS = ["title", "measures", "leader_name", "person_name", "term", "start_date", "due_date"]
+# The due date is not among them: once set, it moves only through an approved
+# extension request, so that no unit can clear its own overdue warning.
+EDITABLE_FIELDS = ["title", "measures", "leader_name", "person_name", "term", "start_date"]
 
 
 def update_task(task, user, data, seen_version, seen_values=None, co_units=None):
@@ -67,8 +69,6 @@ def update_task(task, user, data, seen_version, seen_values=None, co_units=None)
         for field, value in data.items():
             if field in EDITABLE_FIELDS:
                 setattr(current, field, value)
-        if "due_date" in data and current.status == TaskStatus.IN_PROGRESS and not current.was_extended:
-            current.original_due_date = current.due_date
         current.version += 1
         current._change_reason = _("Edited")
         current.save()

@@ -141,9 +141,13 @@ class TaskFieldsMixin:
 
     def clean(self):
         cleaned = super().clean()
-        start, due = cleaned.get("start_date"), cleaned.get("due_date")
+        start = cleaned.get("start_date")
+        due = cleaned.get("due_date") if "due_date" in self.fields else self.instance.due_date
         if start and due and due < start:
-            self.add_error("due_date", _("The due date cannot be before the start date."))
+            if "due_date" in self.fields:
+                self.add_error("due_date", _("The due date cannot be before the start date."))
+            else:
+                self.add_error("start_date", _("The start date cannot be after the due date."))
         unit = cleaned.get("unit") or getattr(self.instance, "unit", None)
         if unit is not None and cleaned.get("co_units") and unit in cleaned["co_units"]:
             self.add_error("co_units", _("The responsible unit cannot also be co-responsible."))

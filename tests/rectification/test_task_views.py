@@ -387,7 +387,8 @@ class TestEditing:
         assert response.status_code == 200
         data = edit_data(response)
         assert data["version"] == str(task.version) and data["seen_title"] == task.title
-        assert data["seen_due_date"] == f"{task.due_date:%Y-%m-%d}"
+        assert data["seen_start_date"] == f"{task.start_date:%Y-%m-%d}"
+        assert "due_date" not in data  # the due date moves only through an approved extension
 
     def test_staff_save_an_edit(self, client, task, east_staff, city):
         data = edit_data(as_user(client, east_staff).get(task_urls(task)["edit"]))
@@ -428,12 +429,12 @@ class TestEditing:
         assert "A closed task can no longer be edited." in response.content.decode()
         assert response.redirect_chain[-1][0] == task_urls(task)["detail"]
 
-    def test_a_due_date_before_the_start_keeps_what_was_typed(self, client, task, community_staff):
+    def test_a_start_after_the_due_date_keeps_what_was_typed(self, client, task, community_staff):
         data = edit_data(as_user(client, community_staff).get(task_urls(task)["edit"]))
-        data.update(title="新的标题", due_date="2020-01-01")
+        data.update(title="新的标题", start_date="2099-01-01")
         response = client.post(task_urls(task)["edit"], data)
         content = response.content.decode()
-        assert "The due date cannot be before the start date." in content and "新的标题" in content
+        assert "The start date cannot be after the due date." in content and "新的标题" in content
         task.refresh_from_db()
         assert task.title != "新的标题"
 

@@ -24,7 +24,7 @@ class TestClosing:
         assert task.verifications.get().outcome == Verification.Outcome.APPROVED
 
     def test_closing_without_evidence_is_refused(self, task, community_staff):
-        with pytest.raises(ValidationError, match="evidence"):
+        with pytest.raises(ValidationError, match="佐证材料"):
             services.request_verification(task, community_staff, "完成了")
         task.refresh_from_db()
         assert task.status == TaskStatus.IN_PROGRESS
@@ -110,6 +110,11 @@ class TestWhoMayDoWhat:
         with pytest.raises(PermissionDenied):
             services.add_progress(task, supervisor, entry_date=datetime.date(2026, 11, 20), text="t", percent=40)
 
+    def test_the_due_date_is_not_editable_only_extended(self, task, east_staff):
+        original = task.due_date
+        updated = services.update_task(task, east_staff, {"due_date": original.replace(year=2030)}, seen_version=task.version)
+        assert updated.due_date == original
+
     def test_staff_above_the_unit_may_edit(self, task, east_staff):
         updated = services.update_task(task, east_staff, {"title": "新标题"}, seen_version=task.version)
         assert updated.title == "新标题" and updated.version == task.version + 1
@@ -122,7 +127,7 @@ class TestEditConflicts:
         services.update_task(task, community_staff, {"person_name": "赵干事"}, seen_version=task.version, seen_values=seen)
         with pytest.raises(services.EditConflict) as conflict:
             services.update_task(task, east_staff, {"title": "另一个标题"}, seen_version=task.version, seen_values=seen)
-        assert [(str(name), old, new) for name, old, new in conflict.value.changes] == [("responsible person", "李干事", "赵干事")]
+        assert [(str(name), old, new) for name, old, new in conflict.value.changes] == [("责任人", "李干事", "赵干事")]
         task.refresh_from_db()
         assert task.title != "另一个标题" and task.person_name == "赵干事"
 
