@@ -41,7 +41,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from campaign import demo as campaign_demo
-from campaign.models import Batch, Campaign, Participation, Role, SupervisionGroup, Unit, UnitKind
+from campaign.models import Batch, Campaign, Role, SupervisionGroup, Unit
 from campaign.scoping import roles_for_unit
 from rectification import queues, services, spotchecks
 from rectification.models import (
@@ -247,12 +247,6 @@ class DemoProblem(NamedTuple):
     root_unit: str = ""
     related: tuple = ()  # (title, unit) of the related problem of another batch
 
-
-# --- a department the stories need ----------------------------------------------------
-
-WATER_BUREAU = campaign_demo.DemoUnit(
-    "中共乌海市水务局党组", "市水务局", UnitKind.DEPARTMENT, "150300-106", "高建平", 49
-)
 
 # --- the ledger -------------------------------------------------------------------------
 
@@ -957,34 +951,11 @@ class _Ledger:
         except (Campaign.DoesNotExist, Unit.DoesNotExist, SupervisionGroup.DoesNotExist, KeyError) as exc:
             raise DemoDataMissing("Load the campaign demo (campaign.demo.load_demo) first.") from exc
         self.batches = {batch.number: batch for batch in Batch.objects.filter(campaign=self.campaign)}
-        self.water_bureau(root)
         self.units = {}
         for unit in Unit.objects.subtree(root):
             if unit.short_name in self.units:
                 raise ValueError(f"Two demo units are called {unit.short_name}")
             self.units[unit.short_name] = unit
-
-    def water_bureau(self, root):
-        """The city water bureau, a first-batch department the 吃水难 story is rooted in."""
-        spec = WATER_BUREAU
-        unit, created = Unit.objects.get_or_create(
-            parent=root,
-            name=spec.name,
-            defaults={
-                "short_name": spec.short_name,
-                "kind": spec.kind,
-                "code": spec.code,
-                "leader_name": spec.leader_name,
-                "member_count": spec.member_count,
-            },
-        )
-        self.created["Unit"] += created
-        _participation, created = Participation.objects.get_or_create(
-            unit=unit,
-            batch=self.batches[1],
-            defaults={"members_expected": unit.member_count, "members_participated": unit.member_count},
-        )
-        self.created["Participation"] += created
 
     def load(self):
         for spec in PROBLEMS:
