@@ -29,12 +29,12 @@ def scope_paths(user):
     group_paths = Unit.objects.filter(
         Q(supervision_groups__members=user) | Q(supervision_groups__leader=user)
     ).values_list("path", flat=True)
-    paths = _outermost(set(member_paths) | set(group_paths))
+    paths = outermost(set(member_paths) | set(group_paths))
     user._scope_paths = paths
     return paths
 
 
-def _outermost(paths):
+def outermost(paths):
     """Drop paths that lie inside another path of the set."""
     kept = []
     for path in sorted(paths, key=len):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Membership, Role, Unit
-from campaign.scoping import EVERYTHING, _outermost
+from campaign.scoping import EVERYTHING, outermost
 
 from .models import Evidence, Explanation, ExtensionRequest, Task, Urge, Verification
 from .models.decisions import Decision
@@ -43,7 +43,7 @@ def supervision_paths(user):
         | Q(supervision_groups__members=user)
         | Q(supervision_groups__leader=user)
     ).values_list("path", flat=True)
-    user._supervision_paths = _outermost(set(paths))
+    user._supervision_paths = outermost(set(paths))
     return user._supervision_paths
 
 
@@ -57,7 +57,7 @@ def role_paths(user, roles, with_groups=True):
     query = Q(memberships__user=user, memberships__role__in=list(roles))
     if with_groups:
         query |= Q(supervision_groups__members=user) | Q(supervision_groups__leader=user)
-    return _outermost(set(Unit.objects.filter(query).values_list("path", flat=True)))
+    return outermost(set(Unit.objects.filter(query).values_list("path", flat=True)))
 
 
 def paths_q(paths, field):

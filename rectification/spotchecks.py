@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from campaign.models import Role, SupervisionGroup, Unit
-from campaign.scoping import EVERYTHING, _outermost
+from campaign.scoping import EVERYTHING, outermost
 
 from . import services
 from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
@@ -40,7 +40,7 @@ def groups_for(user):
 
 
 def group_paths(group):
-    return _outermost(set(group.units.values_list("path", flat=True)))
+    return outermost(set(group.units.values_list("path", flat=True)))
 
 
 def group_tasks(group, user):
@@ -54,7 +54,7 @@ def checkable_tasks(group, user, units=None):
     """Closed tasks a spot check by ``user`` for ``group`` may look at."""
     tasks = group_tasks(group, user).filter(status=TaskStatus.CLOSED)
     if units:
-        tasks = tasks.filter(paths_q(_outermost({unit.path for unit in units}), "unit_path"))
+        tasks = tasks.filter(paths_q(outermost({unit.path for unit in units}), "unit_path"))
     return tasks
 
 
@@ -79,7 +79,7 @@ def draw_sample(group, n, seed=None, *, user=None, units=None):
             paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id, status=TaskStatus.CLOSED
         )
         if units:
-            tasks = tasks.filter(paths_q(_outermost({unit.path for unit in units}), "unit_path"))
+            tasks = tasks.filter(paths_q(outermost({unit.path for unit in units}), "unit_path"))
     else:
         tasks = checkable_tasks(group, user, units)
     ids = list(tasks.order_by("pk").values_list("pk", flat=True))

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import SupervisionGroup, Unit
-from campaign.scoping import _outermost
+from campaign.scoping import outermost
 from rectification.models import AccountabilityRecord, SpotCheck
 from rectification.models.supervision import AccountabilityMeasure
 from rectification.queues import paths_q, supervised_tasks, supervision_paths
@@ -117,7 +117,7 @@ class UrgeForm(forms.Form):
 
 def units_watched_by(groups, user):
     """Units inside the subtrees watched by ``groups`` and inside the user's supervision scope."""
-    watched = _outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
+    watched = outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
     return (
         Unit.objects.filter(paths_q(watched, "path"))
         .filter(paths_q(supervision_paths(user), "path"))
