@@ -336,3 +336,36 @@ def test_job_status_says_when_no_job_has_run():
     out = io.StringIO()
     call_command("job_status", stdout=out)
     assert "No job has run yet." in out.getvalue()
+
+
+# --- the benchmark command ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_sweep_times_the_sweep_against_one_update_and_removes_what_it_made():
+    from campaign.models import Batch, Campaign, Unit
+    from rectification.models import Problem
+
+    out = io.StringIO()
+    call_command("bench_sweep", "--tasks", "90", "--rounds", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "levels: identical after every run (tasks changed; count and id sum per level)" in lines
+    assert sum(line.startswith("round ") for line in lines) == 4
+    assert lines[-2].startswith("ratio: ") and float(lines[-2].split()[1]) > 0
+    assert lines[-1].startswith("cleanup: ")
+    for model in (Task, Alert, Problem, Batch, Campaign, Unit, JobRun, WarningPolicy):
+        assert not model.objects.exists(), model
+    assert not Problem.history.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_sweep_refuses_a_database_with_tasks_of_its_own(city):
+    from django.core.management.base import CommandError
+
+    from campaign.models import Campaign
+
+    task = TaskFactory(unit=city["east_community"])
+    with pytest.raises(CommandError, match="scratch database"):
+        call_command("bench_sweep", "--tasks", "10", stdout=io.StringIO())
+    assert list(Task.objects.all()) == [task]
+    assert list(Campaign.objects.all()) == [task.batch.campaign]
