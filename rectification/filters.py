@@ -58,10 +58,13 @@ class TaskFilterSet(django_filters.FilterSet):
         empty_label=_("My whole scope"),
     )
     mine = django_filters.BooleanFilter(label=_("Only my units' tasks"), method="filter_mine", widget=forms.CheckboxInput)
+    overdue = django_filters.BooleanFilter(
+        label=_("Only overdue (red or escalated)"), method="filter_overdue", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Task
-        fields = ["q", "status", "warning_level", "term", "category", "batch", "within", "mine"]
+        fields = ["q", "status", "warning_level", "term", "category", "batch", "within", "mine", "overdue"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,3 +91,6 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         return mine(queryset, self.user) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset

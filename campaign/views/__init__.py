@@ -1,6 +1,5 @@
 from .campaigns import ParticipationListView, campaign_detail
-from .home import home
 from .imports import unit_import, unit_import_template
 from .units import unit_detail, unit_tree
 
-__all__ = ["ParticipationListView", "campaign_detail", "home", "unit_detail", "unit_import", "unit_import_template", "unit_tree"]
+__all__ = ["ParticipationListView", "campaign_detail", "unit_detail", "unit_import", "unit_import_template", "unit_tree"]

@@ -51,6 +51,30 @@ class TaskQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("unit", "problem", "batch")
 
+    def needing_explanation(self):
+        """Overdue tasks nobody has explained for their current due date."""
+        return self.overdue().filter(explained_at__isnull=True)
+
+    def counts(self):
+        """One aggregate: totals by status and, for open tasks, by warning level.
+
+        Keys: ``total``, ``status_<value>`` for every status, ``level_<value>``
+        for every warning level, ``overdue`` (red or escalated) and
+        ``closed_rate`` (percent closed, one decimal; None without tasks).
+        """
+        result = self.aggregate(
+            total=models.Count("pk"),
+            **{f"status_{value}": models.Count("pk", filter=Q(status=value)) for value in TaskStatus.values},
+            **{
+                f"level_{value}": models.Count("pk", filter=OPEN & Q(warning_level=value))
+                for value in WarningLevel.values
+            },
+        )
+        result["overdue"] = result[f"level_{WarningLevel.RED}"] + result[f"level_{WarningLevel.ESCALATED}"]
+        closed = result[f"status_{TaskStatus.CLOSED}"]
+        result["closed_rate"] = round(100 * closed / result["total"], 1) if result["total"] else None
+        return result
+
 
 class Task(models.Model):
     """整改任务: a measure that a unit must carry out by a date."""

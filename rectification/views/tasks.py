@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -54,20 +53,10 @@ def my_tasks(request):
     """The staff's home: what their own units have on, worst first."""
     user = request.user
     tasks = mine(Task.objects.visible_to(user), user)
-    is_open = ~Q(status=TaskStatus.CLOSED)
-    counts = tasks.aggregate(
-        total=Count("pk"),
-        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in TaskStatus.values},
-        **{f"level_{value}": Count("pk", filter=is_open & Q(warning_level=value)) for value in WarningLevel.values},
-    )
+    counts = tasks.counts()
     status_counts = [(value, label, counts[f"status_{value}"]) for value, label in TaskStatus.choices]
     level_counts = [(value, label, counts[f"level_{value}"]) for value, label in WarningLevel.choices]
-    to_explain = list(
-        tasks.open()
-        .filter(warning_level__gte=WarningLevel.RED, explained_at__isnull=True)
-        .with_related()
-        .order_by("due_date", "pk")[:50]
-    )
+    to_explain = list(tasks.needing_explanation().with_related().order_by("due_date", "pk")[:50])
     today = timezone.localdate()
     for task in to_explain:
         task.days_overdue = (today - task.due_date).days

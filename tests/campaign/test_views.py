@@ -184,3 +184,43 @@ class TestParticipationList:
         response = login(client, east_staff).get(reverse("campaign:participation_list"), {"export": "csv"})
         text = response.content.decode("utf-8-sig")
         assert "东区社区党支部" in text and "西区社区党支部" not in text
+
+
+@pytest.mark.django_db
+class TestHomeRectification:
+    """The home page's task figures and demands, scoped like everything else."""
+
+    def overdue_task(self, unit, title):
+        import datetime
+
+        from django.utils import timezone
+
+        from tests.factories import TaskFactory
+
+        return TaskFactory(unit=unit, title=title, due_date=timezone.localdate() - datetime.timedelta(days=2))
+
+    def test_staff_see_their_overdue_tasks_needing_an_explanation(self, client, east_staff, city):
+        self.overdue_task(city["east_community"], "东区超期任务")
+        self.overdue_task(city["west_community"], "西区超期任务")
+        response = login(client, east_staff).get(reverse("home"))
+        content = response.content.decode()
+        assert "东区超期任务" in content and "西区超期任务" not in content
+        assert response.context["task_counts"]["overdue"] == 1
+
+    def test_an_explained_task_is_no_longer_demanded(self, client, east_staff, city):
+        from django.utils import timezone
+
+        task = self.overdue_task(city["east_community"], "东区超期任务")
+        type(task).objects.filter(pk=task.pk).update(explained_at=timezone.now())
+        response = login(client, east_staff).get(reverse("home"))
+        assert response.context["to_explain"] == []
+
+    def test_supervisors_see_what_waits_for_their_decision(self, client, city):
+        supervisor = MembershipFactory(unit=city["east"], role=Role.SUPERVISOR).user
+        self.overdue_task(city["east_community"], "东区超期任务")
+        self.overdue_task(city["west_community"], "西区超期任务")
+        response = login(client, supervisor).get(reverse("home"))
+        assert response.context["to_decide"]["overdue"] == 1
+
+    def test_staff_have_no_decision_panel(self, client, east_staff):
+        assert "to_decide" not in login(client, east_staff).get(reverse("home")).context
