@@ -27,9 +27,9 @@ from rectification.warnings import default_policy
 JOB_LABELS = {JOB_NAME: gettext_lazy("Overdue sweep")}
 CHANGE_LABELS = {
     "today": gettext_lazy("date swept"),
-    "yellow": gettext_lazy("tasks now due soon"),
-    "red": gettext_lazy("tasks now overdue"),
     "escalated": gettext_lazy("tasks now escalated"),
+    "red": gettext_lazy("tasks now overdue"),
+    "yellow": gettext_lazy("tasks now due soon"),
     "none": gettext_lazy("tasks back on schedule"),
     "alerts_created": gettext_lazy("alerts raised"),
 }
@@ -61,9 +61,7 @@ def operations(request):
         {
             "run": run,
             "label": JOB_LABELS.get(run.name, run.name),
-            "changes": [(CHANGE_LABELS.get(key, key), value) for key, value in run.changes.items()]
-            if isinstance(run.changes, dict)
-            else [],
+            "changes": _changes(run.changes),
             "error_line": run.error.strip().splitlines()[-1] if run.error.strip() else "",
         }
         for run in latest_runs()
@@ -75,6 +73,16 @@ def operations(request):
         "sweep_job": JOB_NAME,
     }
     return render(request, "rectification/operations.html", context)
+
+
+def _changes(changes):
+    """A run's changes as labelled rows: the sweep's in a fixed order (PostgreSQL's
+    jsonb does not keep the order of keys), any other job's by key."""
+    if not isinstance(changes, dict):
+        return []
+    known = list(CHANGE_LABELS)
+    keys = sorted(changes, key=lambda key: (known.index(key) if key in known else len(known), key))
+    return [{"key": key, "label": CHANGE_LABELS.get(key, key), "value": changes[key]} for key in keys]
 
 
 def _campaign_policies(user):

@@ -81,7 +81,14 @@ def test_an_administrator_sees_jobs_queues_and_policies(client, city_admin, camp
     }
     (item,) = response.context["runs"]
     assert item["run"].name == "overdue_sweep" and item["run"].ok
-    assert ("alerts raised", 0) in [(str(label), value) for label, value in item["changes"]]
+    assert [(change["key"], change["value"]) for change in item["changes"]] == [
+        ("today", timezone.localdate().isoformat()),
+        ("escalated", 0),
+        ("red", 0),
+        ("yellow", 0),
+        ("none", 0),
+        ("alerts_created", 0),
+    ]
     (policies,) = response.context["campaigns"]
     assert policies["editable"]
     windows = [(row["policy"].window_days, row["is_default"]) for row in policies["rows"]]
@@ -98,6 +105,8 @@ def test_a_superuser_sees_the_page(client, campaign):
 def test_a_failed_job_shows_that_it_failed_and_why(client, city_admin):
     with job_run("overdue_sweep") as run:
         run.changes = {"red": 2}
+    with job_run("digest") as run:
+        run.changes = {"sent": 4, "day": "2026-11-28"}
     with pytest.raises(RuntimeError):
         with job_run("notifications.send_emails"):
             raise RuntimeError("SMTP connection refused")
@@ -106,6 +115,8 @@ def test_a_failed_job_shows_that_it_failed_and_why(client, city_admin):
     assert "SMTP connection refused" in page
     assert 'class="badge bad"' in page
     assert 'class="badge ok"' in page
+    runs = {item["run"].name: item for item in client.get(OPERATIONS).context["runs"]}
+    assert [(c["key"], c["value"]) for c in runs["digest"]["changes"]] == [("day", "2026-11-28"), ("sent", 4)]
 
 
 def test_the_page_runs_the_same_number_of_queries_for_more_jobs_and_campaigns(client, city_admin, city):
@@ -133,7 +144,7 @@ def test_the_page_runs_the_same_number_of_queries_for_more_jobs_and_campaigns(cl
 def test_an_administrator_can_run_the_sweep_now(client, city_admin, task):
     Task.objects.filter(pk=task.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
     client.force_login(city_admin)
-    response = client.post(SWEEP, follow=True)
+    response = client.post(SWEEP, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert response.redirect_chain[-1][0] == OPERATIONS
     task.refresh_from_db()
     assert task.warning_level == WarningLevel.RED
