@@ -199,9 +199,7 @@ def _bounds_q(level, groups, today):
         return Q(due_date__gte=today, due_date__lte=today + max(p.window_days for p in policies) * day)
     if level == WarningLevel.RED:
         return Q(due_date__lt=today, due_date__gte=today - max(p.escalate_after_days for p in policies) * day)
-    return Q(
-        due_date__lt=today - min(min(p.escalate_after_days, p.explanation_grace_days) for p in policies) * day
-    )
+    return Q(due_date__lt=today - min(min(p.escalate_after_days, p.explanation_grace_days) for p in policies) * day)
 
 
 def _serialise_sweeps():

@@ -97,7 +97,9 @@ def _campaign_policies(user):
         rows = []
         for term in Term:
             policy = own.get(term.value)
-            rows.append({"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None})
+            rows.append(
+                {"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None}
+            )
         result.append({"campaign": campaign, "rows": rows, "editable": may_edit_policies(user, campaign, paths)})
     return result
 
@@ -157,7 +159,13 @@ class BaseWarningPolicyFormSet(forms.BaseFormSet):
 
 
 WarningPolicyFormSet = forms.formset_factory(
-    WarningPolicyForm, formset=BaseWarningPolicyFormSet, extra=0, min_num=3, max_num=3, validate_min=True, validate_max=True
+    WarningPolicyForm,
+    formset=BaseWarningPolicyFormSet,
+    extra=0,
+    min_num=3,
+    max_num=3,
+    validate_min=True,
+    validate_max=True,
 )
 
 

@@ -131,7 +131,9 @@ def test_the_page_runs_the_same_number_of_queries_for_more_jobs_and_campaigns(cl
             with job_run(name):
                 pass
     for _ in range(3):
-        WarningPolicy.objects.create(campaign=CampaignFactory(issuing_unit=city["city"]), term=Term.SHORT, window_days=5)
+        WarningPolicy.objects.create(
+            campaign=CampaignFactory(issuing_unit=city["city"]), term=Term.SHORT, window_days=5
+        )
     with CaptureQueriesContext(connection) as many:
         response = client.get(OPERATIONS)
     assert len(response.context["runs"]) == 4 and len(response.context["campaigns"]) == 4

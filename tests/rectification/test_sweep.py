@@ -111,9 +111,7 @@ def test_levels_after_the_sweep_equal_the_rule_for_every_task(batch, city):
     bulk_tasks(batch, city["east_community"], 420)
     bulk_tasks(strict, city["west_community"], 420)
     closed = bulk_tasks(batch, city["east_street"], 30)
-    Task.objects.filter(pk__in=[t.pk for t in closed]).update(
-        status=TaskStatus.CLOSED, warning_level=WarningLevel.RED
-    )
+    Task.objects.filter(pk__in=[t.pk for t in closed]).update(status=TaskStatus.CLOSED, warning_level=WarningLevel.RED)
     run_sweep(now=NOW)
     tasks = Task.objects.select_related("batch")
     mismatches = [
@@ -290,7 +288,9 @@ def test_queue_counts_count_unprocessed_alerts_and_waiting_or_failed_emails(task
     alert = Alert.objects.create(task=task, level=WarningLevel.RED, due_date=task.due_date)
     Alert.objects.create(task=task, level=WarningLevel.ESCALATED, due_date=task.due_date, processed_at=NOW)
     for i, status in enumerate(["pending", "pending", "failed", "sent", "sending"]):
-        Notification.objects.create(user=user, alert=alert, kind="alert", key=f"k{i}", title="超期", email_status=status)
+        Notification.objects.create(
+            user=user, alert=alert, kind="alert", key=f"k{i}", title="超期", email_status=status
+        )
     assert queue_counts() == {"alerts_unprocessed": 1, "emails_pending": 2, "emails_sending": 1, "emails_failed": 1}
 
 

@@ -42,7 +42,17 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from campaign.models import Batch, Campaign, Unit, UnitKind
-from rectification.models import Alert, JobRun, Notification, Problem, Task, TaskStatus, Term, WarningLevel, WarningPolicy
+from rectification.models import (
+    Alert,
+    JobRun,
+    Notification,
+    Problem,
+    Task,
+    TaskStatus,
+    Term,
+    WarningLevel,
+    WarningPolicy,
+)
 from rectification.models.problems import ProblemSource
 from rectification.sweep import JOB_NAME, create_alerts, run_sweep
 from rectification.warnings import policy_for
@@ -144,7 +154,9 @@ class Command(BaseCommand):
         ):
             values = results[name]
             self.stdout.write(f"{label}: best {min(values):.3f} s, median {statistics.median(values):.3f} s")
-        self.stdout.write(f"whole sweep / hand-written UPDATE (best of each): {min(results['sweep']) / min(results['hand']):.2f}")
+        self.stdout.write(
+            f"whole sweep / hand-written UPDATE (best of each): {min(results['sweep']) / min(results['hand']):.2f}"
+        )
         self.write_load()
         self.stdout.write(f"ratio: {min(results['levels']) / min(results['hand']):.2f}")
 
@@ -228,7 +240,15 @@ class Command(BaseCommand):
     def build_tasks(self, batch, n, now):
         unit = batch.campaign.issuing_unit
         (problem,) = Problem.objects.bulk_create(
-            [Problem(title="基准测试问题", source=ProblemSource.SELF, unit=unit, batch=batch, found_on=timezone.localdate(now))]
+            [
+                Problem(
+                    title="基准测试问题",
+                    source=ProblemSource.SELF,
+                    unit=unit,
+                    batch=batch,
+                    found_on=timezone.localdate(now),
+                )
+            ]
         )
         if connection.vendor == "postgresql":
             self.build_with_generate_series(batch, problem, unit, n, now)

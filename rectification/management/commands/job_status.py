@@ -28,7 +28,9 @@ class Command(BaseCommand):
             if not run.ok and run.finished_at is not None:
                 last_line = run.error.strip().splitlines()[-1] if run.error.strip() else ""
                 self.stdout.write(f"  error: {last_line}")
-                last_ok = timezone.localtime(run.last_ok_at).strftime("%Y-%m-%d %H:%M:%S") if run.last_ok_at else "never"
+                last_ok = (
+                    timezone.localtime(run.last_ok_at).strftime("%Y-%m-%d %H:%M:%S") if run.last_ok_at else "never"
+                )
                 self.stdout.write(f"  last success: {last_ok}")
         queues = queue_counts()
         self.stdout.write("Queues:")
