@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.models import Membership, Role, SupervisionGroup
+from campaign.people import person_name
 
 from .models import (
     Alert,
@@ -455,7 +456,7 @@ def notify_urge(urge):
     task = Task.objects.select_related("unit").get(pk=urge.task_id)
     audience = Audience({task.unit})
     recipients = audience.staff(task.unit)
-    author = (urge.author.get_full_name() or urge.author.get_username()) if urge.author_id else ""
+    author = person_name(urge.author) if urge.author_id else ""
     with translation.override(settings.LANGUAGE_CODE):
         context = {"task": task.title, "unit": _unit_name(task.unit), "author": author, "message": urge.message}
         title = _("Urged: %(task)s") % context

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import ModelChange
 
 from campaign.models import Unit
+from campaign.people import person_name  # noqa: F401  (also used by the task views)
 
 from .models import (
     CoordinationRequest,
@@ -76,11 +77,6 @@ class Entry:
         return person_name(self.actor)
 
 
-def person_name(user):
-    """Chinese order, family name first; the login name when no name is set."""
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 @dataclass

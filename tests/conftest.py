@@ -1,7 +1,18 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from campaign.models import Role, UnitKind
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language (Chinese), whatever a
+    previous test's requests left active in this thread."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

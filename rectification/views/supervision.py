@@ -21,6 +21,7 @@ from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
+from campaign.people import person_name
 from rectification import notify, queues, services, spotchecks
 from rectification.forms.supervision import (
     AccountabilityFilterSet,
@@ -240,7 +241,7 @@ def task_urge(request, pk):
 
 
 def person(user):
-    return (user.get_full_name() or user.username) if user else "—"
+    return person_name(user) or "—"
 
 
 
