@@ -99,20 +99,28 @@ def _describe(exc):
 
 
 def latest_runs():
-    """The last run of each job, by name, each annotated with ``last_ok_at``
-    (when a run of that job last succeeded, None if never)."""
-    from django.db.models import Max, OuterRef, Subquery
+    """The last run of each job, by name, each with ``last_ok_at`` (when a run
+    of that job last succeeded, None if never).
+
+    Three queries whatever the number of runs recorded: two aggregates by
+    name, then the newest rows themselves; no subquery runs once per row.
+    """
+    from django.db.models import Max, Q
 
     from rectification.models import JobRun
 
-    newest = JobRun.objects.filter(name=OuterRef("name")).order_by("-started_at", "-pk").values("pk")[:1]
-    last_ok = (
-        JobRun.objects.filter(name=OuterRef("name"), ok=True)
-        .values("name")
-        .annotate(at=Max("finished_at"))
-        .values("at")
-    )
-    return JobRun.objects.filter(pk=Subquery(newest)).annotate(last_ok_at=Subquery(last_ok)).order_by("name")
+    newest = dict(JobRun.objects.order_by().values_list("name").annotate(at=Max("started_at")))
+    if not newest:
+        return []
+    last_ok = dict(JobRun.objects.filter(ok=True).order_by().values_list("name").annotate(at=Max("finished_at")))
+    matches = Q()
+    for name, started_at in newest.items():
+        matches |= Q(name=name, started_at=started_at)
+    runs = {}
+    for run in JobRun.objects.filter(matches).order_by("name", "pk"):
+        run.last_ok_at = last_ok.get(run.name)
+        runs[run.name] = run  # two runs started at the same instant: the later row wins
+    return list(runs.values())
 
 
 def queue_counts():
