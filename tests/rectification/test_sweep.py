@@ -16,6 +16,7 @@ from rectification.models import Alert, JobRun, Notification, Task, TaskStatus, 
 from rectification.sweep import run_sweep
 from rectification.warnings import policy_for, warning_level
 from tests.factories import BatchFactory, ProblemFactory, TaskFactory, UserFactory
+from tests.rectification.shared_db import connect_this_thread, shared_database
 
 TODAY = datetime.date(2026, 11, 28)
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 28, 9, 0))  # Asia/Shanghai
@@ -200,20 +201,18 @@ def test_an_alert_already_raised_by_a_sweep_that_lost_its_levels_is_not_raised_a
     assert Alert.objects.count() == alerts
 
 
-@pytest.mark.skipif(
-    "connection.vendor != 'postgresql'",
-    reason="SQLite lets one writer at a time (IMMEDIATE transactions); its in-memory test database "
-    "refuses a second writer instead of waiting, so concurrency is tried on PostgreSQL",
-)
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_add_nothing_twice(city):
+def test_two_sweeps_at_once_add_nothing_twice(city, tmp_path):
+    """Two sweeps started together (two connections; on SQLite through a file,
+    as in the embedded shape) raise each alert once."""
     batch = BatchFactory()
     bulk_tasks(batch, city["east_community"], 300)
     errors, results = [], []
     start = threading.Barrier(2)
 
-    def sweep():
+    def sweep(database):
         try:
+            connect_this_thread(database)
             start.wait()
             results.append(run_sweep(now=NOW))
         except Exception as exc:  # reported below, with the thread's error
@@ -221,11 +220,12 @@ def test_two_sweeps_at_once_add_nothing_twice(city):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with shared_database(tmp_path) as database:
+        threads = [threading.Thread(target=sweep, args=[database]) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     assert errors == []
     flagged = Task.objects.filter(warning_level__gt=0).count()
     assert Alert.objects.count() == flagged
