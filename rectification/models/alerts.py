@@ -38,7 +38,10 @@ class WarningPolicy(models.Model):
 class Alert(models.Model):
     """One row per (task, level, due date): the sweep's record of a level change."""
 
-    task = models.ForeignKey("rectification.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="alerts")
+    # No index of its own: the unique (task, level, due_date) index starts with the task.
+    task = models.ForeignKey(
+        "rectification.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=WarningLevel.choices)
     due_date = models.DateField(_("due date"))
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
@@ -94,7 +97,7 @@ class Notification(models.Model):
 class JobRun(models.Model):
     """When a background job last ran, how long it took and what it changed."""
 
-    name = models.CharField(_("job"), max_length=100, db_index=True)
+    name = models.CharField(_("job"), max_length=100)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
@@ -106,3 +109,4 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_latest_per_name")]
