@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.models import Membership, Role
+from campaign.scoping import unit_q
 from rectification import services
 from rectification.forms.coordination import CoordinationReplyForm, CoordinationRequestForm
 from rectification.models import CoordinationRequest, Task
@@ -58,17 +59,20 @@ def _listed(requests):
 
 @login_required
 def coordination_inbox(request):
-    """Two lists: what is asked of the user's units, and what they asked."""
+    """Two lists: what is asked of units in the user's scope, and what they asked.
+
+    A department's staff see what is asked of their department; a district's
+    staff, supervisors and leaders see every request to or from a unit below them.
+    """
     user = request.user
-    own_units = Membership.objects.filter(user=user).values("unit")
     requests = (
         visible_requests(user)
         .select_related("task", "from_unit", "to_unit")
         .annotate(reply_count=Count("replies"))
     )
     context = {
-        "received": _listed(requests.filter(to_unit__in=own_units)),
-        "sent": _listed(requests.filter(Q(from_unit__in=own_units) | Q(created_by=user))),
+        "received": _listed(requests.filter(unit_q(user, "to_unit__"))),
+        "sent": _listed(requests.filter(unit_q(user, "from_unit__") | Q(created_by=user))),
     }
     return render(request, "rectification/coordination_inbox.html", context)
 

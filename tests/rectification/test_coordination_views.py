@@ -125,6 +125,11 @@ class TestInbox:
         content = response.content.decode()
         assert content.index("旧的") < content.index("已答复的") < content.index("新的") < content.index("已解决的")
 
+    def test_a_district_supervisor_sees_what_units_below_asked(self, client, coordination, supervisor):
+        response = as_user(client, supervisor).get(INBOX_URL)
+        assert response.context["sent"]["waiting"] == [coordination]
+        assert response.context["received"]["waiting"] == []
+
     def test_an_unrelated_district_sees_nothing(self, client, coordination, outsider_staff):
         response = as_user(client, outsider_staff).get(INBOX_URL)
         assert response.context["received"]["waiting"] == [] and response.context["sent"]["waiting"] == []
