@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- history ------------------------------------------------------------------
+# A task's history is a record, not an undo button: reverting in the admin would
+# step around the workflow (销号, 退回, extensions), so it is switched off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- tables -------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -16,8 +17,19 @@ from .models import (
 )
 
 
+class HistoryReadOnlyAdmin(SimpleHistoryAdmin):
+    """History can be read, never reverted. SIMPLE_HISTORY_REVERT_DISABLED only
+    hides the button; a crafted POST to the history form would still save, so
+    it is refused here."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Problem)
-class ProblemAdmin(SimpleHistoryAdmin):
+class ProblemAdmin(HistoryReadOnlyAdmin):
     list_display = ["title", "source", "category", "unit", "root_unit", "batch", "found_on"]
     list_filter = ["source", "category", "batch"]
     search_fields = ["title", "description"]
@@ -25,12 +37,28 @@ class ProblemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(HistoryReadOnlyAdmin):
     list_display = ["title", "unit", "term", "due_date", "status", "warning_level", "progress"]
     list_filter = ["status", "term", "warning_level", "batch"]
     search_fields = ["title", "measures"]
     autocomplete_fields = ["problem", "unit", "parent", "co_units"]
-    readonly_fields = ["status", "progress", "warning_level", "warning_since", "original_due_date", "closed_at"]
+    # The workflow fields change only through the app's steps (services.py):
+    # the due date through an approved extension, the status through 销号/退回.
+    readonly_fields = [
+        "due_date",
+        "status",
+        "progress",
+        "warning_level",
+        "warning_since",
+        "original_due_date",
+        "explained_at",
+        "closed_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new task needs its first due date; after that it moves only by extension.
+        fields = super().get_readonly_fields(request, obj)
+        return [field for field in fields if field != "due_date"] if obj is None else fields
 
 
 @admin.register(WarningPolicy)
@@ -39,8 +67,52 @@ class WarningPolicyAdmin(admin.ModelAdmin):
     list_editable = ["window_days", "escalate_after_days", "explanation_grace_days", "reminder_days"]
 
 
-for model in (Verification, Explanation, ExtensionRequest, CoordinationRequest, SpotCheck, AccountabilityRecord):
-    admin.site.register(model)
+class RecordAdmin(admin.ModelAdmin):
+    """Requests and decisions are the audit trail: readable here, never edited or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(RecordAdmin):
+    list_display = ["task", "outcome", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+
+
+@admin.register(Explanation)
+class ExplanationAdmin(RecordAdmin):
+    list_display = ["task", "reason_code", "author", "created_at", "reviewed_at"]
+    list_filter = ["reason_code"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(RecordAdmin):
+    list_display = ["task", "previous_due_date", "requested_due_date", "decision", "decided_by"]
+    list_filter = ["decision"]
+
+
+@admin.register(CoordinationRequest)
+class CoordinationRequestAdmin(RecordAdmin):
+    list_display = ["subject", "from_unit", "to_unit", "status", "created_at", "resolved_at"]
+    list_filter = ["status"]
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(RecordAdmin):
+    list_display = ["group", "checked_on", "created_by"]
+
+
+@admin.register(AccountabilityRecord)
+class AccountabilityRecordAdmin(RecordAdmin):
+    list_display = ["unit", "person_name", "measure", "decided_on", "decided_by"]
+    list_filter = ["measure"]
 
 
 @admin.register(Notification)

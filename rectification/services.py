@@ -161,6 +161,8 @@ def request_verification(task, user, note):
 
 
 def _pending_verification(task):
+    if task.status != TaskStatus.PENDING_VERIFICATION:
+        raise TransitionRefused(_("This task is not awaiting verification."))
     verification = task.verifications.filter(outcome=Verification.Outcome.PENDING).first()
     if verification is None:
         raise TransitionRefused(_("This task is not awaiting verification."))

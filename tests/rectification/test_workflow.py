@@ -194,3 +194,40 @@ class TestExplanations:
         services.give_explanation(task, community_staff, "funds", "资金未到位")
         task.refresh_from_db()
         assert task.warning_level == WarningLevel.RED and task.explained_at
+
+
+@pytest.mark.django_db
+class TestTheWorkflowCannotBeSteppedAround:
+    def test_a_pending_request_on_a_task_no_longer_awaiting_it_cannot_close_it(
+        self, task, community_staff, supervisor, photo
+    ):
+        services.add_progress(task, community_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=90, files=[photo])
+        services.request_verification(task, community_staff, "完成")
+        type(task).objects.filter(pk=task.pk).update(status=TaskStatus.IN_PROGRESS)  # e.g. changed behind the app's back
+        with pytest.raises(ValidationError):
+            services.approve_closing(task, supervisor)
+
+    def test_the_admin_cannot_revert_history_or_edit_decisions(self, admin_client, task, community_staff, photo):
+        from django.urls import reverse
+
+        services.add_progress(task, community_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=90, files=[photo])
+        verification = services.request_verification(task, community_staff, "完成")
+        history_id = task.history.earliest().history_id
+        revert_url = reverse("admin:rectification_task_simple_history", args=[task.pk, history_id])
+        revert = admin_client.post(revert_url, {"title": task.title})
+        assert revert.status_code == 403
+        task.refresh_from_db()
+        assert task.status == TaskStatus.PENDING_VERIFICATION
+        change = admin_client.post(
+            reverse("admin:rectification_verification_change", args=[verification.pk]), {"outcome": "approved"}
+        )
+        assert change.status_code == 403
+        verification.refresh_from_db()
+        assert verification.outcome == Verification.Outcome.PENDING
+
+    def test_the_admin_shows_the_due_date_read_only(self, admin_client, task):
+        from django.urls import reverse
+
+        response = admin_client.get(reverse("admin:rectification_task_change", args=[task.pk]))
+        assert response.status_code == 200
+        assert 'name="due_date"' not in response.content.decode()
