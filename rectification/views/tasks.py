@@ -382,10 +382,13 @@ def problem_detail(request, pk):
     )
     problem = get_object_or_404(problems, pk=pk)
     tasks = problem.tasks.visible_to(request.user).with_related().order_by("due_date", "pk")
+    related = problem.related_problem
     context = {
         "problem": problem,
         "tasks": tasks,
         "can_add_task": editable_units(request.user).exists(),
+        "related_visible": related is not None
+        and Problem.objects.visible_to(request.user).filter(pk=related.pk).exists(),
     }
     return render(request, "rectification/problem_detail.html", context)
 

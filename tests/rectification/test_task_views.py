@@ -532,6 +532,15 @@ class TestProblemsAndNewTasks:
         assert client.get(reverse("rectification:problem_detail", args=[task.problem_id])).status_code == 404
         assert client.get(reverse("rectification:task_create", args=[task.problem_id])).status_code == 404
 
+    def test_a_related_problem_out_of_scope_is_named_but_not_linked(self, client, task, community_staff, city, batch):
+        from tests.factories import ProblemFactory
+
+        hidden = ProblemFactory(unit=city["west_community"], batch=batch, title="西区的根源问题")
+        task.problem.related_problem = hidden
+        task.problem.save()
+        content = as_user(client, community_staff).get(task.problem.get_absolute_url()).content.decode()
+        assert "西区的根源问题" in content and hidden.get_absolute_url() not in content
+
     def test_a_supervisor_without_a_staff_role_may_not_record_problems(self, client, task, supervisor):
         as_user(client, supervisor)
         assert client.get(reverse("rectification:problem_create")).status_code == 403
