@@ -16,7 +16,7 @@ def nest(units, matched_ids=frozenset()):
     Units whose parent is not in the list become roots, so a user whose scope
     starts at a district sees the district as a root. No queries are made.
     """
-    units = sorted(units, key=lambda unit: (unit.depth, unit.name))
+    units = sorted(units, key=lambda unit: (unit.depth, unit.path))
     nodes = {unit.pk: Node(unit, matched=unit.pk in matched_ids) for unit in units}
     roots = []
     for unit in units:

@@ -1,8 +1,11 @@
 """The tree of party units, kept as a materialized path.
 
-`path` is the chain of ids from the root, e.g. ``/1/4/17/``. A unit's subtree
-is ``path__startswith=unit.path``: one indexed prefix filter, on SQLite and on
-PostgreSQL (where Django adds a ``varchar_pattern_ops`` index for it).
+`path` is the chain of ids from the root, each zero-padded to the same width,
+e.g. ``/0000001/0000004/0000017/``. A unit's subtree is
+``path__startswith=unit.path``: one indexed prefix filter, on SQLite and on
+PostgreSQL (where Django adds a ``varchar_pattern_ops`` index for it). The
+padding makes ordering by path a depth-first walk with siblings in the order
+they were set up (an import keeps the order of the office's own list).
 """
 
 from django.core.exceptions import ValidationError
@@ -11,6 +14,13 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+PATH_STEP_WIDTH = 7  # ids up to 9,999,999 units
+
+
+def path_step(pk):
+    return f"{pk:0{PATH_STEP_WIDTH}d}/"
 
 
 class UnitKind(models.TextChoices):
@@ -109,7 +119,7 @@ class Unit(models.Model):
 
     def _set_path(self):
         parent_path = self.parent.path if self.parent_id else "/"
-        self.path = f"{parent_path}{self.pk}/"
+        self.path = f"{parent_path}{path_step(self.pk)}"
         self.depth = self.path.count("/") - 2
 
     def _move_descendants(self, old_path):

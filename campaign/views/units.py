@@ -44,7 +44,7 @@ def unit_detail(request, pk):
     children = (
         unit.children.filter(pk__in=visible)
         .annotate(child_count=Count("children", distinct=True))
-        .order_by("name")
+        .order_by("path")
     )
     participations = Participation.objects.filter(unit=unit).select_related("batch")
     subtree_participation = Participation.objects.filter(unit__path__startswith=unit.path)

@@ -83,7 +83,7 @@ class TestGoodFiles:
         assert town.parent == city["east"] and town.kind == UnitKind.STREET
         assert village.parent == town and village.kind == UnitKind.VILLAGE
         assert enterprise.parent == town and enterprise.kind == UnitKind.ENTERPRISE and enterprise.code == ""
-        assert village.path == f"{city['east'].path}{town.pk}/{village.pk}/" and village.depth == 3
+        assert village.path == f"{city['east'].path}{town.pk:07d}/{village.pk:07d}/" and village.depth == 3
         assert (village.code, village.leader_name, village.short_name, village.member_count) == ("E-V1", "王五", "新村", 35)
 
     def test_a_successful_import_says_how_many_units_it_added(self, admin_client, city):
@@ -120,7 +120,7 @@ class TestGoodFiles:
         assert result.ok
         a, b, c = (Unit.objects.get(name=name) for name in "ABC")
         assert (a.parent, b.parent, c.parent) == (city["east"], a, b)
-        assert c.path == f"{city['east'].path}{a.pk}/{b.pk}/{c.pk}/"
+        assert c.path == f"{city['east'].path}{a.pk:07d}/{b.pk:07d}/{c.pk:07d}/"
 
     @pytest.mark.parametrize(
         "word,kind",
@@ -242,7 +242,7 @@ class TestParentsNamesAndCodes:
         result = importers.import_units(rows, east_admin)
 
         assert [(p.row, p.column) for p in result.problems] == [(2, "上级单位")]
-        assert "no unit named “西区街道党工委”" in result.problems[0].message
+        assert "没有名为“西区街道党工委”的单位" in result.problems[0].message
         assert not Unit.objects.filter(name="西区新社区党支部").exists()
 
     def test_an_administrator_imports_under_units_in_their_own_scope(self, east_admin, city):

@@ -10,7 +10,8 @@ from tests.factories import UnitFactory
 class TestUnitTree:
     def test_a_new_unit_gets_its_path_from_its_parent(self, city):
         community = city["east_community"]
-        assert community.path == f"/{city['city'].pk}/{city['east'].pk}/{city['east_street'].pk}/{community.pk}/"
+        ids = [city["city"].pk, city["east"].pk, city["east_street"].pk, community.pk]
+        assert community.path == "/" + "".join(f"{pk:07d}/" for pk in ids)
         assert community.depth == 3
         assert Unit.objects.get(pk=community.pk).path == community.path
 
@@ -72,6 +73,15 @@ class TestUnitTree:
         UnitFactory(parent=city["east"], code="E-01")
         with pytest.raises(IntegrityError), transaction.atomic():
             UnitFactory(parent=city["west"], code="E-01")
+
+    def test_ordering_by_path_walks_the_tree_depth_first_in_the_order_set_up(self, city):
+        # Ids of different lengths (9 and 10 here) must not interleave subtrees.
+        late = [UnitFactory(parent=city["city"], kind=UnitKind.DEPARTMENT) for _ in range(10)]
+        child_of_first = UnitFactory(parent=late[0], kind=UnitKind.INSTITUTION)
+        ordered = list(Unit.objects.filter(parent=city["city"]).order_by("path"))
+        assert ordered == sorted(ordered, key=lambda unit: unit.pk)
+        walk = list(Unit.objects.order_by("path"))
+        assert walk.index(child_of_first) == walk.index(late[0]) + 1
 
     def test_ancestors_run_from_the_root_down(self, city):
         assert list(city["east_community"].ancestors()) == [city["city"], city["east"], city["east_street"]]
