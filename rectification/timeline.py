@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.models import ModelChange
 
 from campaign.models import Unit
@@ -381,11 +382,13 @@ def coordination_entries(task):
         .annotate(reply_count=Count("replies"))
     )
     for request in requests:
-        meta = _("%(status)s · %(days)s days since asked · %(replies)s replies") % {
-            "status": request.get_status_display(),
-            "days": request.age_days,
-            "replies": request.reply_count,
+        days = ngettext("%(days)s day since asked", "%(days)s days since asked", request.age_days) % {
+            "days": request.age_days
         }
+        replies = ngettext("%(replies)s reply", "%(replies)s replies", request.reply_count) % {
+            "replies": request.reply_count
+        }
+        meta = f"{request.get_status_display()} · {days} · {replies}"
         entries.append(
             Entry(
                 at=request.created_at,

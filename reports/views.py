@@ -3,9 +3,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Unit
+from campaign.scoping import user_roles
 from rectification import queues
 from rectification.filters import mine
 from rectification.models import Task
+from rectification.permissions import EDITORS
 
 EXPLAIN_LIST_LENGTH = 10
 
@@ -21,7 +23,9 @@ def home(request):
     today = timezone.localdate()
     campaigns = list(Campaign.objects.visible_to(user).select_related("issuing_unit"))
     visible_tasks = Task.objects.visible_to(user)
-    own_tasks = mine(visible_tasks, user)
+    # The demand to explain goes to those who write the unit's ledger (staff,
+    # administrators), not to leaders reading the figures.
+    own_tasks = mine(visible_tasks, user) if EDITORS & user_roles(user) else visible_tasks.none()
     context = {
         "memberships": Membership.objects.filter(user=user).select_related("unit").order_by("unit__path"),
         "groups": user.supervision_groups.all(),

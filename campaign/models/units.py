@@ -15,7 +15,6 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
 PATH_STEP_WIDTH = 7  # ids up to 9,999,999 units
 
 

@@ -125,6 +125,13 @@ def units_watched_by(groups, user):
     )
 
 
+def not_in_future(day):
+    """A check or a decision is recorded after it happened: never a future date."""
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."))
+    return day
+
+
 class SpotCheckStartForm(forms.Form):
     """Step 1: which group, when, and which tasks: chosen units, or a random sample."""
 
@@ -157,6 +164,9 @@ class SpotCheckStartForm(forms.Form):
             self.fields["group"].initial = groups[0].pk
         self.fields["units"].queryset = units_watched_by(groups, user)
         self.tasks = []
+
+    def clean_checked_on(self):
+        return not_in_future(self.cleaned_data["checked_on"])
 
     def clean(self):
         cleaned = super().clean()
@@ -292,6 +302,9 @@ class AccountabilityForm(forms.Form):
         self.fields["decided_on"].initial = timezone.localdate()
         self.fields["tasks"].queryset = accountability_tasks(user)
         self.selected_unit = self._unit_chosen()
+
+    def clean_decided_on(self):
+        return not_in_future(self.cleaned_data["decided_on"])
 
     def _unit_chosen(self):
         value = self.data.get(self.add_prefix("unit")) if self.is_bound else self.initial.get("unit")

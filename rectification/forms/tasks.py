@@ -273,7 +273,7 @@ class VerificationRequestForm(forms.Form):
 class ExplanationForm(forms.Form):
     prefix = "explain"
 
-    reason_code = forms.ChoiceField(label=_("Main reason"), choices=ExplanationReason.choices)
+    reason_code = forms.ChoiceField(label=_("Main reason"), choices=[("", "---------"), *ExplanationReason.choices])
     text = forms.CharField(label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -224,3 +224,30 @@ class TestHomeRectification:
 
     def test_staff_have_no_decision_panel(self, client, east_staff):
         assert "to_decide" not in login(client, east_staff).get(reverse("home")).context
+
+
+@pytest.mark.django_db
+def test_a_units_page_links_to_its_tasks_that_the_task_list_accepts(client, east_staff, city):
+    from tests.factories import TaskFactory
+
+    TaskFactory(unit=city["east_community"], title="东区社区的任务")
+    TaskFactory(unit=city["west_community"], title="西区社区的任务")
+    page = login(client, east_staff).get(city["east_street"].get_absolute_url())
+    link = next(a for a in page.content.decode().split('href="')[1:] if "within=" in a).split('"')[0]
+    tasks = client.get(link.replace("&amp;", "&"))
+    titles = [row.record.title for row in tasks.context["table"].rows]
+    assert titles == ["东区社区的任务"]
+
+
+@pytest.mark.django_db
+def test_a_leader_is_not_asked_to_explain_the_units_overdue_tasks(client, city):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import TaskFactory
+
+    leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
+    TaskFactory(unit=city["east_community"], due_date=timezone.localdate() - datetime.timedelta(days=2))
+    response = login(client, leader).get(reverse("home"))
+    assert response.context["to_explain"] == [] and response.context["task_counts"]["overdue"] == 1

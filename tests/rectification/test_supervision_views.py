@@ -511,6 +511,19 @@ class TestAccountabilityPages:
         assert "Only tasks of the unit and the units below it can be linked." in content and "赵某某" in content
         assert not AccountabilityRecord.objects.exists()
 
+    def test_a_decision_dated_in_the_future_is_refused_and_the_form_kept(self, client, city, supervisor):
+        import datetime
+
+        from django.utils import timezone
+
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        response = login(client, supervisor).post(
+            self.URL, self.data(city["east_street"], decided_on=f"{tomorrow:%Y-%m-%d}", person_name="钱某")
+        )
+        content = response.content.decode()
+        assert response.status_code == 200 and "The date cannot be in the future." in content and "钱某" in content
+        assert not AccountabilityRecord.objects.exists()
+
     def test_a_unit_of_another_district_cannot_be_chosen(self, client, city, supervisor):
         response = login(client, supervisor).post(self.URL, self.data(city["west_street"]))
         assert response.status_code == 200 and not AccountabilityRecord.objects.exists()
