@@ -10,6 +10,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -26,7 +27,7 @@ def csv_response(rows, filename):
     buffer.write("\ufeff")  # so that Excel opens UTF-8 Chinese text correctly
     csv.writer(buffer).writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
     return response
 
 
@@ -47,22 +48,22 @@ def xlsx_response(rows, filename, title):
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.xlsx")
     return response
 
 
 class ExportMixin:
     """For SingleTableMixin list views: serve the filtered rows as a file."""
 
-    export_name = "export"
+    export_name = "export"  # the sheet's and the file's name, translated: e.g. 整改任务-20261128.xlsx
 
     def render_to_response(self, context, **response_kwargs):
         export = self.request.GET.get("export")
         if export in FORMATS:
             table = self.get_table_class()(self.object_list, request=self.request)
             rows = table_rows(table)
-            filename = f"{self.export_name}-{timezone.localdate():%Y%m%d}"
+            filename = f"{self.export_name}-{timezone.localdate():%Y%m%d}"  # names may be Chinese
             if export == "csv":
                 return csv_response(rows, filename)
-            return xlsx_response(rows, filename, self.export_name)
+            return xlsx_response(rows, filename, str(self.export_name))
         return super().render_to_response(context, **response_kwargs)

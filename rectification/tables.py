@@ -55,14 +55,16 @@ class TaskTable(tables.Table):
 
     class Meta:
         model = Task
+        # Status, warning and progress right after the title: on a phone the
+        # table scrolls sideways, and these are what a reader looks for first.
         fields = [
             "title",
-            "unit",
-            "term",
-            "due_date",
             "status",
             "warning_level",
             "progress",
+            "due_date",
+            "unit",
+            "term",
             "problem",
             "category",
             "batch",

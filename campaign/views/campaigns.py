@@ -3,6 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
@@ -43,7 +44,7 @@ class ParticipationListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, F
     filterset_class = ParticipationFilterSet
     template_name = "campaign/participation_list.html"
     paginate_by = 25
-    export_name = "participation"
+    export_name = _("Participation")
 
     def get_queryset(self):
         return Participation.objects.visible_to(self.request.user).select_related("unit", "batch")

@@ -387,7 +387,7 @@ class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     filterset_class = AccountabilityFilterSet
     template_name = "rectification/accountability_list.html"
     paginate_by = 25
-    export_name = "accountability"
+    export_name = gettext_lazy("Accountability records")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not spotchecks.can_read_accountability(request.user):

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig
@@ -85,7 +86,7 @@ class TaskListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView
     filterset_class = TaskFilterSet
     template_name = "rectification/task_list.html"
     paginate_by = 25
-    export_name = "tasks"
+    export_name = gettext_lazy("Rectification tasks")
 
     def get_queryset(self):
         return Task.objects.visible_to(self.request.user).with_related()

@@ -251,3 +251,13 @@ def test_a_leader_is_not_asked_to_explain_the_units_overdue_tasks(client, city):
     TaskFactory(unit=city["east_community"], due_date=timezone.localdate() - datetime.timedelta(days=2))
     response = login(client, leader).get(reverse("home"))
     assert response.context["to_explain"] == [] and response.context["task_counts"]["overdue"] == 1
+
+
+@pytest.mark.django_db
+def test_an_export_is_named_in_the_users_language(client, east_staff, campaign):
+    response = login(client, east_staff).get(reverse("campaign:participation_list"), {"export": "csv"})
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment") and "filename*=utf-8''" in disposition
+    from urllib.parse import unquote
+
+    assert unquote(disposition.split("''", 1)[1]).startswith("参学情况-")
