@@ -34,7 +34,12 @@ class LedgerImportForm(forms.Form):
         units = ledger.editable_units(user)
         self.fields["default_unit"].queryset = units
         if not self.is_bound:
-            self.fields["default_unit"].initial = units.values_list("pk", flat=True).first()
+            # The user's own unit, the most specific one first (a community before its district).
+            first_unit = units.filter(memberships__user=user).order_by("-depth", "path").first() or units.first()
+            self.fields["default_unit"].initial = first_unit.pk if first_unit else None
+            # The batch that unit takes part in, rather than simply the first batch.
+            joined = first_unit.participations.values_list("batch", flat=True).first() if first_unit else None
+            self.fields["batch"].initial = joined
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

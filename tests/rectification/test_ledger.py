@@ -420,3 +420,18 @@ class TestLedgerPage:
         client.force_login(west_staff)
         content = client.get(LEDGER_URL).content.decode()
         assert "西区的问题" in content and "吃水难" not in content
+
+
+@pytest.mark.django_db
+def test_the_import_form_starts_with_the_users_own_unit_and_its_batch(client, city, campaign, community_staff):
+    from campaign.models import Participation
+    from tests.factories import BatchFactory
+
+    first = BatchFactory(campaign=campaign, number=1, name="第一批")
+    second = BatchFactory(campaign=campaign, number=2, name="第二批")
+    Participation.objects.create(unit=city["east_community"], batch=second)
+    Participation.objects.create(unit=city["east"], batch=first)
+    client.force_login(community_staff)
+    form = client.get(reverse("rectification:ledger_import")).context["form"]
+    assert form["default_unit"].value() == city["east_community"].pk
+    assert form["batch"].value() == second.pk
