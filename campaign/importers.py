@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.text import capfirst
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
@@ -70,9 +70,16 @@ KIND_WORDS = {
     "街道/镇党工委": UnitKind.STREET,
     "街道党工委": UnitKind.STREET,
     "镇党委": UnitKind.STREET,
+    "乡党委": UnitKind.STREET,
+    "街道": UnitKind.STREET,
+    "镇": UnitKind.STREET,
+    "乡": UnitKind.STREET,
     "社区党支部": UnitKind.COMMUNITY,
+    "社区": UnitKind.COMMUNITY,
     "嘎查村党支部": UnitKind.VILLAGE,
     "村党支部": UnitKind.VILLAGE,
+    "嘎查村": UnitKind.VILLAGE,
+    "村": UnitKind.VILLAGE,
     "机关部门": UnitKind.DEPARTMENT,
     "部门": UnitKind.DEPARTMENT,
     "非公有制企业": UnitKind.ENTERPRISE,
@@ -283,7 +290,10 @@ def check_cells(record, kinds):
     if record.cells["kind"]:
         record.kind = kinds.get(normalise(record.cells["kind"]), "")
         if not record.kind:
-            message = _("unknown kind “%(value)s”") % {"value": record.cells["kind"]}
+            message = _("unknown kind “%(value)s”; write %(words)s") % {
+                "value": record.cells["kind"],
+                "words": get_text_list([str(label) for _value, label in UnitKind.choices], _("or")),
+            }
             problems.append(record.problem("kind", message))
     members = record.cells.get("member_count", "")
     if members:

@@ -134,7 +134,11 @@ class TestGoodFiles:
     def test_blank_rows_are_skipped_and_rows_keep_their_spreadsheet_numbers(self, city_admin, city):
         rows = [HEADER, ["甲", "中共东区委员会", "区委", "", "", "", ""], [], ["", "", "", "", "", "", ""],
                 ["乙", "中共东区委员会", "街办", "", "", "", ""]]
-        assert problems_of(rows, city_admin) == ["Row 5, column “类型”: unknown kind “街办”."]
+        assert problems_of(rows, city_admin) == [
+            "Row 5, column “类型”: unknown kind “街办”; write City committee, District committee, "
+            "Street/town working committee, Community branch, Village branch, Department/organ, "
+            "Non-public enterprise or Institution."
+        ]
 
     def test_a_superuser_may_add_a_top_level_unit(self, superuser, db):
         result = importers.import_units([HEADER, ["中共新市委员会", "", "市委", "", "", "", ""]], superuser)
@@ -159,7 +163,7 @@ class TestBadFiles:
         assert Unit.objects.count() == before
         assert [(p.row, p.column) for p in response.context["problems"]] == [(4, "类型")]
         html = response.content.decode()
-        assert '<td class="num">4</td><td>类型</td><td>Unknown kind “街办”</td>' in html
+        assert '<td class="num">4</td><td>类型</td><td>Unknown kind “街办”; write City committee' in html
 
     def test_every_problem_of_the_file_is_reported_at_once(self, city_admin, city):
         rows = [
@@ -344,3 +348,13 @@ class TestAccess:
         header_index, headers, problems = importers.find_columns(rows)
         assert (header_index, problems) == (0, [])
         assert list(headers) == [column.field for column in importers.COLUMNS]
+
+
+@pytest.mark.django_db
+def test_short_words_offices_write_for_a_kind_are_understood():
+    from campaign.importers import kind_lookup, normalise
+
+    kinds = kind_lookup()
+    assert kinds[normalise("社区")] == UnitKind.COMMUNITY
+    assert kinds[normalise("村")] == UnitKind.VILLAGE
+    assert kinds[normalise("街道")] == UnitKind.STREET
