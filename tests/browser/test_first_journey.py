@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 def test_staff_sees_own_unit_not_another_district_and_switches_language(demo, live_server, login, page):
     login("staff")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("nav.mainnav")).to_contain_text("单位")
+    expect(page.locator("nav.mainnav")).not_to_contain_text("Units")
     expect(page.locator("main")).to_contain_text("明达东路社区党支部")
 
     page.goto(f"{live_server.url}/campaign/units/")
@@ -23,8 +25,10 @@ def test_staff_sees_own_unit_not_another_district_and_switches_language(demo, li
     page.click("[data-testid=lang-en]")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("nav.mainnav")).to_contain_text("Units")
+    expect(page.locator("nav.mainnav")).not_to_contain_text("单位")
     page.click("[data-testid=lang-zh-hans]")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("nav.mainnav")).to_contain_text("单位")
     expect(page.locator("header")).to_contain_text(re.compile("English"))
 
 
