@@ -15,6 +15,8 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign.signals import unit_moved
+
 PATH_STEP_WIDTH = 7  # ids up to 9,999,999 units
 
 
@@ -115,6 +117,7 @@ class Unit(models.Model):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
+                unit_moved.send(sender=Unit, old_path=old_path, new_path=self.path)
 
     def _set_path(self):
         parent_path = self.parent.path if self.parent_id else "/"

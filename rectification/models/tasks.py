@@ -76,6 +76,17 @@ class TaskQuerySet(models.QuerySet):
         return result
 
 
+def move_task_paths(sender, old_path, new_path, **kwargs):
+    """A unit moved: its subtree's tasks follow, in one UPDATE, so that scoping
+    by the copied path keeps matching the tree."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    Task.objects.filter(unit_path__startswith=old_path).update(
+        unit_path=Concat(Value(new_path), Substr("unit_path", len(old_path) + 1), output_field=models.CharField())
+    )
+
+
 class Task(models.Model):
     """整改任务: a measure that a unit must carry out by a date."""
 

@@ -231,3 +231,20 @@ class TestTheWorkflowCannotBeSteppedAround:
         response = admin_client.get(reverse("admin:rectification_task_change", args=[task.pk]))
         assert response.status_code == 200
         assert 'name="due_date"' not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_moving_a_unit_to_another_district_moves_who_sees_its_tasks(task, city, client, east_staff, west_staff):
+    from rectification.models import Task
+
+    task.co_units.clear()  # so that only the responsible unit decides who sees it
+    assert not Task.objects.visible_to(west_staff).filter(pk=task.pk).exists()
+    street = city["east_street"]
+    street.parent = city["west"]
+    street.save()
+    task.refresh_from_db()
+    assert task.unit_path == Task.objects.get(pk=task.pk).unit.path
+    assert not Task.objects.visible_to(east_staff).filter(pk=task.pk).exists()
+    assert Task.objects.visible_to(west_staff).filter(pk=task.pk).exists()
+    client.force_login(east_staff)
+    assert client.get(task.get_absolute_url()).status_code == 404
