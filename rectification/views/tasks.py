@@ -338,9 +338,16 @@ def task_edit(request, pk):
                 current = task = clash.current
                 conflict = {"rows": conflict_rows(current, form.seen_values()), "version": current.version}
                 # Keep what the user typed; carry the new version and values, so that
-                # saving again is a conscious choice to overwrite them.
+                # saving again is a conscious choice to overwrite them. A field the user
+                # left as it was takes the other person's value, so that saving again
+                # keeps their change instead of silently undoing it.
                 data = request.POST.copy()
-                for key, value in TaskForm.seen_initial(current).items():
+                seen, edited = form.seen_values(), form.edited_values()
+                now = TaskForm.seen_initial(current)
+                for name in EDITABLE_FIELDS:
+                    if normalise_newlines(str(edited[name])) == seen[name]:
+                        data[name] = now[f"seen_{name}"]
+                for key, value in now.items():
                     data[key] = value
                 form = TaskForm(data, instance=copy.copy(current), user=request.user)
             except TransitionRefused as refusal:

@@ -461,12 +461,14 @@ class TestEditing:
         task.refresh_from_db()
         assert task.title != "我改的标题" and task.person_name == "赵干事" and task.version == 2
 
-        # Saving the re-shown form again is a conscious overwrite, and goes through.
+        # The re-shown form keeps my change and takes theirs where I changed nothing,
+        # so saving it again keeps both instead of silently undoing theirs.
         again = edit_data(response)
-        assert again["version"] == "2" and again["title"] == "我改的标题" and again["person_name"] == "李干事"
+        assert again["version"] == "2" and again["title"] == "我改的标题" and again["person_name"] == "赵干事"
+        assert again["term"] == Term.LONG
         assert client.post(task_urls(task)["edit"], again).status_code == 302
         task.refresh_from_db()
-        assert task.title == "我改的标题" and task.version == 3
+        assert (task.title, task.person_name, task.term, task.version) == ("我改的标题", "赵干事", Term.LONG, 3)
 
 
 # --- problems and new tasks -------------------------------------------------------------------------
