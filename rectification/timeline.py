@@ -116,16 +116,18 @@ def build(task):
 
 def history_entries(task):
     records = list(task.history.select_related("history_user").order_by("history_date", "history_id"))
+    co_units = _co_units_by_record(records)
     diffs = []
     previous = None
     for record in records:
         if previous is None or record.history_type == "+":
             diffs.append((record, None))
         else:
-            changes = _diff(record, previous)
+            changes = _diff(record, previous, co_units)
             if changes:
                 diffs.append((record, changes))
         previous = record
+    diffs = _merge_co_unit_steps(diffs)
     names = _foreign_key_names(change for _record, changes in diffs for change in changes or ())
     entries = []
     for record, changes in diffs:
@@ -145,6 +147,39 @@ def history_entries(task):
             )
         )
     return entries
+
+
+def _merge_co_unit_steps(diffs):
+    """Setting co-responsible units writes a history record per step of the
+    many-to-many change (clear, add): fold those into the edit (or creation)
+    by the same person just before, as one change from the first set to the last."""
+    merged = []
+    for record, changes in diffs:
+        only_co_units = changes and all(change.field == "co_units" for change in changes)
+        if only_co_units and merged:
+            last_record, last_changes = merged[-1]
+            same_step = (
+                last_record.history_user_id == record.history_user_id
+                and record.history_date - last_record.history_date <= FOLD_WINDOW
+                # units set by an edit carry the edit's reason; those set on creation none
+                and (last_changes is not None or not record.history_change_reason)
+            )
+            if same_step:
+                if last_changes is None:  # the units chosen when the task was created
+                    merged[-1] = (record, None)
+                    continue
+                earlier = next((c for c in last_changes if c.field == "co_units"), None)
+                change = changes[0]
+                if earlier is not None:
+                    change = ModelChange("co_units", earlier.old, change.new)
+                kept = [c for c in last_changes if c.field != "co_units"]
+                if change.old != change.new or kept:
+                    merged[-1] = (last_record, kept + ([change] if change.old != change.new else []))
+                else:
+                    merged.pop()
+                continue
+        merged.append((record, changes))
+    return [(record, changes) for record, changes in merged if changes is None or changes]
 
 
 FOLD_WINDOW = datetime.timedelta(seconds=2)
@@ -180,24 +215,45 @@ def fold(history, steps):
     return standing
 
 
-def _diff(record, previous):
+def _co_units_by_record(records):
+    """Each history record's co-responsible unit ids, in one query (history_id → sorted ids)."""
+    through = Task.history.model._meta.get_field("historicaltask_co_units").related_model
+    snapshot = {record.history_id: [] for record in records}
+    rows = through.objects.filter(history_id__in=snapshot).values_list("history_id", "unit_id")
+    for history_id, unit_id in rows:
+        snapshot[history_id].append(unit_id)
+    return {history_id: sorted(ids) for history_id, ids in snapshot.items()}
+
+
+def _diff(record, previous, co_units):
     """What changed between two consecutive history records: [ModelChange(field, old, new)]."""
     workflow = [
         ModelChange(name, getattr(previous, name), getattr(record, name))
         for name in WORKFLOW_FIELDS
         if getattr(previous, name) != getattr(record, name)
     ]
-    return workflow + record.diff_against(previous, excluded_fields=HIDDEN_HISTORY_FIELDS).changes
+    changes = record.diff_against(previous, excluded_fields=[*HIDDEN_HISTORY_FIELDS, "co_units"]).changes
+    before, after = co_units[previous.history_id], co_units[record.history_id]
+    if before != after:
+        changes.append(ModelChange("co_units", before, after))
+    return workflow + changes
+
+
+def _unit_ids(value):
+    """The unit ids of a co_units value in a history diff."""
+    return list(value or ())
 
 
 def _foreign_key_names(changes):
     wanted = {}
     for change in changes:
-        if change.field in FOREIGN_KEYS:
+        if change.field == "co_units":
+            wanted.setdefault("co_units", set()).update(_unit_ids(change.old) + _unit_ids(change.new))
+        elif change.field in FOREIGN_KEYS:
             wanted.setdefault(change.field, set()).update(v for v in (change.old, change.new) if v is not None)
     names = {}
     for name, ids in wanted.items():
-        model = FOREIGN_KEYS[name]
+        model = Unit if name == "co_units" else FOREIGN_KEYS[name]
         label = "name" if model is Unit else "title"
         names[name] = dict(model.objects.filter(pk__in=ids).values_list("pk", label))
     return names
@@ -213,6 +269,9 @@ def _describe(change, names):
 
 
 def _display(model_field, value, names):
+    if model_field.name == "co_units":
+        units = [names["co_units"].get(pk, f"#{pk}") for pk in _unit_ids(value)]
+        return "、".join(sorted(units)) or "—"
     if value is None or value == "":
         return "—"
     if model_field.name in names:

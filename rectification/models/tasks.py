@@ -132,7 +132,7 @@ class Task(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["unit_path", "updated_at", "version"])
+    history = HistoricalRecords(excluded_fields=["unit_path", "updated_at", "version"], m2m_fields=[co_units])
     objects = TaskQuerySet.as_manager()
 
     class Meta:

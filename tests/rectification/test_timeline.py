@@ -37,7 +37,7 @@ class TestHistory:
         client.force_login(community_staff)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         form = client.get(reverse("rectification:task_edit", args=[task.pk])).context["form"]
-        data = {name: form[name].value() for name in form.fields if name != "co_units"}
+        data = {name: form[name].value() for name in form.fields}
         data.update(person_name="赵干事", term="long", start_date="2026-03-15")
         assert client.post(reverse("rectification:task_edit", args=[task.pk]), data).status_code == 302
         translation.activate("en")
@@ -50,6 +50,15 @@ class TestHistory:
             "term": ("Within a set time", "Medium to long term"),
             "start date": ("2026-03-01", "2026-03-15"),
         }
+
+    def test_a_change_of_co_responsible_units_is_shown_once_with_the_units_named(self, task, east_staff, city):
+        translation.activate("en")
+        services.update_task(task, east_staff, {"title": task.title}, seen_version=task.version, co_units=[city["east_street"]])
+        entries = [entry for entry in history(timeline.build(task).entries) if entry.changes]
+        co_unit_changes = [
+            (change.old, change.new) for entry in entries for change in entry.changes if change.label == "co-responsible units"
+        ]
+        assert co_unit_changes == [("西区社区党支部", "东区街道党工委")]
 
     def test_the_page_shows_the_change_and_its_author(self, client, task, community_staff):
         services.update_task(task, community_staff, {"leader_name": "孙书记"}, seen_version=task.version)
