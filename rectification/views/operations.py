@@ -24,7 +24,15 @@ from rectification.models import Term, WarningPolicy
 from rectification.sweep import JOB_NAME, run_sweep
 from rectification.warnings import default_policy
 
-JOB_LABELS = {JOB_NAME: gettext_lazy("Overdue sweep")}
+# The hourly Celery job wraps the sweep (recorded on its own, JOB_NAME) and
+# then makes the notifications and queues the e-mails: both rows are shown.
+JOB_LABELS = {
+    JOB_NAME: gettext_lazy("Overdue sweep (levels and alerts)"),
+    "rectification.sweep_overdue": gettext_lazy("Hourly job: sweep, notifications, e-mails"),
+    "rectification.deliver_pending": gettext_lazy("E-mail delivery"),
+    "rectification.send_deadline_reminders": gettext_lazy("Deadline reminders"),
+    "rectification.send_daily_digests": gettext_lazy("Daily digests"),
+}
 CHANGE_LABELS = {
     "today": gettext_lazy("date swept"),
     "escalated": gettext_lazy("tasks now escalated"),
@@ -32,6 +40,14 @@ CHANGE_LABELS = {
     "yellow": gettext_lazy("tasks now due soon"),
     "none": gettext_lazy("tasks back on schedule"),
     "alerts_created": gettext_lazy("alerts raised"),
+    "notified_alerts": gettext_lazy("alerts announced"),
+    "notified_notifications": gettext_lazy("notifications made"),
+    "alerts": gettext_lazy("alerts announced"),
+    "notifications": gettext_lazy("notifications made"),
+    "queued": gettext_lazy("e-mails queued"),
+    "tasks": gettext_lazy("tasks reminded of"),
+    "digests": gettext_lazy("digests made"),
+    "empty": gettext_lazy("supervisors with nothing to report"),
 }
 
 

@@ -236,3 +236,19 @@ def test_the_operations_page_lists_tasks_of_nobody(client, city_admin, task):
     TaskFactory(unit=task.unit, problem__batch=task.batch, title="不应出现的任务标题")
     client.force_login(city_admin)
     assert "不应出现的任务标题" not in client.get(OPERATIONS).content.decode()
+
+
+def test_the_real_jobs_are_named_and_their_changes_labelled(client, city_admin, task):
+    from django.conf import settings
+
+    from rectification import tasks
+
+    tasks.sweep_overdue.run()
+    tasks.send_daily_digests.run()
+    client.force_login(city_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(OPERATIONS).content.decode()
+    for raw in ("rectification.sweep_overdue", "rectification.send_daily_digests", "notified_alerts", "alerts_created"):
+        assert raw not in page
+    for label in ("Hourly job: sweep, notifications, e-mails", "Daily digests", "alerts announced", "alerts raised"):
+        assert label in page
