@@ -45,3 +45,10 @@ def west_staff(city):
 @pytest.fixture
 def city_admin(city):
     return MembershipFactory(unit=city["city"], role=Role.ADMIN, user=UserFactory(username="city-admin")).user
+
+
+def in_english(client):
+    """Pages in English for this test client, as the language switch would set
+    them (the browser's Accept-Language is ignored: see config.middleware)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from campaign import importers
 from campaign.models import Role, Unit, UnitKind
+from tests.conftest import in_english
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 HEADER = ["名称", "上级单位", "类型", "代码", "书记", "简称", "党员数"]
@@ -37,7 +38,7 @@ def csv_bytes(rows, encoding="utf-8-sig"):
 
 
 def post_file(client, data, name):
-    return client.post(URL, {"file": SimpleUploadedFile(name, data)}, headers={"accept-language": "en"})
+    return in_english(client).post(URL, {"file": SimpleUploadedFile(name, data)})
 
 
 def problems_of(rows, user):
@@ -89,7 +90,7 @@ class TestGoodFiles:
     def test_a_successful_import_says_how_many_units_it_added(self, admin_client, city):
         rows = [HEADER, ["东区新镇党委", "中共东区委员会", "镇党委", "", "", "", ""]]
         upload = SimpleUploadedFile("t.xlsx", xlsx_bytes(rows))
-        response = admin_client.post(URL, {"file": upload}, headers={"accept-language": "en"}, follow=True)
+        response = in_english(admin_client).post(URL, {"file": upload}, follow=True)
         assert "Imported 1 unit." in [str(message) for message in response.context["messages"]]
 
     @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])

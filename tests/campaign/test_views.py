@@ -261,3 +261,11 @@ def test_an_export_is_named_in_the_users_language(client, east_staff, campaign):
     from urllib.parse import unquote
 
     assert unquote(disposition.split("''", 1)[1]).startswith("参学情况-")
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(client, east_staff):
+    login(client, east_staff)
+    assert "单位" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert ">Units<" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()

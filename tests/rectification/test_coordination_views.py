@@ -11,11 +11,11 @@ from django.utils import timezone
 from campaign.models import Role, UnitKind
 from rectification import services
 from rectification.models import CoordinationReply, CoordinationRequest
+from tests.conftest import in_english
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 INBOX_URL = reverse("rectification:coordination_inbox")
 CREATE_URL = reverse("rectification:coordination_create")
-EN = {"accept-language": "en"}
 
 
 def detail_url(coordination):
@@ -70,8 +70,8 @@ class TestAsking:
         assert coordination.created_by == community_staff and coordination.status == CoordinationRequest.Status.OPEN
 
     def test_the_tasks_own_unit_cannot_be_asked(self, client, task, community_staff, city):
-        response = as_user(client, community_staff).post(
-            f"{CREATE_URL}?task={task.pk}", {"to_unit": city["east_community"].pk, "subject": "s", "text": "t"}, headers=EN
+        response = in_english(as_user(client, community_staff)).post(
+            f"{CREATE_URL}?task={task.pk}", {"to_unit": city["east_community"].pk, "subject": "s", "text": "t"}
         )
         assert response.status_code == 200 and "to_unit" in response.context["form"].errors
         assert CoordinationRequest.objects.count() == 0
@@ -151,7 +151,7 @@ class TestThread:
         self, client, coordination, bureau_staff
     ):
         assert CoordinationRequest.objects.visible_to(bureau_staff).get() == coordination
-        response = as_user(client, bureau_staff).get(detail_url(coordination), headers=EN)
+        response = in_english(as_user(client, bureau_staff)).get(detail_url(coordination))
         content = response.content.decode()
         assert response.status_code == 200
         assert "需市国税局协调办理临时税务登记。" in content and "解决明达小区吃水难问题" in content
@@ -202,7 +202,7 @@ class TestThread:
 
     def test_a_resolved_request_takes_no_more_replies(self, client, coordination, bureau_staff):
         services.resolve_coordination(coordination, bureau_staff)
-        response = as_user(client, bureau_staff).post(reply_url(coordination), {"text": "再补充"}, headers=EN)
+        response = in_english(as_user(client, bureau_staff)).post(reply_url(coordination), {"text": "再补充"})
         assert response.status_code == 200 and "This request is resolved" in response.content.decode()
         assert coordination.replies.count() == 0
 

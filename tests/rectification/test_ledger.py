@@ -14,6 +14,7 @@ from campaign.models import Role, UnitKind
 from rectification import ledger, services
 from rectification.models import Problem, ProgressUpdate, Task, Term, WarningLevel
 from rectification.models.problems import ProblemSource
+from tests.conftest import in_english
 from tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
 
@@ -47,7 +48,7 @@ def row(number, problem, unit="", due="2026-12-31", term="", progress="", source
 
 def post_ledger(client, data, batch, default_unit, name="台账.xlsx"):
     payload = {"batch": batch.pk, "default_unit": default_unit.pk, "file": SimpleUploadedFile(name, data)}
-    return client.post(IMPORT_URL, payload, headers={"accept-language": "en"})
+    return in_english(client).post(IMPORT_URL, payload)
 
 
 def problems_on_page(response):
@@ -122,7 +123,7 @@ class TestImportingGoodFiles:
         scope = f"within={city['east_street'].pk}&batch={batch.pk}"
         assert response["Location"] == f"{LEDGER_URL}?{scope}"
 
-        page = staff_client.get(response["Location"], headers={"accept-language": "en"})
+        page = in_english(staff_client).get(response["Location"])
         content = page.content.decode()
         assert "Imported 2 tasks into 第二批." in content
         assert "问题甲" in content and "问题乙" in content and "早已有的任务" not in content
@@ -379,7 +380,7 @@ class TestExport:
     def test_extended_and_overdue_tasks_say_so_in_the_remarks(self, staff_client, city, batch, east_task, supervisor):
         Task.objects.filter(pk=east_task.pk).update(due_date=datetime.date(2027, 9, 30))
         overdue = TaskFactory(unit=city["east_street"], problem__batch=batch, due_date=datetime.date(2020, 1, 1))
-        response = staff_client.get(EXPORT_URL, {"format": "xlsx"}, headers={"accept-language": "en"})
+        response = in_english(staff_client).get(EXPORT_URL, {"format": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
         remarks = {sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=10).value for r in range(3, 5)}
         assert remarks["吃水难"] == "Extended; originally due 2027-06-30"

@@ -146,7 +146,8 @@ def test_the_page_runs_the_same_number_of_queries_for_more_jobs_and_campaigns(cl
 def test_an_administrator_can_run_the_sweep_now(client, city_admin, task):
     Task.objects.filter(pk=task.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
     client.force_login(city_admin)
-    response = client.post(SWEEP, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.post(SWEEP, follow=True)
     assert response.redirect_chain[-1][0] == OPERATIONS
     task.refresh_from_db()
     assert task.warning_level == WarningLevel.RED

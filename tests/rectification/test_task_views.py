@@ -26,7 +26,7 @@ TODAY = timezone.localdate
 @pytest.fixture
 def client(client):
     """Pages in English, so that assertions read the msgids whatever the catalogue holds."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     return client
 
 
@@ -289,7 +289,8 @@ class TestProgressInline:
 
     def test_two_posts_from_stale_pages_are_both_kept(self, client, task, community_staff, co_staff):
         # Both people loaded the page at version 1; neither post carries anything that could clash.
-        first, second = client, type(client)(HTTP_ACCEPT_LANGUAGE="en")
+        first, second = client, type(client)()
+        second.cookies["django_language"] = "en"
         as_user(first, community_staff).post(task_urls(task)["progress"], progress_data(text="甲", percent=30), HTTP_HX_REQUEST="true")
         as_user(second, co_staff).post(task_urls(task)["progress"], progress_data(text="乙", percent=35), HTTP_HX_REQUEST="true")
         assert sorted(task.progress_updates.values_list("text", flat=True)) == ["乙", "甲"]
@@ -441,7 +442,8 @@ class TestEditing:
     def test_of_two_stale_edits_the_second_is_shown_what_changed_and_nothing_is_lost(
         self, client, task, community_staff, east_staff
     ):
-        other = type(client)(HTTP_ACCEPT_LANGUAGE="en")
+        other = type(client)()
+        other.cookies["django_language"] = "en"
         mine = edit_data(as_user(client, community_staff).get(task_urls(task)["edit"]))
         theirs = edit_data(as_user(other, east_staff).get(task_urls(task)["edit"]))
 

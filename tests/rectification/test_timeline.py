@@ -35,7 +35,7 @@ class TestHistory:
         community_staff.last_name, community_staff.first_name = "张", "晓梅"
         community_staff.save()
         client.force_login(community_staff)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        client.cookies["django_language"] = "en"
         form = client.get(reverse("rectification:task_edit", args=[task.pk])).context["form"]
         data = {name: form[name].value() for name in form.fields}
         data.update(person_name="赵干事", term="long", start_date="2026-03-15")
@@ -63,7 +63,8 @@ class TestHistory:
     def test_the_page_shows_the_change_and_its_author(self, client, task, community_staff):
         services.update_task(task, community_staff, {"leader_name": "孙书记"}, seen_version=task.version)
         client.force_login(community_staff)
-        content = client.get(task.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        client.cookies["django_language"] = "en"
+        content = client.get(task.get_absolute_url()).content.decode()
         translation.activate("en")
         assert "<del>王书记</del> → <ins>孙书记</ins>" in content
         assert "Responsible leader" in content

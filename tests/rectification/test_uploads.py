@@ -20,7 +20,7 @@ from tests.rectification.conftest import pdf_bytes, png_bytes
 
 @pytest.fixture
 def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies["django_language"] = "en"
     return client
 
 
