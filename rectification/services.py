@@ -224,6 +224,8 @@ def give_explanation(task, user, reason_code, text):
     _require(can_report_progress(user, task))
     with transaction.atomic():
         current = _locked(task)
+        if not current.is_overdue:
+            raise TransitionRefused(_("Only an overdue task is explained; this one is not overdue."))
         explanation = Explanation.objects.create(
             task=current, reason_code=reason_code, text=text, due_date=current.due_date, author=user
         )

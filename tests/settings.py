@@ -12,6 +12,8 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="campaign-test-media-")
+# Never the project's var/static, which `make setup` fills with collectstatic.
+STATIC_ROOT = tempfile.mkdtemp(prefix="campaign-test-static-")
 
 # Each test run gets its own PostgreSQL test database, so that runs in
 # parallel (several developers on one machine, CI beside a session) never

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaign import importers
@@ -60,5 +61,5 @@ def unit_import_template(request):
     """The blank .xlsx users fill in: the header row and two example rows."""
     _require_administrator(request.user)
     response = HttpResponse(importers.template_workbook(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, "单位导入模板.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, _("unit import template") + ".xlsx")
     return response

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaign.exports import csv_response
@@ -136,7 +137,7 @@ def ledger_template(request):
         if unit is None:
             raise PermissionDenied
     response = HttpResponse(ledger.template_workbook(unit), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, "整改台账导入模板.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, _("ledger import template") + ".xlsx")
     return response
 
 

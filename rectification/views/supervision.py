@@ -271,8 +271,9 @@ class SpotCheckTable(tables.Table):
     value_created_by = render_created_by
 
 
-class SpotCheckListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = SpotCheckTable
+    export_name = gettext_lazy("Spot checks")
     filterset_class = SpotCheckFilterSet
     template_name = "rectification/spotcheck_list.html"
     paginate_by = 25

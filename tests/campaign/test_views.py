@@ -269,3 +269,19 @@ def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(cli
     assert "单位" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert ">Units<" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
+@pytest.mark.django_db
+def test_logging_out_ends_the_session(client, east_staff):
+    login(client, east_staff)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_logging_in_with_a_wrong_password_says_so_and_keeps_the_name(client, east_staff):
+    response = client.post(reverse("login"), {"username": "east-staff", "password": "wrong"})
+    content = response.content.decode()
+    assert response.status_code == 200 and 'value="east-staff"' in content
+    assert "请输入一个正确的" in content  # Django's own Chinese message

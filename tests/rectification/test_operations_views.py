@@ -257,3 +257,21 @@ def test_the_real_jobs_are_named_and_their_changes_labelled(client, city_admin, 
         assert raw not in text
     for label in ("Hourly job: sweep, notifications, e-mails", "Daily digests", "alerts announced", "alerts raised"):
         assert label in page
+
+
+def test_a_district_administrator_may_run_the_sweep_which_only_applies_the_rule(client, district_admin, city):
+    """The sweep has no scope: running it early changes nothing the hourly run would not."""
+    west_task = TaskFactory(unit=city["west_community"], due_date=timezone.localdate() - datetime.timedelta(days=1))
+    Task.objects.filter(pk=west_task.pk).update(warning_level=WarningLevel.NONE)
+    client.force_login(district_admin)
+    assert client.post(SWEEP).status_code == 302
+    west_task.refresh_from_db()
+    assert west_task.warning_level == WarningLevel.RED  # a day overdue: red, as the hourly sweep would set
+
+
+def test_staff_and_anonymous_visitors_cannot_run_the_sweep(client, east_staff):
+    response = client.post(SWEEP)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    client.force_login(east_staff)
+    assert client.post(SWEEP).status_code == 403
+    assert not JobRun.objects.exists()

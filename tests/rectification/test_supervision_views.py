@@ -482,6 +482,19 @@ class TestSpotCheckPages:
         assert [row.pk for row in client.get(reverse("rectification:spotcheck_list")).context["table"].data] == [spot_check.pk]
         assert "未整改到位" in client.get(reverse("rectification:spotcheck_detail", args=[spot_check.pk])).content.decode()
 
+    def test_the_list_exports_what_the_user_may_see(self, client, city, batch, group, member, outside_supervisor):
+        import io
+
+        from openpyxl import load_workbook
+
+        task = closed_task(city["east_community"], batch)
+        spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "抽查小结")
+        rows = list(load_workbook(io.BytesIO(login(client, member).get(
+            reverse("rectification:spotcheck_list"), {"export": "xlsx"}).content)).active.values)
+        assert len(rows) == 2
+        outside = login(client, outside_supervisor).get(reverse("rectification:spotcheck_list"), {"export": "csv"})
+        assert len(outside.content.decode("utf-8-sig").strip().splitlines()) == 1  # the header only
+
 
 @pytest.mark.django_db
 class TestAccountabilityPages:

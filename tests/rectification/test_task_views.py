@@ -478,6 +478,15 @@ class TestEditing:
 
 @pytest.mark.django_db
 class TestProblemsAndNewTasks:
+    def test_a_problem_cannot_be_recorded_for_another_districts_unit(self, client, batch, community_staff, city):
+        response = as_user(client, community_staff).post(
+            reverse("rectification:problem_create"),
+            {"title": "别的区的问题", "description": "x", "source": "public", "category": ProblemCategory.LIVELIHOOD,
+             "unit": city["west_community"].pk, "batch": batch.pk, "found_on": TODAY().isoformat()},
+        )  # fmt: skip
+        assert response.status_code == 200 and "unit" in response.context["form"].errors
+        assert not Problem.objects.filter(title="别的区的问题").exists()
+
     def test_staff_record_a_problem_see_it_and_add_a_task_to_it(self, client, batch, community_staff, city):
         as_user(client, community_staff)
         response = client.post(

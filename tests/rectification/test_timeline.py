@@ -116,6 +116,9 @@ class TestOneList:
         services.add_progress(task, community_staff, entry_date=TODAY(), text="管网勘察", percent=40, files=[photo])
         services.request_verification(task, community_staff, "申请销号")
         services.return_task(task, supervisor, "缺少通水记录")
+        type(task).objects.filter(pk=task.pk).update(due_date=TODAY() - datetime.timedelta(days=1))
+        task.refresh_from_db()
+        task.save()  # overdue now: only an overdue task is explained
         services.give_explanation(task, community_staff, "funds", "资金未到位")
         extension = services.request_extension(task, community_staff, task.due_date + datetime.timedelta(days=30), "等资金")
         services.decide_extension(extension, supervisor, approve=False, note="不同意")

@@ -187,6 +187,11 @@ class TestExtensions:
 
 @pytest.mark.django_db
 class TestExplanations:
+    def test_a_task_that_is_not_overdue_takes_no_explanation(self, task, community_staff):
+        with pytest.raises(ValidationError):
+            services.give_explanation(task, community_staff, "funds", "提前说明")
+        assert not task.explanations.exists()
+
     def test_an_explanation_stops_an_overdue_task_escalating_for_want_of_one(self, task, community_staff):
         task.due_date = datetime.date.today() - datetime.timedelta(days=5)
         task.save()
