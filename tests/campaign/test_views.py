@@ -285,3 +285,9 @@ def test_logging_in_with_a_wrong_password_says_so_and_keeps_the_name(client, eas
     content = response.content.decode()
     assert response.status_code == 200 and 'value="east-staff"' in content
     assert "请输入一个正确的" in content  # Django's own Chinese message
+
+
+@pytest.mark.django_db
+def test_a_filter_value_outside_the_scope_is_named_as_the_problem(client, east_staff, city, campaign):
+    response = login(client, east_staff).get(reverse("campaign:participation_list"), {"within": city["west"].pk})
+    assert 'class="errorlist"' in response.content.decode()
