@@ -63,7 +63,7 @@ def role_paths(user, roles, with_groups=True):
 def paths_q(paths, field):
     """A filter for rows whose ``field`` (a tree path) lies in one of ``paths``."""
     if paths is EVERYTHING:
-        return Q()
+        return Q(pk__isnull=False)  # always true, even OR-ed with another filter
     if not paths:
         return NOTHING
     query = Q()

@@ -220,3 +220,13 @@ class TestThread:
         assert "营业执照办理协调" in content and reply_url(coordination) not in content
         assert client.post(reply_url(coordination), {"text": "x"}).status_code == 403
         assert client.post(resolve_url(coordination)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_superuser_sees_every_request_in_both_lists(client, coordination):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root-admin", is_superuser=True, is_staff=True)
+    response = as_user(client, root).get(INBOX_URL)
+    assert response.context["sent"]["waiting"] == [coordination]
+    assert response.context["received"]["waiting"] == [coordination]
