@@ -43,12 +43,13 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-ALERT, REMINDER, DIGEST, URGE = "alert", "reminder", "digest", "urge"
+ALERT, REMINDER, DIGEST, URGE, DECISION = "alert", "reminder", "digest", "urge", "decision"
 KIND_LABELS = {
     ALERT: gettext_lazy("Warning"),
     REMINDER: gettext_lazy("Deadline reminder"),
     DIGEST: gettext_lazy("Daily digest"),
     URGE: gettext_lazy("Urged"),
+    DECISION: gettext_lazy("Decision"),
 }
 
 # Days before the due date a deadline reminder goes out, when the campaign's
@@ -454,8 +455,6 @@ def notify_urge(urge):
     queued when the transaction commits.
     """
     task = Task.objects.select_related("unit").get(pk=urge.task_id)
-    audience = Audience({task.unit})
-    recipients = audience.staff(task.unit)
     author = person_name(urge.author) if urge.author_id else ""
     with translation.override(settings.LANGUAGE_CODE):
         context = {"task": task.title, "unit": _unit_name(task.unit), "author": author, "message": urge.message}
@@ -464,11 +463,44 @@ def notify_urge(urge):
             body = _("%(author)s urges %(unit)s to act on the task “%(task)s”:\n%(message)s") % context
         else:
             body = _("%(unit)s is urged to act on the task “%(task)s”:\n%(message)s") % context
-        key = f"urge:{urge.pk}"
-        made = _save_new(
-            _build(recipients, _addresses(recipients), task=task, kind=URGE, key=key, title=title[:200], body=body,
-                   url=_task_url(task))
-        )  # fmt: skip
+    return tell_unit_staff(task, URGE, f"urge:{urge.pk}", title, body)
+
+
+def notify_verification_decided(verification):
+    """Tell the task's unit that its request to close was approved or returned (with why)."""
+    task = Task.objects.select_related("unit").get(pk=verification.task_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"task": task.title, "reason": verification.reason}
+        if verification.outcome == verification.Outcome.APPROVED:
+            title, body = _("Closed: %(task)s") % context, _("The task “%(task)s” was verified and closed.") % context
+        else:
+            title = _("Returned: %(task)s") % context
+            body = _("The request to close “%(task)s” was returned:\n%(reason)s") % context
+    return tell_unit_staff(task, DECISION, f"verification:{verification.pk}", title, body)
+
+
+def notify_extension_decided(extension):
+    """Tell the task's unit whether its new due date was granted."""
+    task = Task.objects.select_related("unit").get(pk=extension.task_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"task": task.title, "date": extension.requested_due_date.isoformat(), "note": extension.decision_note}
+        if extension.decision == "approved":
+            title = _("Extension granted: %(task)s") % context
+            body = _("“%(task)s” is now due on %(date)s.") % context
+        else:
+            title = _("Extension refused: %(task)s") % context
+            body = _("The extension of “%(task)s” to %(date)s was refused:\n%(note)s") % context
+    return tell_unit_staff(task, DECISION, f"extension:{extension.pk}", title, body)
+
+
+def tell_unit_staff(task, kind, key, title, body):
+    """One notification per staff member of the task's unit (or the nearest unit
+    above with staff), once per ``key``; the e-mails are queued on commit."""
+    recipients = Audience({task.unit}).staff(task.unit)
+    made = _save_new(
+        _build(recipients, _addresses(recipients), task=task, kind=kind, key=key, title=title[:200], body=body,
+               url=_task_url(task))
+    )  # fmt: skip
     from .tasks import queue_email_delivery
 
     queue_email_delivery(

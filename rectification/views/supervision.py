@@ -139,6 +139,8 @@ def verification_bulk(request):
                 services.approve_closing(item.task, user, note)
             else:
                 services.return_task(item.task, user, note)
+            item.refresh_from_db()
+            notify.notify_verification_decided(item)
             done += 1
         except PermissionDenied:
             messages.error(
@@ -181,10 +183,11 @@ def extension_decide(request, pk):
         messages.error(request, _("The request for “%(task)s” was not decided: see below.") % {"task": extension.task})
         return _render_queue(request, "extensions", row_forms={extension.pk: form})
     try:
-        services.decide_extension(extension, user, form.approve, form.cleaned_data["note"].strip())
+        extension = services.decide_extension(extension, user, form.approve, form.cleaned_data["note"].strip())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request, "extensions")
+    notify.notify_extension_decided(extension)
     if form.approve:
         messages.success(
             request,

@@ -237,6 +237,17 @@ class TestBulkVerification:
             assert each.status == TaskStatus.IN_PROGRESS
             assert each.verifications.get().reason == "照片不能证明已通水"
 
+    def test_the_units_staff_are_told_of_the_return_and_why(self, client, city, batch, city_admin, task, supervisor,
+                                                            community_staff):  # fmt: skip
+        from rectification.models import Notification
+
+        ids = [ask_to_close(task, city_admin).pk]
+        login(client, supervisor).post(
+            reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
+        )
+        notification = Notification.objects.get(user=community_staff, kind="decision")
+        assert notification.task == task and "照片不能证明已通水" in notification.body
+
     def test_nothing_selected_is_an_error(self, client, supervisor):
         response = login(client, supervisor).post(reverse("rectification:verification_bulk"), {"action": "approve"})
         assert response.status_code == 200 and "Select at least one task." in response.content.decode()
@@ -278,6 +289,13 @@ class TestExtensionDecisions:
         assert task.due_date == extension.requested_due_date and task.original_due_date == extension.previous_due_date
         extension.refresh_from_db()
         assert extension.decision == Decision.APPROVED and extension.decided_by == supervisor
+
+    def test_the_units_staff_are_told_the_new_date(self, client, supervisor, extension, task, community_staff):
+        from rectification.models import Notification
+
+        self.post(login(client, supervisor), extension, "approve")
+        notification = Notification.objects.get(user=community_staff, kind="decision")
+        assert f"{extension.requested_due_date:%Y-%m-%d}" in notification.body
 
     def test_refusing_keeps_the_date_and_the_note(self, client, supervisor, extension, task):
         self.post(login(client, supervisor), extension, "refuse", "理由不充分")
