@@ -42,7 +42,7 @@ from rectification.forms.tasks import (
 )
 from rectification.models import Evidence, Problem, Task, TaskStatus, Term, WarningLevel
 from rectification.models.decisions import Decision
-from rectification.permissions import can_edit_task, can_report_progress, can_view_task
+from rectification.permissions import can_edit_task, can_report_progress, can_supervise, can_view_task
 from rectification.services import EDITABLE_FIELDS, EditConflict, TransitionRefused
 from rectification.tables import TaskTable
 
@@ -111,11 +111,16 @@ class Allowed:
 
     edit: bool
     report: bool
+    supervise: bool = False
 
     @classmethod
     def of(cls, user, task):
         edit = can_edit_task(user, task)
-        return cls(edit=edit, report=edit or can_report_progress(user, task))
+        return cls(
+            edit=edit,
+            report=edit or can_report_progress(user, task),
+            supervise=task.is_open and can_supervise(user, task),
+        )
 
 
 def visible_task(request, pk):

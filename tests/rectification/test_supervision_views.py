@@ -597,3 +597,24 @@ class TestAccountabilityPages:
         assert "东区某人" in cells and "东区另一人" not in cells and "西区某人" not in cells
         login(client, outside_supervisor)
         assert names(client.get(self.LIST)) == {"西区某人"}
+
+
+@pytest.mark.django_db
+def test_a_supervisor_urges_from_the_task_page_and_returns_to_it(client, task, supervisor, community_staff):
+    """Any open task in scope can be urged, explained or not, from its own page."""
+    from rectification.models import Notification
+
+    page = login(client, supervisor).get(task.get_absolute_url()).content.decode()
+    assert reverse("rectification:task_urge", args=[task.pk]) in page
+    response = client.post(
+        reverse("rectification:task_urge", args=[task.pk]),
+        {f"overdue-{task.pk}-message": "请本周内报送进展", "next": task.get_absolute_url()},
+    )
+    assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
+    assert Notification.objects.filter(user=community_staff, kind="urge").exists()
+
+
+@pytest.mark.django_db
+def test_staff_see_no_urge_form_on_the_task_page(client, task, community_staff):
+    page = login(client, community_staff).get(task.get_absolute_url()).content.decode()
+    assert reverse("rectification:task_urge", args=[task.pk]) not in page
