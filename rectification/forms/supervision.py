@@ -221,7 +221,8 @@ class SpotCheckFindingsForm(forms.Form):
         self.task_list = tasks
         for task in tasks:
             self.fields[f"result_{task.pk}"] = forms.ChoiceField(
-                label=_("Result"), choices=self.RESULTS, initial=self.PASSED, widget=forms.RadioSelect
+                # No result chosen in advance: every task drawn is judged on purpose.
+                label=_("Result"), choices=self.RESULTS, widget=forms.RadioSelect
             )
             self.fields[f"note_{task.pk}"] = forms.CharField(
                 label=_("Finding"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})

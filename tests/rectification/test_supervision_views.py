@@ -461,6 +461,15 @@ class TestSpotCheckPages:
         task.refresh_from_db()
         assert task.status == TaskStatus.CLOSED and not SpotCheck.objects.exists()
 
+    def test_every_task_drawn_must_be_judged(self, client, city, batch, group, member):
+        task = closed_task(city["east_community"], batch)
+        response = login(client, member).post(
+            reverse("rectification:spotcheck_create"),
+            {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk], "summary": "小结"},
+        )
+        assert response.status_code == 200 and f"result_{task.pk}" in response.context["form"].errors
+        assert not SpotCheck.objects.exists()
+
     def test_choosing_units_lists_their_closed_tasks_and_refuses_units_outside_the_group(self, client, city, batch, group, member):
         task = closed_task(city["east_community"], batch)
         closed_task(city["east_street"], batch)
