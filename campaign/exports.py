@@ -6,6 +6,7 @@ only the current page, with the table's visible columns.
 """
 
 import csv
+import datetime
 import io
 
 from django.http import HttpResponse
@@ -36,7 +37,13 @@ def xlsx_response(rows, filename, title):
     sheet = workbook.active
     sheet.title = title[:31]
     for row in rows:
-        sheet.append([str(value) if not isinstance(value, (int, float)) else value for value in row])
+        sheet.append([value if isinstance(value, (int, float, datetime.date)) else str(value) for value in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, datetime.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

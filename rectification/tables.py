@@ -96,11 +96,12 @@ class TaskTable(tables.Table):
             )
         return f"{record.due_date:%Y-%m-%d}"
 
+    # Exports keep dates as dates: Excel sorts and filters them (the CSV writes ISO dates).
     def value_due_date(self, record):
-        return f"{record.due_date:%Y-%m-%d}"
+        return record.due_date
 
     def value_original_due_date(self, record):
-        return f"{record.original_due_date:%Y-%m-%d}"
+        return record.original_due_date
 
     def render_status(self, record):
         return status_badge(record)

@@ -704,6 +704,8 @@ class TestTaskList:
         header = rows[0]
         assert "Task" in header and "Original due date" in header and "Measures" in header
         assert all(row[header.index("Term")] == "Medium to long term" for row in rows[1:])
+        # dates are dates in Excel (sortable, filterable), not text
+        assert all(isinstance(row[header.index("Due date")], datetime.datetime) for row in rows[1:])
 
     def test_export_as_csv_never_has_another_districts_rows(self, client, many_tasks, east_staff):
         response = self.get(client, east_staff, export="csv")
