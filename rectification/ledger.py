@@ -50,7 +50,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
-from campaign.models import Batch, Campaign, Membership, Unit
+from campaign.models import Batch, Campaign, Membership, Participation, Unit
 from campaign.scoping import EVERYTHING
 
 from .models import Evidence, ProgressUpdate, Task, TaskStatus, Term, WarningLevel
@@ -390,7 +390,26 @@ def validate(rows, user, batch, default_unit):
         if entry is not None:
             entries.append(entry)
     problems += check_repeats(entries, batch)
+    problems += check_batches(entries, batch)
     return entries, sorted(problems, key=lambda p: (p.row or 0, p.position))
+
+
+def check_batches(entries, batch):
+    """A unit's tasks go in the batch it takes part in (one query for the whole file)."""
+    joined = defaultdict(set)
+    rows = Participation.objects.filter(
+        unit__in={entry.unit.pk for entry in entries}, batch__campaign_id=batch.campaign_id
+    ).values_list("unit_id", "batch__name")
+    for unit_id, batch_name in rows:
+        joined[unit_id].add(batch_name)
+    problems = []
+    for entry in entries:
+        names = joined.get(entry.unit.pk)
+        if names and batch.name not in names:
+            message = _("%(unit)s takes part in %(batches)s, not in %(batch)s")
+            values = {"unit": entry.unit.name, "batches": "、".join(sorted(names)), "batch": batch.name}
+            problems.append(entry.record.problem("unit", message % values))
+    return problems
 
 
 def check_repeats(entries, batch):

@@ -122,6 +122,21 @@ class ProblemForm(forms.ModelForm):
             raise ValidationError(_("The date found cannot be in the future."))
         return found_on
 
+    def clean(self):
+        cleaned = super().clean()
+        unit, batch = cleaned.get("unit"), cleaned.get("batch")
+        if unit is not None and batch is not None:
+            joined = list(
+                unit.participations.filter(batch__campaign_id=batch.campaign_id).select_related("batch")
+            )
+            if joined and batch.pk not in {p.batch_id for p in joined}:
+                self.add_error(
+                    "batch",
+                    _("%(unit)s takes part in %(batches)s, not in %(batch)s.")
+                    % {"unit": unit.name, "batches": "、".join(p.batch.name for p in joined), "batch": batch.name},
+                )
+        return cleaned
+
 
 class TaskFieldsMixin:
     """What creating and editing share: dates in order, co-units from the visible ones."""

@@ -436,3 +436,17 @@ def test_the_import_form_starts_with_the_users_own_unit_and_its_batch(client, ci
     form = client.get(reverse("rectification:ledger_import")).context["form"]
     assert form["default_unit"].value() == city["east_community"].pk
     assert form["batch"].value() == second.pk
+
+
+@pytest.mark.django_db
+def test_a_row_of_a_unit_in_another_batch_is_refused_and_nothing_imported(staff_client, city, campaign, batch):
+    from campaign.models import Participation
+    from tests.factories import BatchFactory
+
+    first = BatchFactory(campaign=campaign, number=1, name="第一批")
+    Participation.objects.create(unit=city["east_community"], batch=batch)
+    data = xlsx_bytes([row(1, "路灯损坏", unit="东区社区党支部"), row(2, "道路破损", unit="东区街道党工委")])
+    response = post_ledger(staff_client, data, first, city["east"])
+    problems = problems_on_page(response)
+    assert len(problems) == 1 and "Row 3" in problems[0] and "takes part in" in problems[0]
+    assert not Task.objects.filter(title__in=["路灯损坏", "道路破损"]).exists()

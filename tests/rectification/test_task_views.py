@@ -487,6 +487,20 @@ class TestProblemsAndNewTasks:
         assert response.status_code == 200 and "unit" in response.context["form"].errors
         assert not Problem.objects.filter(title="别的区的问题").exists()
 
+    def test_a_problem_goes_in_the_batch_its_unit_takes_part_in(self, client, batch, community_staff, city, campaign):
+        from campaign.models import Participation
+        from tests.factories import BatchFactory
+
+        Participation.objects.create(unit=city["east_community"], batch=batch)
+        other_batch = BatchFactory(campaign=campaign, number=1, name="第一批")
+        response = as_user(client, community_staff).post(
+            reverse("rectification:problem_create"),
+            {"title": "批次不符的问题", "description": "x", "source": "public", "category": ProblemCategory.LIVELIHOOD,
+             "unit": city["east_community"].pk, "batch": other_batch.pk, "found_on": TODAY().isoformat()},
+        )  # fmt: skip
+        assert response.status_code == 200 and "batch" in response.context["form"].errors
+        assert not Problem.objects.filter(title="批次不符的问题").exists()
+
     def test_staff_record_a_problem_see_it_and_add_a_task_to_it(self, client, batch, community_staff, city):
         as_user(client, community_staff)
         response = client.post(
