@@ -47,19 +47,25 @@ def unit_q(user, prefix=""):
     """A filter for rows whose unit (reached through ``prefix``) ``user`` may see.
 
     ``unit_q(user)`` filters units; ``unit_q(user, "unit__")`` filters rows
-    with a ``unit`` foreign key; ``unit_q(user, "unit_", field="path")`` style
-    copies of the path on other tables pass their own prefix.
+    with a ``unit`` foreign key; tables that copy a unit's path (a task's
+    ``unit_path``) pass ``"unit_"``.
     """
-    paths = scope_paths(user)
+    return paths_q(scope_paths(user), f"{prefix}path")
+
+
+def paths_q(paths, field):
+    """A filter for rows whose ``field`` (a tree path) lies under one of ``paths``.
+
+    ``EVERYTHING`` gives an always-true filter (an empty ``Q()`` would vanish
+    when OR-ed with another filter); no paths give an always-false one.
+    """
     if paths is EVERYTHING:
-        # Always true, and still true when OR-ed with another filter (an empty
-        # Q() would vanish from ``unit_q(user) | Q(created_by=user)``).
         return Q(pk__isnull=False)
     if not paths:
         return Q(pk__in=[])
     query = Q()
     for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
+        query |= Q(**{f"{field}__startswith": path})
     return query
 
 

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Batch, Campaign, Membership, Unit
+from campaign.scoping import paths_q
 from rectification.models import Task, TaskStatus, Term, WarningLevel
 from rectification.models.problems import ProblemCategory
 
@@ -21,13 +22,7 @@ def membership_paths(user):
 
 def my_units_q(user, prefix=""):
     """Rows whose unit (through ``prefix``) lies in the subtree of one of the user's own units."""
-    paths = membership_paths(user)
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
-    return query
+    return paths_q(membership_paths(user), f"{prefix}path")
 
 
 def mine(tasks, user):

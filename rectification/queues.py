@@ -17,13 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Membership, Role, Unit
-from campaign.scoping import EVERYTHING, outermost
+from campaign.scoping import EVERYTHING, outermost, paths_q
 
 from .models import Evidence, Explanation, ExtensionRequest, Task, Urge, Verification
 from .models.decisions import Decision
 from .permissions import can_supervise
-
-NOTHING = Q(pk__in=[])
 
 
 def supervision_paths(user):
@@ -58,18 +56,6 @@ def role_paths(user, roles, with_groups=True):
     if with_groups:
         query |= Q(supervision_groups__members=user) | Q(supervision_groups__leader=user)
     return outermost(set(Unit.objects.filter(query).values_list("path", flat=True)))
-
-
-def paths_q(paths, field):
-    """A filter for rows whose ``field`` (a tree path) lies in one of ``paths``."""
-    if paths is EVERYTHING:
-        return Q(pk__isnull=False)  # always true, even OR-ed with another filter
-    if not paths:
-        return NOTHING
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
 
 
 def is_supervisor(user):

@@ -16,12 +16,12 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from campaign.models import Role, SupervisionGroup, Unit
-from campaign.scoping import EVERYTHING, outermost
+from campaign.scoping import EVERYTHING, outermost, paths_q
 
 from . import services
 from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
 from .models.supervision import AccountabilityMeasure
-from .queues import paths_q, role_paths, supervised_tasks
+from .queues import role_paths, supervised_tasks
 
 # --- spot checks ----------------------------------------------------------------
 

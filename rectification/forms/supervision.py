@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import SupervisionGroup, Unit
-from campaign.scoping import outermost
+from campaign.scoping import outermost, paths_q
 from rectification.models import AccountabilityRecord, SpotCheck
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.queues import paths_q, supervised_tasks, supervision_paths
+from rectification.queues import supervised_tasks, supervision_paths
 from rectification.spotchecks import (
     accountability_reader_paths,
     accountability_tasks,
