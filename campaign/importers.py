@@ -230,23 +230,25 @@ def normalise(text):
     return re.sub(r"[\s_*]", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
-def find_columns(rows):
-    """The header row's index, {field: header text} in column order, and problems.
+def find_columns(rows, columns=COLUMNS, key_field="name"):
+    """The header row's index, {field: (position, header text)} in column order, and problems.
 
-    The header row is the first of the first few rows with a name header, so a
-    merged title row above it (“××单位组织架构”) does no harm."""
-    by_word = {normalise(word): c for c in COLUMNS for word in (c.header, c.english, *c.aliases)}
+    The header row is the first of the first few rows holding the ``key_field``
+    column's header, so a merged title row above it (“××单位组织架构”,
+    “××单位整改台账”) does no harm. The ledger importer passes its own columns."""
+    by_word = {normalise(word): c for c in columns for word in (c.header, c.english, *c.aliases)}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = {}
         for position, text in enumerate(row):
             column = by_word.get(normalise(text))
             if column and column.field not in found:
                 found[column.field] = (position, text)
-        if "name" in found:
+        if key_field in found:
             break
     else:
-        return None, {}, [_missing_column(COLUMNS[0], None)]
-    missing = [_missing_column(c, index + 1) for c in COLUMNS if c.required and c.field not in found]
+        key_column = next(c for c in columns if c.field == key_field)
+        return None, {}, [_missing_column(key_column, None)]
+    missing = [_missing_column(c, index + 1) for c in columns if c.required and c.field not in found]
     headers = {f: found[f] for f in sorted(found, key=lambda f: found[f][0])}
     return index, headers, missing
 

@@ -49,6 +49,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
+from campaign import importers
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
 from campaign.models import Batch, Campaign, Membership, Participation, Unit
 from campaign.scoping import EVERYTHING
@@ -262,36 +263,8 @@ class Entry:
 
 
 def find_columns(rows):
-    """The header row's index, {field: (position, header text)} in column order, and problems.
-
-    The header row is the first of the top rows with a 问题描述 column, so a
-    merged title row (“××单位整改台账”) above it does no harm."""
-    by_word = {normalise(word): c for c in COLUMNS for word in (c.header, c.english, *c.aliases)}
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {}
-        for position, text in enumerate(row):
-            column = by_word.get(normalise(text))
-            if column and column.field not in found:
-                found[column.field] = (position, text)
-        if KEY_FIELD in found:
-            break
-    else:
-        return None, {}, [_missing_column(_column(KEY_FIELD), None)]
-    missing = [_missing_column(c, index + 1) for c in COLUMNS if c.required and c.field not in found]
-    headers = {f: found[f] for f in sorted(found, key=lambda f: found[f][0])}
-    return index, headers, missing
-
-
-def _column(field_name):
-    return next(c for c in COLUMNS if c.field == field_name)
-
-
-def _missing_column(column, row):
-    message = _("the required column “%(header)s” (or “%(english)s”) is missing") % {
-        "header": column.header,
-        "english": column.english,
-    }
-    return Problem(row, column.header, message)
+    """The header row (the first of the top rows with a 问题描述 column), its columns, and problems."""
+    return importers.find_columns(rows, COLUMNS, KEY_FIELD)
 
 
 def word_lookup(words, choices):
