@@ -178,6 +178,7 @@ def task_add_progress(request, pk):
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, task=task)
     saved = None
+    before = task.progress
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -195,12 +196,17 @@ def task_add_progress(request, pk):
     if saved is not None:
         task.refresh_from_db()
         form = None
+    # A lower figure than before is allowed (a correction) but said out loud.
+    lowered = {"before": before, "now": saved.percent} if saved is not None and saved.percent < before else None
     if request.htmx:
         context = detail_context(request, task, allowed, progress_form=form)
         context["progress_saved"] = saved
+        context["progress_lowered"] = lowered
         return render(request, "rectification/_task_live.html", context)
     if saved is not None:
         messages.success(request, _("Progress recorded."))
+        if lowered:
+            messages.warning(request, _("Progress lowered from %(before)s%% to %(now)s%%.") % lowered)
         return redirect(task)
     return render(request, "rectification/task_detail.html", detail_context(request, task, allowed, progress_form=form))
 

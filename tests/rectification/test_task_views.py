@@ -251,6 +251,15 @@ class TestProgressInline:
         task.refresh_from_db()
         assert task.progress == 45 and task.progress_updates.get().text == "施工队已进场"
 
+    def test_lowering_the_progress_is_kept_and_said(self, client, task, community_staff):
+        as_user(client, community_staff)
+        client.post(task_urls(task)["progress"], progress_data(text="完成一半", percent=50), HTTP_HX_REQUEST="true")
+        response = client.post(task_urls(task)["progress"], progress_data(text="返工", percent=20), HTTP_HX_REQUEST="true")
+        assert response.context["progress_lowered"] == {"before": 50, "now": 20}
+        assert 'data-testid="progress-lowered"' in response.content.decode()
+        task.refresh_from_db()
+        assert task.progress == 20 and task.progress_updates.count() == 2
+
     def test_a_bad_htmx_post_keeps_what_was_typed_and_says_what_is_wrong(self, client, task, community_staff):
         response = as_user(client, community_staff).post(
             task_urls(task)["progress"], progress_data(text="写了很长一段进展说明", percent=150), HTTP_HX_REQUEST="true"
