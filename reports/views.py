@@ -2,12 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Unit
-from campaign.scoping import user_roles
+from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Role, Unit
+from campaign.scoping import paths_q
 from rectification import queues
-from rectification.filters import mine
 from rectification.models import Task
-from rectification.permissions import EDITORS
 
 EXPLAIN_LIST_LENGTH = 10
 
@@ -23,9 +21,11 @@ def home(request):
     today = timezone.localdate()
     campaigns = list(Campaign.objects.visible_to(user).select_related("issuing_unit"))
     visible_tasks = Task.objects.visible_to(user)
-    # The demand to explain goes to those who write the unit's ledger (staff,
-    # administrators), not to leaders reading the figures.
-    own_tasks = mine(visible_tasks, user) if EDITORS & user_roles(user) else visible_tasks.none()
+    # The demand to explain goes to those who keep the unit's ledger (its office
+    # staff, 填报员), for the tasks of their own units: not to leaders reading the
+    # figures, nor to administrators of the whole city.
+    staff_paths = list(Membership.objects.filter(user=user, role=Role.STAFF).values_list("unit__path", flat=True))
+    own_tasks = visible_tasks.filter(paths_q(staff_paths, "unit_path"))
     context = {
         "memberships": Membership.objects.filter(user=user).select_related("unit").order_by("unit__path"),
         "groups": user.supervision_groups.all(),

@@ -291,3 +291,16 @@ def test_logging_in_with_a_wrong_password_says_so_and_keeps_the_name(client, eas
 def test_a_filter_value_outside_the_scope_is_named_as_the_problem(client, east_staff, city, campaign):
     response = login(client, east_staff).get(reverse("campaign:participation_list"), {"within": city["west"].pk})
     assert 'class="errorlist"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_city_administrator_is_not_asked_to_explain_every_units_tasks(client, city, city_admin):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import TaskFactory
+
+    TaskFactory(unit=city["east_community"], due_date=timezone.localdate() - datetime.timedelta(days=2))
+    response = login(client, city_admin).get(reverse("home"))
+    assert response.context["to_explain"] == []
