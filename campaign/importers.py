@@ -13,7 +13,6 @@ Three steps, each a few small functions:
 is valid. :func:`template_workbook` builds the blank form users fill in.
 """
 
-import csv
 import io
 import re
 import unicodedata
@@ -29,9 +28,13 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from campaign import spreadsheets
 from campaign.models import Unit, UnitKind
+from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
 HEADER_SEARCH_ROWS = 5
+MAX_ROWS = 5000  # units in one file: a district's whole tree fits; a runaway sheet does not
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
 
 
@@ -93,10 +96,6 @@ TEMPLATE_EXAMPLES = (
 )
 
 
-class UnreadableFile(Exception):
-    """The upload is not a spreadsheet this importer can read."""
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the file; ``row`` is the spreadsheet's row number."""
@@ -156,54 +155,13 @@ class ImportResult:
 
 def read_rows(data):
     """Rows of cell texts from the bytes of an .xlsx or .csv file; the list index
-    plus one is the spreadsheet row number. Raises :class:`UnreadableFile`."""
+    plus one is the spreadsheet row number. Raises :class:`UnreadableFile`,
+    also for a file over the limits of :data:`LIMITS`."""
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        return spreadsheets.read_xlsx(data, LIMITS, spreadsheets.not_a_spreadsheet).rows
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(_("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that."))
-    return _read_csv(data)
-
-
-def _read_xlsx(data):
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # some writers record wrong dimensions, which would cut rows short
-            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    except Exception as error:  # openpyxl raises many kinds on a zip that is not a workbook (.docx, damaged)
-        raise UnreadableFile(_not_a_spreadsheet()) from error
-
-
-def _read_csv(data):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnreadableFile(_not_a_spreadsheet())
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):  # control characters: a binary file
-        raise UnreadableFile(_not_a_spreadsheet())
-    try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise UnreadableFile(_not_a_spreadsheet()) from error
-
-
-def _not_a_spreadsheet():
-    return _("This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file (.csv).")
-
-
-def _cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+        raise UnreadableFile(spreadsheets.old_excel())
+    return spreadsheets.read_csv(data, LIMITS)
 
 
 # --- 2. validation ----------------------------------------------------------------
