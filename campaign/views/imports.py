@@ -44,6 +44,7 @@ def unit_import(request):
         "columns": importers.COLUMNS,
         "kinds": _kind_words(),
         "max_bytes": settings.IMPORT_MAX_BYTES,
+        "max_rows": importers.MAX_ROWS,
     }
     return render(request, "campaign/unit_import.html", context)
 
