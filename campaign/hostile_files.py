@@ -71,8 +71,9 @@ def _write_part(archive, name, chunks):
             part.write(chunk.encode() if isinstance(chunk, str) else chunk)
 
 
-def workbook(sheet_chunks, shared_chunks=None):
-    """An .xlsx whose first sheet's XML is ``SHEET_HEAD + sheet_chunks + SHEET_TAIL``."""
+def workbook(sheet_chunks, shared_chunks=None, styles_chunks=None):
+    """An .xlsx whose first sheet's XML is ``SHEET_HEAD + sheet_chunks + SHEET_TAIL``,
+    with shared strings and a stylesheet made of the chunks given, if any."""
     buffer = io.BytesIO()
     shared = shared_chunks is not None
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -83,6 +84,8 @@ def workbook(sheet_chunks, shared_chunks=None):
         _write_part(archive, "xl/worksheets/sheet1.xml", [SHEET_HEAD, *sheet_chunks, SHEET_TAIL])
         if shared:
             _write_part(archive, "xl/sharedStrings.xml", shared_chunks)
+        if styles_chunks is not None:
+            _write_part(archive, "xl/styles.xml", styles_chunks)
     return buffer.getvalue()
 
 
@@ -133,14 +136,29 @@ def wide_row(cells=1_000_000, varied=False):
     return workbook(chunks())
 
 
-def long_cell(chars=100_000, shared=False):
-    """One cell longer than any cell Excel writes (32,767 characters), inline or shared."""
+def long_cell(chars=100_000, shared=False, text="长"):
+    """One cell longer than any cell Excel writes (32,767 characters), inline or
+    shared, made of ``text`` repeated (a long, varied ``text`` compresses as prose does)."""
     if shared:
         return workbook(
             [_header_row(), '<row r="2"><c r="B2" t="s"><v>0</v></c></row>'],
-            ['<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>', *_repeat("长", chars), "</t></si></sst>"],
+            ['<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>', *_repeat(text, chars), "</t></si></sst>"],
         )
-    return workbook([_header_row(), '<row r="2"><c r="B2" t="inlineStr"><is><t>', *_repeat("长", chars), "</t></is></c></row>"])
+    return workbook([_header_row(), '<row r="2"><c r="B2" t="inlineStr"><is><t>', *_repeat(text, chars), "</t></is></c></row>"])
+
+
+def many_styles(size=2 * MiB - 4096):
+    """A stylesheet of about ``size`` bytes of cell formats (openpyxl parses it whole)."""
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill/></fills>'
+        '<borders count="1"><border/></borders><cellXfs>'
+    )
+    xf = '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0"><alignment textRotation="{}" indent="{}"/></xf>'
+    count = (size - len(head) - 40) // len(xf.format(49, 179, 250))
+    formats = "".join(xf.format(n % 50, n % 180, n % 251) for n in range(count))
+    return workbook([_header_row()], styles_chunks=[head, formats, "</cellXfs></styleSheet>"])
 
 
 def many_rows(rows=1_000_000):
@@ -173,22 +191,28 @@ def many_parts(parts=5000):
     return buffer.getvalue()
 
 
-def ledger(rows, text_chars=60, header=None):
-    """An ordinary office ledger (merged title row, header, ``rows`` tasks) written by openpyxl."""
-    from rectification.ledger import COLUMNS
-
+def ordinary_workbook(header, rows, title=None):
+    """An ordinary workbook written by openpyxl: an optional merged title row,
+    the header row, then ``rows`` (any iterable of lists)."""
     book = openpyxl.Workbook()
     sheet = book.active
-    headers = header or [column.header for column in COLUMNS]
-    sheet.append(["东区整改台账"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet.append(headers)
-    filler = "群众反映小区供水管网老化夏季经常停水需协调供水公司限时维修改造" * (text_chars // 30 + 1)
-    for number in range(1, rows + 1):
-        sheet.append([
-            number, f"{number}号问题:{filler[:text_chars]}", f"{number}号措施:{filler[:text_chars]}", "王书记",
-            "", "李干事", "2027-06-30", "限期整改", f"已完成30%:{filler[: text_chars // 2]}", "群众意见", "",
-        ])  # fmt: skip
+    if title:
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def ledger_rows(count, text_chars=60, unit=""):
+    """``count`` rows of an office ledger (整改台账) in the template's column order,
+    with problem and measures texts of about ``text_chars`` characters."""
+    filler = "群众反映小区供水管网老化夏季经常停水需协调供水公司限时维修改造" * (text_chars // 30 + 1)
+    for number in range(1, count + 1):
+        yield [
+            number, f"{number}号问题:{filler[:text_chars]}", f"{number}号措施:{filler[:text_chars]}", "王书记",
+            unit, "李干事", "2027-06-30", "限期整改", f"已完成30%:{filler[: text_chars // 2]}", "群众意见", "",
+        ]  # fmt: skip

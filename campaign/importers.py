@@ -33,7 +33,7 @@ from campaign.models import Unit, UnitKind
 from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
 HEADER_SEARCH_ROWS = 5
-MAX_ROWS = 5000  # units in one file: a district's whole tree fits; a runaway sheet does not
+MAX_ROWS = 3000  # units in one file: a district's whole tree fits; a runaway sheet does not
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
 

@@ -76,11 +76,11 @@ class TestThroughTheImportPage:
 
     def test_more_rows_than_the_unit_importer_takes_are_refused(self, admin_client):
         data = hostile_files.many_rows(importers.MAX_ROWS + importers.HEADER_SEARCH_ROWS)
-        assert refused(admin_client, data) == "The file has more than 5000 rows. Split it into several files."
+        assert refused(admin_client, data) == "The file has more than 3000 rows. Split it into several files."
 
     def test_a_value_on_excels_last_row_is_refused_without_reading_the_rows_between(self, admin_client):
         assert refused(admin_client, hostile_files.far_row()) == (
-            "The file has more than 5000 rows. Split it into several files."
+            "The file has more than 3000 rows. Split it into several files."
         )
 
     def test_an_archive_of_thousands_of_parts_is_refused(self, admin_client):
@@ -100,7 +100,7 @@ class TestThroughTheImportPage:
             "Row 2, column B holds more than 32767 characters; shorten it."
         )
         assert refused(admin_client, huge.encode(), "units.csv") == (
-            "The file has more than 5000 rows. Split it into several files."
+            "The file has more than 3000 rows. Split it into several files."
         )
         assert refused(admin_client, csv_field.encode(), "units.csv") == (
             "Row 2 holds a cell of more than 32767 characters; shorten it."
@@ -159,7 +159,9 @@ class TestTheStreamingScanOnItsOwn:
         assert scan_refuses(bytes(data)) == "This file is not an Excel workbook. Upload it as an .xlsx file."
 
     def test_an_ordinary_workbook_within_the_limits_is_read_whole(self):
-        sheet = spreadsheets.read_xlsx(hostile_files.ledger(95), SCAN_ONLY)
+        header = ["序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "整改类型", "整改进展", "问题来源", "备注"]
+        data = hostile_files.ordinary_workbook(header, hostile_files.ledger_rows(95), title="东区整改台账")
+        sheet = spreadsheets.read_xlsx(data, SCAN_ONLY)
         assert len(sheet.rows) == 97 and sheet.rows[1][1] == "问题描述" and sheet.rows[96][0] == "95"
         assert sheet.merged == [(1, 1, 11, 1)]
 
