@@ -50,6 +50,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
 from campaign import importers, spreadsheets
+from campaign.exports import append_row
 from campaign.importers import Column, ImportResult, Problem, normalise, to_records
 from campaign.models import Batch, Campaign, Membership, Participation, Unit
 from campaign.scoping import EVERYTHING
@@ -532,8 +533,8 @@ def template_workbook(unit):
         "",
     ]
     _title_row(sheet, f"{unit.name}整改台账", len(headers))
-    sheet.append(headers)
-    sheet.append(example)
+    append_row(sheet, headers)
+    append_row(sheet, example)
     _style_header(sheet, 2, len(headers))
     sheet.cell(row=3, column=7).number_format = "yyyy-mm-dd"
     for row in sheet.iter_rows(min_row=3, max_row=3):
@@ -553,7 +554,7 @@ def template_workbook(unit):
 
 
 def _title_row(sheet, title, width):
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     cell = sheet.cell(row=1, column=1)
     cell.font = Font(bold=True, size=16)
@@ -660,7 +661,7 @@ def ledger_workbook(rows, title):
     _style_header(sheet, 2, len(EXPORT_HEADERS))
     wrap = Alignment(wrap_text=True, vertical="top")
     for _task, cells in rows:
-        sheet.append(cells)
+        append_row(sheet, cells)
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
         sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd"
