@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CampaignConfig(AppConfig):
     name = "campaign"
     verbose_name = _("Campaign and units")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

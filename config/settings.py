@@ -221,6 +221,9 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # --- demo ---------------------------------------------------------------------
+# The demo city and its logins (published password) load only in the embedded
+# shape or when asked for with DEMO=1: never by default into a DATABASE_URL.
+DEMO = env_bool("DEMO", not DATABASE_URL)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
 
 # --- uploads --------------------------------------------------------------------

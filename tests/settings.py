@@ -10,6 +10,8 @@ os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests load the demo city as a fixture, on PostgreSQL too (where DEMO defaults to off).
+DEMO = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="campaign-test-media-")
 # Never the project's var/static, which `make setup` fills with collectstatic.
