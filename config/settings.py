@@ -230,6 +230,16 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Per request (config/uploads.py stops reading past them) and per task (checked when evidence is saved).
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
+EVIDENCE_MAX_TASK_BYTES = env_int("EVIDENCE_MAX_TASK_BYTES", 500 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1  # past this Django answers 400 itself; ours stops first
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.RequestLimitsHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from campaign import importers
 from campaign.forms import UnitImportForm
 from campaign.models import UnitKind
 from campaign.scoping import is_administrator
+from config.uploads import refuse_if_stopped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,6 +29,7 @@ def unit_import(request):
     problems = []
     if request.method == "POST":
         form = UnitImportForm(request.POST, request.FILES)
+        refuse_if_stopped(request, form, "file")
         if form.is_valid():
             result = importers.import_units(form.rows, request.user)
             if result.ok:

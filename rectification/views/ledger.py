@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from campaign.exports import csv_response
 from campaign.models import Membership, Unit
+from config.uploads import refuse_if_stopped
 from rectification import ledger
 from rectification.forms.ledger import LedgerImportForm, LedgerScopeForm
 from rectification.models import Term
@@ -77,6 +78,7 @@ def ledger_import(request):
     problems = []
     if request.method == "POST":
         form = LedgerImportForm(request.POST, request.FILES, user=request.user)
+        refuse_if_stopped(request, form, "file")
         if form.is_valid():
             batch = form.cleaned_data["batch"]
             result = ledger.import_ledger(form.rows, request.user, batch, form.cleaned_data["default_unit"])

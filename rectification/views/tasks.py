@@ -26,6 +26,7 @@ from django_tables2 import RequestConfig
 from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
+from config.uploads import refuse_if_stopped
 from rectification import services, timeline
 from rectification.filters import TaskFilterSet, membership_paths, mine
 from rectification.forms.tasks import (
@@ -177,6 +178,7 @@ def task_add_progress(request, pk):
             return render(request, "rectification/_task_live.html", context, status=403)
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, task=task)
+    refuse_if_stopped(request, form, "files")  # too many files or bytes: nothing of this request is saved
     saved = None
     before = task.progress
     if form.is_valid():
