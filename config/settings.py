@@ -137,6 +137,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers load balancers over plain HTTP behind a TLS proxy, without a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -210,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 23 * 60 * 60},
     },
 }
+
+# --- health (/healthz, rectification/health.py) ----------------------------------
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120)  # seconds since the newest worker heartbeat
+HEALTH_SWEEP_MAX_AGE = env_int("HEALTH_SWEEP_MAX_AGE", 2 * 60 * 60)  # the sweep runs hourly
 
 # --- history ------------------------------------------------------------------
 # A task's history is a record, not an undo button: reverting in the admin would

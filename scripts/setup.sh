@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
     chromium                             # Playwright browser tests (no browser download)
     python3-venv                         # `python3 -m venv` on Debian
     curl                                 # scripts/smoke_embedded.sh
+    redis-server                         # the broker in production and CI; the health tests stop one of their own
 )
 
 install_debian_packages() {
