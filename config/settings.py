@@ -127,6 +127,27 @@ STORAGES = {
         "BACKEND": env_str("STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
+# Evidence and report files on an S3-compatible object store (MinIO, SeaweedFS, Ceph RGW...), so that
+# several machines share them: set S3_BUCKET (and the endpoint and keys). Files are still served only
+# through the app's views (permission checked), never by a public URL of the store.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("S3_REGION", "us-east-1"),
+            "location": env_str("S3_PREFIX", ""),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),  # intranet stores: by path, not host name
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,  # never replace a stored file: a clash gets another name
+        },
+    }
 
 # --- security -----------------------------------------------------------------
 # HTTPS=off switches the TLS-only settings off for a plain-HTTP intranet.
