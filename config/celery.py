@@ -9,6 +9,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_after_configure.connect
+def name_redbeat_settings(sender, **kwargs):
+    """celery-redbeat checks for its settings by their bare names (redbeat_redis_url), not
+    through the CELERY_ namespace of Django's settings: give it them under those names."""
+    for name in ("redbeat_redis_url", "redbeat_key_prefix", "redbeat_lock_timeout"):
+        value = sender.conf.get(name)
+        if value is not None:
+            sender.conf[name] = value
+
+
 class HeartbeatStep(bootsteps.StartStopStep):
     """Every worker writes its sign of life into the database every
     ``WORKER_HEARTBEAT_SECONDS`` (from its main process, on the worker's own

@@ -224,11 +224,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # Beats on several machines are safe: celery-redbeat keeps the schedule in Redis behind a lock, so
+    # one beat sends while the others wait, and one of them takes over within the lock's timeout when
+    # the sender stops. (The embedded shape runs on one machine with the file-based scheduler.)
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env_str("REDBEAT_KEY_PREFIX", "redbeat:campaign:")
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30  # seconds between the sender's wake-ups (it extends its lock each time)
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 150)  # a stopped sender's beat is taken over after this
 # The beat schedule is data: each entry has an `expires` just under its interval,
 # so a message that waited that long (workers down) is dropped, not run late
 # on top of the next one. Times are Asia/Shanghai (CELERY_TIMEZONE).
-# Run exactly ONE beat (Procfile: scale web and worker, never beat): two beats
-# would send every entry twice. The tasks are idempotent, but work is doubled.
+# With Redis, any number of beats may run (redbeat's lock: one sends, see below); in the
+# embedded shape run exactly one. The tasks are idempotent either way.
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
