@@ -106,8 +106,10 @@ def old_excel():
     return _("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that.")
 
 
-def _save_as_new():
-    return _("Copy the data into a new, plain workbook and upload that.")
+def _with_advice(problem):
+    """The problem, then what to do about it (one sentence after the other; no space between them in Chinese)."""
+    advice = _("Copy the data into a new, plain workbook and upload that.")
+    return _("%(problem)s %(advice)s") % {"problem": problem, "advice": advice}
 
 
 def too_many_rows(limits):
@@ -135,30 +137,18 @@ def cell_too_long(limits, row, column=None):
 
 
 def too_big_unpacked(limit):
-    return (
-        _("The file unpacks to more than %(limit)s; it is not an ordinary spreadsheet.")
-        % {"limit": filesizeformat(limit)}
-        + " "
-        + _save_as_new()
-    )
+    problem = _("The file unpacks to more than %(limit)s; it is not an ordinary spreadsheet.")
+    return _with_advice(problem % {"limit": filesizeformat(limit)})
 
 
 def too_compressed(limits):
-    return (
-        _("The file is compressed more than %(ratio)s times; it is not an ordinary spreadsheet.")
-        % {"ratio": limits.max_ratio}
-        + " "
-        + _save_as_new()
-    )
+    problem = _("The file is compressed more than %(ratio)s times; it is not an ordinary spreadsheet.")
+    return _with_advice(problem % {"ratio": limits.max_ratio})
 
 
 def too_many_parts(limits):
-    return (
-        _("The file is made of more than %(count)s parts; it is not an ordinary spreadsheet.")
-        % {"count": limits.max_parts}
-        + " "
-        + _save_as_new()
-    )
+    problem = _("The file is made of more than %(count)s parts; it is not an ordinary spreadsheet.")
+    return _with_advice(problem % {"count": limits.max_parts})
 
 
 def too_complex(limits):

@@ -111,6 +111,10 @@ class TestThroughTheImportPage:
         response = client.post(URL, {"file": SimpleUploadedFile("units.xlsx", hostile_files.long_cell(40_000))})
         assert response.context["form"].errors["file"][0] == "第 2 行 B 列超过 32767 个字符，请删减。"
         assert "第 2 行 B 列超过 32767 个字符" in response.content.decode()
+        response = client.post(URL, {"file": SimpleUploadedFile("units.xlsx", hostile_files.zip_bomb(500 * 1024 * 1024))})
+        assert response.context["form"].errors["file"][0] == (
+            "该文件解压后超过 64.0\xa0MB，不是普通的电子表格。请把数据复制到一个新建的普通工作簿中再上传。"
+        )
 
 
 class TestTheStreamingScanOnItsOwn:
