@@ -292,7 +292,6 @@ class _SheetScan:
     def __init__(self, limits):
         self.limits = limits
         self.row = 0  # current row number
-        self.cells_in_row = 0
         self.column = 0  # current cell's column
         self.in_cell = False
         self.in_value = False  # inside <v> or <t>: the cell's value
@@ -308,15 +307,13 @@ class _SheetScan:
         if name == "row":
             number = attributes.get("r")
             self.row = int(number) if number and number.isdigit() else self.row + 1
-            self.cells_in_row = 0
             self.column = 0
         elif name == "c":
+            # Every cell counts towards the sheet's budget; only cells with a value count as columns
+            # (offices format rows far to the right: empty styled cells are not data).
             self.cells += 1
-            self.cells_in_row += 1
             if self.cells > limits.max_cells:
                 raise _Stop(too_complex(limits))
-            if self.cells_in_row > limits.max_columns:
-                raise _Stop(too_many_columns(limits, self.row))
             position = _cell_position(attributes.get("r"))
             if position:
                 self.row, self.column = position

@@ -117,12 +117,12 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
             current.progress = percent
             current._change_reason = _("Progress reported")
             current.save()
+            if current.parent_id:
+                roll_up_progress(current.parent_id)
     except BaseException:
         for stored_file in stored:  # the rows are rolled back: the files go too
             stored_file.storage.delete(stored_file.name)
         raise
-    if current.parent_id:
-        roll_up_progress(current.parent_id)
     return entry
 
 

@@ -184,3 +184,10 @@ class TestTheStreamingScanOnItsOwn:
             ["名称", "上级单位"],
             ["东区新村党支部", "中共东区委员会"],
         ]
+
+    def test_empty_formatted_cells_far_to_the_right_are_not_columns(self):
+        from openpyxl.utils import get_column_letter
+
+        empty = "".join(f'<c r="{get_column_letter(column)}2" s="0"/>' for column in range(2, 120))
+        data = hostile_files.workbook([hostile_files._header_row(), f'<row r="2"><c r="A2" t="inlineStr"><is><t>东区</t></is></c>{empty}</row>'])
+        assert spreadsheets.read_xlsx(data, SCAN_ONLY).rows == [["名称"], ["东区"]]
