@@ -387,23 +387,45 @@ def _existing_places(records):
 
 
 def create_units(records):
-    """Create the validated records' units, each after its parent, in one transaction."""
+    """Create the validated records' units in one transaction, a level of the file's
+    tree at a time (parents first): one INSERT and one UPDATE of their paths per
+    level, whatever the number of units, as ``Unit.save`` would set them."""
     created = {}
     with transaction.atomic():
-        for record in in_creation_order(records):
-            parent = record.parent_unit or created.get(record.parent_record)
-            unit = Unit(
-                parent=parent,
-                name=record.name,
-                kind=record.kind,
-                code=record.cells["code"],
-                leader_name=record.cells["leader_name"],
-                short_name=record.cells.get("short_name", ""),
-                member_count=record.member_count,
-            )
-            unit.save()
-            created[record] = unit
-    return list(created.values())
+        for level in in_creation_levels(records):
+            units = [
+                Unit(
+                    parent=record.parent_unit or created.get(record.parent_record),  # None: a top-level unit
+                    name=record.name,
+                    kind=record.kind,
+                    code=record.cells["code"],
+                    leader_name=record.cells["leader_name"],
+                    short_name=record.cells.get("short_name", ""),
+                    member_count=record.member_count,
+                )
+                for record in level
+            ]
+            Unit.objects.bulk_create(units)
+            for record, unit in zip(level, units):
+                unit._set_path()  # the parent's path is known: an existing unit's, or set at the level above
+                created[record] = unit
+            Unit.objects.bulk_update(units, ["path", "depth"])
+    return [created[record] for record in in_creation_order(records)]
+
+
+def in_creation_levels(records):
+    """The records in lists by their depth within the file, each list in row order."""
+    levels = []
+    for record in in_creation_order(records):
+        depth = 0
+        parent = record.parent_record
+        while parent is not None:
+            depth += 1
+            parent = parent.parent_record
+        while len(levels) <= depth:
+            levels.append([])
+        levels[depth].append(record)
+    return levels
 
 
 def in_creation_order(records):
