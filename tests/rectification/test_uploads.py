@@ -33,9 +33,9 @@ def north_supervisor(city):
 def docx_bytes():
     """A minimal Office Open XML word document, as filetype recognises one."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+    with zipfile.ZipFile(buffer, "w") as archive:  # fixed dates: two calls give the same bytes, whatever the clock
+        archive.writestr(zipfile.ZipInfo("[Content_Types].xml", date_time=(2026, 1, 1, 0, 0, 0)), "<Types/>")
+        archive.writestr(zipfile.ZipInfo("word/document.xml", date_time=(2026, 1, 1, 0, 0, 0)), "<document/>")
     return buffer.getvalue()
 
 
