@@ -5,10 +5,13 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Batch, Campaign, Membership, Unit
+from campaign.models import Batch, Campaign, Membership, SupervisionGroup, Unit
 from campaign.scoping import paths_q
-from rectification.models import Task, TaskStatus, Term, WarningLevel
+from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, Term, WarningLevel
 from rectification.models.problems import ProblemCategory
+from rectification.models.supervision import AccountabilityMeasure
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def membership_paths(user):
@@ -89,3 +92,40 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+
+class SpotCheckFilterSet(django_filters.FilterSet):
+    group = django_filters.ModelChoiceFilter(label=_("Supervision group"), queryset=None, empty_label=_("All groups"))
+    checked_from = django_filters.DateFilter(label=_("From"), field_name="checked_on", lookup_expr="gte", widget=DATE_INPUT)
+    checked_to = django_filters.DateFilter(label=_("To"), field_name="checked_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = SpotCheck
+        fields = ["group", "checked_from", "checked_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
+
+
+class AccountabilityFilterSet(django_filters.FilterSet):
+    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
+    within = django_filters.ModelChoiceFilter(
+        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
+    )
+    decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
+    decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["measure", "within", "decided_from", "decided_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from rectification.spotchecks import accountability_reader_paths
+
+        units = Unit.objects.filter(paths_q(accountability_reader_paths(user), "path"))
+        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path)

@@ -1,18 +1,15 @@
 """Forms and filters of the supervisors' pages: the queue, spot checks, accountability."""
 
-import django_filters
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import SupervisionGroup, Unit
+from campaign.models import Unit
 from campaign.scoping import outermost, paths_q
-from rectification.models import AccountabilityRecord, SpotCheck
 from rectification.models.supervision import AccountabilityMeasure
 from rectification.queues import supervised_tasks, supervision_paths
 from rectification.spotchecks import (
-    accountability_reader_paths,
     accountability_tasks,
     accountability_units,
     checkable_tasks,
@@ -252,20 +249,6 @@ class SpotCheckFindingsForm(forms.Form):
         ]
 
 
-class SpotCheckFilterSet(django_filters.FilterSet):
-    group = django_filters.ModelChoiceFilter(label=_("Supervision group"), queryset=None, empty_label=_("All groups"))
-    checked_from = django_filters.DateFilter(label=_("From"), field_name="checked_on", lookup_expr="gte", widget=DATE_INPUT)
-    checked_to = django_filters.DateFilter(label=_("To"), field_name="checked_on", lookup_expr="lte", widget=DATE_INPUT)
-
-    class Meta:
-        model = SpotCheck
-        fields = ["group", "checked_from", "checked_to"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
-
-
 # --- accountability -------------------------------------------------------------
 
 
@@ -334,24 +317,3 @@ class AccountabilityForm(forms.Form):
             if outside:
                 self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))
         return cleaned
-
-
-class AccountabilityFilterSet(django_filters.FilterSet):
-    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
-    within = django_filters.ModelChoiceFilter(
-        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
-    )
-    decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
-    decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
-
-    class Meta:
-        model = AccountabilityRecord
-        fields = ["measure", "within", "decided_from", "decided_to"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(paths_q(accountability_reader_paths(user), "path"))
-        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
-
-    def filter_within(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path)

@@ -310,16 +310,3 @@ class ExtensionForm(forms.Form):
                 % {"date": f"{self.task.due_date:%Y-%m-%d}"}
             )
         return new_due_date
-
-
-class CoordinationForm(forms.Form):
-    prefix = "coord"
-
-    to_unit = forms.ModelChoiceField(label=_("Department or upper unit to ask"), queryset=Unit.objects.none())
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    text = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, task, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = upper_units(task.unit)
-        self.fields["to_unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"

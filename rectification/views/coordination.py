@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,12 +150,3 @@ def coordination_create(request):
             messages.success(request, _("Your request was sent to %(unit)s.") % {"unit": data["to_unit"].name})
             return redirect("rectification:coordination_detail", pk=coordination.pk)
     return render(request, "rectification/coordination_form.html", {"form": form, "task": task})
-
-
-urlpatterns = [
-    path("coordination/", coordination_inbox, name="coordination_inbox"),
-    path("coordination/new/", coordination_create, name="coordination_create"),
-    path("coordination/<int:pk>/", coordination_detail, name="coordination_detail"),
-    path("coordination/<int:pk>/reply/", coordination_reply, name="coordination_reply"),
-    path("coordination/<int:pk>/resolve/", coordination_resolve, name="coordination_resolve"),
-]

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -241,10 +240,3 @@ def warningpolicy_edit(request, campaign_pk):
     else:
         formset = WarningPolicyFormSet(initial=_initial_policies(campaign))
     return render(request, "rectification/operations_policy_form.html", {"campaign": campaign, "formset": formset})
-
-
-urlpatterns = [
-    path("operations/", operations, name="operations"),
-    path("operations/sweep/", operations_sweep, name="operations_sweep"),
-    path("operations/campaigns/<int:campaign_pk>/policies/", warningpolicy_edit, name="warningpolicy_edit"),
-]

@@ -5,14 +5,13 @@ or :mod:`rectification.spotchecks`; every decision goes through a service,
 which checks the permission again.
 """
 
-import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -21,20 +20,19 @@ from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
-from campaign.people import person_name
 from rectification import notify, queues, services, spotchecks
+from rectification.filters import AccountabilityFilterSet, SpotCheckFilterSet
 from rectification.forms.supervision import (
-    AccountabilityFilterSet,
     AccountabilityForm,
     ExplanationReviewForm,
     ExtensionDecisionForm,
-    SpotCheckFilterSet,
     SpotCheckFindingsForm,
     SpotCheckStartForm,
     UrgeForm,
     VerificationBulkForm,
 )
-from rectification.models import AccountabilityRecord, Explanation, ExtensionRequest, SpotCheck, Task
+from rectification.models import Explanation, ExtensionRequest, Task
+from rectification.tables import AccountabilityTable, SpotCheckTable
 
 # --- the queue ------------------------------------------------------------------
 
@@ -243,37 +241,6 @@ def task_urge(request, pk):
 # --- spot checks ----------------------------------------------------------------
 
 
-def person(user):
-    return person_name(user) or "—"
-
-
-
-class SpotCheckTable(tables.Table):
-    checked_on = tables.DateColumn(
-        verbose_name=gettext_lazy("Date"), format="Y-m-d", linkify=("rectification:spotcheck_detail", [tables.A("pk")])
-    )
-    group = tables.Column(verbose_name=gettext_lazy("Supervision group"), order_by="group__name")
-    units = tables.Column(verbose_name=gettext_lazy("Units checked"), empty_values=(), orderable=False)
-    finding_count = tables.Column(verbose_name=gettext_lazy("Tasks checked"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    failed_count = tables.Column(verbose_name=gettext_lazy("Not passed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    created_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="created_by__username")
-
-    class Meta:
-        model = SpotCheck
-        fields = ["checked_on", "group", "units", "finding_count", "failed_count", "created_by"]
-        order_by = ("-checked_on",)
-
-    def render_units(self, record):
-        return "、".join(unit.display_name for unit in record.units.all())
-
-    value_units = render_units
-
-    def render_created_by(self, value):
-        return person(value)
-
-    value_created_by = render_created_by
-
-
 class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = SpotCheckTable
     export_name = gettext_lazy("Spot checks")
@@ -357,35 +324,6 @@ def spotcheck_detail(request, pk):
 # --- accountability -------------------------------------------------------------
 
 
-class AccountabilityTable(tables.Table):
-    decided_on = tables.DateColumn(verbose_name=gettext_lazy("Date decided"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
-    unit = tables.Column(verbose_name=gettext_lazy("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
-    person_name = tables.Column(verbose_name=gettext_lazy("Person"))
-    measure = tables.Column(verbose_name=gettext_lazy("Measure"))
-    tasks = tables.Column(verbose_name=gettext_lazy("Tasks concerned"), empty_values=(), orderable=False)
-    decided_by = tables.Column(verbose_name=gettext_lazy("Decided by"))
-    note = tables.Column(verbose_name=gettext_lazy("Details"), orderable=False)
-    recorded_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="recorded_by__username")
-
-    class Meta:
-        model = AccountabilityRecord
-        fields = ["decided_on", "unit", "person_name", "measure", "tasks", "decided_by", "note", "recorded_by"]
-        order_by = ("-decided_on",)
-
-    def render_tasks(self, record):
-        return "；".join(task.title for task in record.tasks.all())
-
-    value_tasks = render_tasks
-
-    def render_recorded_by(self, value):
-        return person(value)
-
-    value_recorded_by = render_recorded_by
-
-    def value_measure(self, record):
-        return record.get_measure_display()
-
-
 class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = AccountabilityTable
     filterset_class = AccountabilityFilterSet
@@ -448,17 +386,3 @@ def accountability_create(request):
         kept = ("unit", "person_name", "measure", "decided_on", "decided_by", "note")
         form = AccountabilityForm(user=user, initial={key: request.GET[key] for key in kept if request.GET.get(key)})
     return render(request, "rectification/accountability_create.html", {"form": form})
-
-
-urlpatterns = [
-    path("queue/", queue, name="queue"),
-    path("queue/verifications/", verification_bulk, name="verification_bulk"),
-    path("queue/extensions/<int:pk>/decide/", extension_decide, name="extension_decide"),
-    path("queue/explanations/<int:pk>/review/", explanation_review, name="explanation_review"),
-    path("tasks/<int:pk>/urge/", task_urge, name="task_urge"),
-    path("spotchecks/", SpotCheckListView.as_view(), name="spotcheck_list"),
-    path("spotchecks/new/", spotcheck_create, name="spotcheck_create"),
-    path("spotchecks/<int:pk>/", spotcheck_detail, name="spotcheck_detail"),
-    path("accountability/", AccountabilityListView.as_view(), name="accountability_list"),
-    path("accountability/new/", accountability_create, name="accountability_create"),
-]

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,8 +27,8 @@ from django_tables2.views import SingleTableMixin
 from campaign.exports import ExportMixin
 from rectification import services, timeline
 from rectification.filters import TaskFilterSet, membership_paths, mine
+from rectification.forms.coordination import CoordinationRequestForm
 from rectification.forms.tasks import (
-    CoordinationForm,
     ExplanationForm,
     ExtensionForm,
     ProblemForm,
@@ -139,7 +138,7 @@ def detail_context(request, task, allowed, **forms):
         "verification_form": VerificationRequestForm() if allowed.edit and open_in_progress else None,
         "explanation_form": ExplanationForm() if allowed.report and task.is_overdue else None,
         "extension_form": ExtensionForm(task=task) if allowed.edit and not pending_extension else None,
-        "coordination_form": CoordinationForm(task=task) if allowed.report else None,
+        "coordination_form": CoordinationRequestForm(task=task) if allowed.report else None,
     }
     blank.update({key: form for key, form in forms.items() if form is not None})
     return {
@@ -282,22 +281,6 @@ def task_request_extension(request, pk):
         make_form=lambda task, data: ExtensionForm(data, task=task),
         perform=lambda task, data: services.request_extension(task, request.user, data["new_due_date"], data["reason"]),
         done=_("Extension requested: the supervisors will decide."),
-    )
-
-
-@login_required
-@require_POST
-def task_ask_coordination(request, pk):
-    return task_step(
-        request,
-        pk,
-        may=lambda allowed: allowed.report,
-        form_key="coordination_form",
-        make_form=lambda task, data: CoordinationForm(data, task=task),
-        perform=lambda task, data: services.ask_coordination(
-            task, request.user, data["to_unit"], data["subject"], data["text"]
-        ),
-        done=_("Coordination requested."),
     )
 
 
@@ -458,20 +441,3 @@ def evidence_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-urlpatterns = [
-    path("", my_tasks, name="my_tasks"),
-    path("tasks/", TaskListView.as_view(), name="task_list"),
-    path("tasks/<int:pk>/", task_detail, name="task_detail"),
-    path("tasks/<int:pk>/edit/", task_edit, name="task_edit"),
-    path("tasks/<int:pk>/progress/", task_add_progress, name="task_add_progress"),
-    path("tasks/<int:pk>/closing/", task_request_verification, name="task_request_verification"),
-    path("tasks/<int:pk>/explanation/", task_explain, name="task_explain"),
-    path("tasks/<int:pk>/extension/", task_request_extension, name="task_request_extension"),
-    path("tasks/<int:pk>/coordination/", task_ask_coordination, name="task_ask_coordination"),
-    path("problems/new/", problem_create, name="problem_create"),
-    path("problems/<int:pk>/", problem_detail, name="problem_detail"),
-    path("problems/<int:pk>/tasks/new/", task_create, name="task_create"),
-    path("evidence/<int:pk>/", evidence_download, name="evidence_download"),
-]

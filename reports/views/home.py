@@ -50,4 +50,4 @@ def home(request):
             "explanations": queues.unreviewed_explanations(user, detailed=False).count(),
             "overdue": queues.unexplained_overdue(user, detailed=False).count(),
         }
-    return render(request, "home.html", context)
+    return render(request, "reports/home.html", context)

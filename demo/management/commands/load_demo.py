@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from campaign import demo as campaign_demo
 from campaign.models import Participation, Unit
-from rectification import demo as rectification_demo
+from demo import city as campaign_demo
+from demo import ledger as rectification_demo
 from rectification.models import Problem, Task
 
 

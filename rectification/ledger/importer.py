@@ -1,4 +1,4 @@
-"""The ledger (整改台账) in Excel: import the ledgers offices keep, export ours.
+"""Import of the ledgers (整改台账) offices keep in Excel.
 
 Import works like the unit importer (:mod:`campaign.importers`), whose pieces
 it reuses: read the workbook into rows of cell texts numbered as the user sees
@@ -25,9 +25,6 @@ Decisions worth knowing:
   description.
 - A row already in the batch's ledger (same unit, problem and measures), or
   twice in the file, is an error: a file uploaded twice never doubles tasks.
-
-Export: :func:`ledger_tasks` is one query (latest progress and evidence count
-as subqueries), :func:`ledger_rows` turns it into the office layout.
 """
 
 import calendar
@@ -40,24 +37,20 @@ from dataclasses import dataclass
 
 import openpyxl
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
 from campaign import importers
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
 from campaign.models import Batch, Campaign, Membership, Participation, Unit
 from campaign.scoping import EVERYTHING
-
-from .models import Evidence, ProgressUpdate, Task, TaskStatus, Term, WarningLevel
-from .models import Problem as RectificationProblem
-from .models.problems import ProblemSource
-from .permissions import EDITORS
+from rectification.models import Problem as RectificationProblem
+from rectification.models import ProgressUpdate, Task, Term
+from rectification.models.problems import ProblemSource
+from rectification.permissions import EDITORS
 
 HEADER_SEARCH_ROWS = 5
 MAX_ROWS = 3000  # rows read from one file; a whole district's ledger fits, a runaway sheet does not
@@ -135,7 +128,6 @@ SOURCE_WORDS = {
 }
 LONG_WORDS = ("长期", "长期坚持", "持续推进", "长期推进", "常态化")
 
-TEMPLATE_WIDTHS = (6, 36, 36, 10, 22, 10, 14, 12, 30, 10, 16)
 
 
 # --- who may import where ------------------------------------------------------------
@@ -474,7 +466,7 @@ def create_tasks(entries, user, batch):
     reason says they were imported). What ``Task.save`` derives is derived here
     the same way: the path copy, the original due date, and the warning level
     from the task's own rule with its campaign's policy (read once per term)."""
-    from .warnings import policy_for
+    from rectification.warnings import policy_for
 
     today = timezone.localdate()
     reason = _("Imported from a ledger")
@@ -550,162 +542,3 @@ def common_unit(units):
     return int(shared[-1]) if shared else None
 
 
-# --- the template ------------------------------------------------------------------------
-
-
-def template_workbook(unit):
-    """The office layout: a merged title row, the header row and one example row for ``unit``."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "整改台账"
-    headers = [column.header for column in COLUMNS]
-    due = datetime.date(timezone.localdate().year + 1, 6, 30)
-    example = [
-        1, "群众反映小区供水管网老化,夏季经常停水", "对小区供水管网进行改造,协调供水公司限时维修",
-        unit.leader_name or "王书记", unit.name, "李干事", due, "限期整改", "已制定改造方案,完成30%", "群众意见",
-        "",
-    ]
-    _title_row(sheet, f"{unit.name}整改台账", len(headers))
-    sheet.append(headers)
-    sheet.append(example)
-    _style_header(sheet, 2, len(headers))
-    sheet.cell(row=3, column=7).number_format = "yyyy-mm-dd"
-    for row in sheet.iter_rows(min_row=3, max_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for index, width in enumerate(TEMPLATE_WIDTHS, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
-    # Drop-downs as hints, not locks: other spellings are accepted too.
-    terms = DataValidation(type="list", formula1='"立行立改,限期整改,中长期整改"', allow_blank=True, showErrorMessage=False)
-    sources = DataValidation(type="list", formula1='"群众意见,自查,督导,上级反馈,两批互动"', allow_blank=True, showErrorMessage=False)
-    sheet.add_data_validation(terms)
-    sheet.add_data_validation(sources)
-    terms.add("H3:H3000")
-    sources.add("J3:J3000")
-    return _save(workbook)
-
-
-def _title_row(sheet, title, width):
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    cell = sheet.cell(row=1, column=1)
-    cell.font = Font(bold=True, size=16)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 30
-
-
-def _style_header(sheet, row, width):
-    thin = Side(style="thin")
-    for column in range(1, width + 1):
-        cell = sheet.cell(row=row, column=column)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-
-
-def _save(workbook):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# --- export ------------------------------------------------------------------------------
-
-EXPORT_HEADERS = ("序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "完成情况", "证据数", "备注")
-EXPORT_WIDTHS = (6, 36, 36, 10, 22, 10, 12, 36, 8, 24)
-
-
-def ledger_tasks(user, within=None, batch=None):
-    """The visible tasks of ``within``'s subtree and/or ``batch``, with their latest
-    progress text and evidence count: one query."""
-    tasks = Task.objects.visible_to(user)
-    if within is not None:
-        tasks = tasks.filter(unit_path__startswith=within.path)
-    if batch is not None:
-        tasks = tasks.filter(batch=batch)
-    latest = ProgressUpdate.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
-    evidence = (
-        Evidence.objects.filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("pk")).values("n")
-    )
-    return (
-        tasks.select_related("unit", "problem")
-        .annotate(
-            latest_progress=Subquery(latest),
-            evidence_count=Coalesce(Subquery(evidence, output_field=IntegerField()), Value(0)),
-        )
-        .order_by("unit_path", "due_date", "pk")
-    )
-
-
-def completion(task):
-    """完成情况: the status, the progress and the latest progress text."""
-    text = f"{task.get_status_display()}({task.progress}%)"
-    if task.latest_progress:
-        text += f"\n{task.latest_progress}"
-    return text
-
-
-def remarks(task):
-    """备注: the original due date if extended, and the warning level if any."""
-    parts = []
-    if task.was_extended:
-        parts.append(_("Extended; originally due %(date)s") % {"date": task.original_due_date.isoformat()})
-    if task.status != TaskStatus.CLOSED and task.warning_level > WarningLevel.NONE:
-        parts.append(str(task.get_warning_level_display()))
-    return ";".join(parts)
-
-
-def ledger_rows(tasks, start=1):
-    """(task, [cells in EXPORT_HEADERS order]) for each task of :func:`ledger_tasks`,
-    numbered from ``start``."""
-    return [
-        (
-            task,
-            [
-                number,
-                task.problem.title,
-                task.measures,
-                task.leader_name,
-                task.unit.name,
-                task.person_name,
-                task.due_date,
-                completion(task),
-                task.evidence_count,
-                remarks(task),
-            ],
-        )
-        for number, task in enumerate(tasks, start=start)
-    ]
-
-
-def ledger_title(within=None, batch=None):
-    """“××整改台账”: the scope's unit and batch."""
-    return "".join(part for part in (within.name if within else "", batch.name if batch else "") if part) + "整改台账"
-
-
-def ledger_workbook(rows, title):
-    """The office layout: merged title row, header row, one row per task."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "整改台账"
-    _title_row(sheet, title, len(EXPORT_HEADERS))
-    sheet.append(list(EXPORT_HEADERS))
-    _style_header(sheet, 2, len(EXPORT_HEADERS))
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for _task, cells in rows:
-        sheet.append(cells)
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = wrap
-        sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd"
-    for index, width in enumerate(EXPORT_WIDTHS, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
-    return _save(workbook)
-
-
-def ledger_csv_rows(rows):
-    """Header and rows for a CSV file (dates as YYYY-MM-DD)."""
-    return [list(EXPORT_HEADERS)] + [
-        [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] for _task, cells in rows
-    ]

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
-from campaign.demo import load_demo
 from campaign.models import Batch, Campaign, IndicatorValue, Participation, Unit, UnitKind
 from campaign.models.campaigns import PhaseKind
 from campaign.scoping import scope_paths
+from demo.city import load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Demo data: the rectification ledger (整改台账) of the demo city, telling the
 speech's stories, with a task in every state the product knows.
 
-Runs after :func:`campaign.demo.load_demo` (it needs the city, the campaign,
+Runs after :func:`demo.city.load_demo` (it needs the city, the campaign,
 its batches, the supervision group and the demo users). Every problem and
 every task is looked up by its natural key (title + unit); a task that exists
 is left alone with all its history, so a second run adds and changes nothing.
@@ -40,9 +40,9 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from campaign import demo as campaign_demo
 from campaign.models import Batch, Campaign, Role, SupervisionGroup, Unit
 from campaign.scoping import roles_for_unit
+from demo import city as campaign_demo
 from rectification import queues, services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
@@ -957,7 +957,7 @@ class _Ledger:
             users = {user.username: user for user in users}
             self.staff, self.supervisor, self.admin = users["staff"], users["supervisor"], users["admin"]
         except (Campaign.DoesNotExist, Unit.DoesNotExist, SupervisionGroup.DoesNotExist, KeyError) as exc:
-            raise DemoDataMissing("Load the campaign demo (campaign.demo.load_demo) first.") from exc
+            raise DemoDataMissing("Load the campaign demo (demo.city.load_demo) first.") from exc
         self.batches = {batch.number: batch for batch in Batch.objects.filter(campaign=self.campaign)}
         self.units = {}
         for unit in Unit.objects.subtree(root):
