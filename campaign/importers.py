@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from campaign import permissions
 from campaign.models import Unit, UnitKind
 
 HEADER_SEARCH_ROWS = 5
@@ -346,7 +347,7 @@ def _resolve_parent(record, candidates, user):
     """Set the record's parent from its candidates; a problem if there is not exactly one."""
     value = {"value": record.parent_name}
     if not record.parent_name:
-        if user.is_superuser:
+        if permissions.may_add_top_level_unit(user):
             return None
         return record.problem("parent", _("only a superuser may add a top-level unit; name its parent unit"))
     if not candidates:

@@ -270,12 +270,32 @@ INDICATOR_VALUES = {
 
 # --- supervision and people ---------------------------------------------------------
 
-SUPERVISION_GROUP = {
-    "name": "市委第三督导组",
-    "leader": "supervisor",
-    "members": ("supervisor",),
-    "supervises": ("中共乌达区委员会",),
-}
+# Supervision groups are sent by the city (市委) to watch districts and departments;
+# their members decide on those units' requests, being of none of them.
+SUPERVISION_GROUPS = (
+    {
+        "name": "市委第三督导组",
+        "leader": "supervisor",
+        "members": ("supervisor",),
+        "supervises": ("中共乌达区委员会",),
+    },
+    {
+        "name": "市委第一督导组",
+        "leader": "inspector",
+        "members": ("inspector",),
+        "supervises": (
+            "中共海勃湾区委员会",
+            "中共海南区委员会",
+            "中共乌海市国家税务局党组",
+            "中共乌海市人民医院委员会",
+            "中共乌海市劳动和社会保障局党组",
+            "中共乌海市教育局党组",
+            "中共乌海市民政局党组",
+            "中共乌海市水务局党组",
+        ),
+    },
+)
+SUPERVISION_GROUP = SUPERVISION_GROUPS[0]  # the one the demo's `supervisor` works in
 
 
 class DemoUser(NamedTuple):
@@ -288,7 +308,8 @@ class DemoUser(NamedTuple):
 
 USERS = (
     DemoUser("staff", "张", "晓梅", (("明达东路社区党支部", Role.STAFF), ("中共乌达区委员会", Role.STAFF))),
-    DemoUser("supervisor", "李", "振华", (("中共乌达区委员会", Role.SUPERVISOR),)),
+    DemoUser("supervisor", "李", "振华", ()),  # in 市委第三督导组, watching 乌达区
+    DemoUser("inspector", "刘", "卫东", ()),  # in 市委第一督导组, watching the other districts and departments
     DemoUser("leader", "王", "建国", (("中共乌海市委员会", Role.LEADER),)),
     DemoUser("admin", "赵", "敏", (("中共乌海市委员会", Role.ADMIN),), superuser=True),
 )
@@ -315,14 +336,15 @@ def load_demo():
         loader.participations(batches[spec.number], spec, [u for u in units.values() if u.kind in spec.kinds])
     loader.indicators(campaign, batches, units)
     users = {spec.username: loader.user(spec, units) for spec in USERS}
-    group = loader.get(
-        SupervisionGroup,
-        campaign=campaign,
-        name=SUPERVISION_GROUP["name"],
-        defaults={"organising_unit": root, "leader": users[SUPERVISION_GROUP["leader"]]},
-    )
-    group.units.add(*(units[name] for name in SUPERVISION_GROUP["supervises"]))
-    group.members.add(*(users[name] for name in SUPERVISION_GROUP["members"]))
+    for spec in SUPERVISION_GROUPS:
+        group = loader.get(
+            SupervisionGroup,
+            campaign=campaign,
+            name=spec["name"],
+            defaults={"organising_unit": root, "leader": users[spec["leader"]]},
+        )
+        group.units.add(*(units[name] for name in spec["supervises"]))
+        group.members.add(*(users[name] for name in spec["members"]))
     return DemoResult(root=root, campaign=campaign, created=loader.created)
 
 

@@ -40,10 +40,11 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from campaign.models import Batch, Campaign, Role, SupervisionGroup, Unit
-from campaign.scoping import roles_for_unit
+from campaign import permissions
+from campaign.models import Batch, Campaign, SupervisionGroup, Unit
+from campaign.permissions import DECIDE, EDIT
 from demo import city as campaign_demo
-from rectification import queues, services, spotchecks
+from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
     CoordinationRequest,
@@ -59,7 +60,6 @@ from rectification.models import (
 from rectification.models.decisions import Decision, ExplanationReason
 from rectification.models.problems import ProblemCategory, ProblemSource
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.permissions import can_verify
 from rectification.warnings import policy_for
 
 # --- evidence files, made in code ------------------------------------------------
@@ -953,9 +953,10 @@ class _Ledger:
             self.group = SupervisionGroup.objects.get(
                 campaign=self.campaign, name=campaign_demo.SUPERVISION_GROUP["name"]
             )
-            users = get_user_model().objects.filter(username__in=["staff", "supervisor", "admin"])
+            users = get_user_model().objects.filter(username__in=["staff", "supervisor", "inspector", "admin"])
             users = {user.username: user for user in users}
             self.staff, self.supervisor, self.admin = users["staff"], users["supervisor"], users["admin"]
+            self.inspector = users["inspector"]
         except (Campaign.DoesNotExist, Unit.DoesNotExist, SupervisionGroup.DoesNotExist, KeyError) as exc:
             raise DemoDataMissing("Load the campaign demo (demo.city.load_demo) first.") from exc
         self.batches = {batch.number: batch for batch in Batch.objects.filter(campaign=self.campaign)}
@@ -977,10 +978,14 @@ class _Ledger:
 
     def clerk(self, unit):
         """Who enters the unit's ledger: ``staff`` where they may, else the campaign office."""
-        return self.staff if Role.STAFF in roles_for_unit(self.staff, unit) else self.admin
+        return self.staff if permissions.may(self.staff, EDIT, unit) else self.admin
 
     def verifier(self, task):
-        return self.supervisor if can_verify(self.supervisor, task) else self.admin
+        """The supervisor of the group watching the task's unit (being of none of its units)."""
+        for person in (self.supervisor, self.inspector):
+            if permissions.may(person, DECIDE, task):
+                return person
+        raise DemoDataMissing(f"no demo supervisor may decide on {task}")
 
     def day(self, offset):
         return self.today + timedelta(days=offset)
@@ -1125,7 +1130,7 @@ class _Player:
 
     def review(self, actor, when, note):
         explanation = self.task.explanations.latest("created_at")
-        queues.review_explanation(explanation, actor, note)
+        services.review_explanation(explanation, actor, note)
         Explanation.objects.filter(pk=explanation.pk).update(reviewed_at=when)
 
     def ask_closing(self, actor, when, note):
@@ -1164,7 +1169,7 @@ class _Player:
 
     def reply(self, actor, when, text):
         request = CoordinationRequest.objects.get(pk=self.coordination.pk)
-        row = services.reply_coordination(request, actor, request.to_unit, text)
+        row = services.reply_coordination(request, actor, text)
         type(row).objects.filter(pk=row.pk).update(created_at=when)
 
     def resolve(self, actor, when):

@@ -1,37 +1,17 @@
-"""Filters of the task lists, and "my units": the subtrees of the user's own memberships."""
+"""Filter sets of the lists: tasks, spot checks, accountability records."""
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Batch, Campaign, Membership, SupervisionGroup, Unit
-from campaign.scoping import paths_q
+from campaign.models import Batch, Campaign, SupervisionGroup, Unit
+from campaign.permissions import OVERSEE, OWN
 from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, Term, WarningLevel
 from rectification.models.problems import ProblemCategory
 from rectification.models.supervision import AccountabilityMeasure
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def membership_paths(user):
-    """Paths of the units the user belongs to (any role); cached on the user for the request."""
-    cached = getattr(user, "_membership_paths", None)
-    if cached is None:
-        cached = sorted(set(Membership.objects.filter(user=user).values_list("unit__path", flat=True)))
-        user._membership_paths = cached
-    return cached
-
-
-def my_units_q(user, prefix=""):
-    """Rows whose unit (through ``prefix``) lies in the subtree of one of the user's own units."""
-    return paths_q(membership_paths(user), f"{prefix}path")
-
-
-def mine(tasks, user):
-    """Tasks of the user's own units: responsible, or co-responsible."""
-    co_unit_mine = Unit.objects.filter(my_units_q(user), co_tasks=OuterRef("pk"))
-    return tasks.filter(my_units_q(user, "unit_") | Q(Exists(co_unit_mine)))
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -70,7 +50,9 @@ class TaskFilterSet(django_filters.FilterSet):
         visible = Unit.objects.visible_to(user)
         # Units that can scope a list: those with units below them, and the user's own units.
         self.filters["within"].queryset = (
-            visible.filter(Q(children__isnull=False) | my_units_q(user)).distinct().order_by("path")
+            visible.filter(Q(children__isnull=False) | Q(pk__in=Unit.objects.restrict(user, OWN).values("pk")))
+            .distinct()
+            .order_by("path")
         )
         self.filters["batch"].queryset = Batch.objects.filter(
             campaign__in=Campaign.objects.visible_to(user)
@@ -88,7 +70,7 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(unit_path__startswith=value.path)
 
     def filter_mine(self, queryset, name, value):
-        return mine(queryset, self.user) if value else queryset
+        return queryset.restrict(self.user, OWN) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
@@ -122,9 +104,7 @@ class AccountabilityFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from rectification.spotchecks import accountability_reader_paths
-
-        units = Unit.objects.filter(paths_q(accountability_reader_paths(user), "path"))
+        units = Unit.objects.restrict(user, OVERSEE)
         self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
 
     def filter_within(self, queryset, name, value):

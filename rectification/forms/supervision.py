@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Unit
-from campaign.scoping import outermost, paths_q
+from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
+from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.queues import supervised_tasks, supervision_paths
 from rectification.spotchecks import (
     accountability_tasks,
     accountability_units,
@@ -115,11 +115,7 @@ class UrgeForm(forms.Form):
 def units_watched_by(groups, user):
     """Units inside the subtrees watched by ``groups`` and inside the user's supervision scope."""
     watched = outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
-    return (
-        Unit.objects.filter(paths_q(watched, "path"))
-        .filter(paths_q(supervision_paths(user), "path"))
-        .order_by("path")
-    )
+    return Unit.objects.restrict(user, SUPERVISE).filter(paths_q(watched, "path")).order_by("path")
 
 
 def not_in_future(day):
@@ -209,10 +205,12 @@ class SpotCheckFindingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["group"].queryset = groups_for(user)
-        self.fields["units"].queryset = Unit.objects.filter(paths_q(supervision_paths(user), "path"))
+        self.fields["units"].queryset = Unit.objects.restrict(user, SUPERVISE)
         if tasks is None:
             ids = [int(value) for value in self.data.getlist(self.add_prefix("tasks")) if str(value).isdigit()]
-            tasks = list(supervised_tasks(user).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk"))
+            tasks = list(
+                Task.objects.restrict(user, DECIDE).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk")
+            )
         else:
             self.initial["tasks"] = [task.pk for task in tasks]
         self.task_list = tasks

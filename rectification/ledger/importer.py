@@ -43,14 +43,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from campaign import importers
+from campaign import importers, permissions
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
-from campaign.models import Batch, Campaign, Membership, Participation, Unit
-from campaign.scoping import EVERYTHING
+from campaign.models import Batch, Campaign, Participation, Unit
+from campaign.permissions import EDIT
 from rectification.models import Problem as RectificationProblem
 from rectification.models import ProgressUpdate, Task, Term
 from rectification.models.problems import ProblemSource
-from rectification.permissions import EDITORS
 
 HEADER_SEARCH_ROWS = 5
 MAX_ROWS = 3000  # rows read from one file; a whole district's ledger fits, a runaway sheet does not
@@ -133,28 +132,9 @@ LONG_WORDS = ("长期", "长期坚持", "持续推进", "长期推进", "常态�
 # --- who may import where ------------------------------------------------------------
 
 
-def editable_paths(user):
-    """Tree paths under which ``user`` may enter tasks; ``EVERYTHING`` for superusers."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    if user.is_superuser:
-        return EVERYTHING
-    paths = Membership.objects.filter(user=user, role__in=EDITORS).values_list("unit__path", flat=True)
-    return sorted(set(paths), key=len)
-
-
-def _path_q(paths, prefix=""):
-    if paths is EVERYTHING:
-        return Q()
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
-    return query
-
-
 def editable_units(user):
-    """Units ``user`` sees and may enter tasks for (staff or administrator of them or above)."""
-    return Unit.objects.visible_to(user).filter(_path_q(editable_paths(user))).order_by("path")
+    """Units ``user`` may enter tasks for (staff or administrator of them or above)."""
+    return Unit.objects.restrict(user, EDIT).order_by("path")
 
 
 def visible_batches(user):
@@ -313,7 +293,6 @@ class UnitNames:
                 self.by_name[unit.name].append(unit)
                 if unit.short_name:
                     self.by_short_name[unit.short_name].append(unit)
-        self.paths = editable_paths(user)
 
     def resolve(self, record):
         """(unit, None) or (None, problem)."""
@@ -332,7 +311,7 @@ class UnitNames:
         return unit, None
 
     def may_edit(self, unit):
-        return self.paths is EVERYTHING or any(unit.path.startswith(path) for path in self.paths)
+        return permissions.may(self.user, EDIT, unit)
 
 
 def validate(rows, user, batch, default_unit):

@@ -9,10 +9,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaign.models import Unit
+from campaign.permissions import DECIDE, SUPERVISE
 from rectification.models import (
     Alert,
     CoordinationRequest,
     Notification,
+    Task,
     Verification,
     WarningLevel,
 )
@@ -26,20 +29,21 @@ DIGEST_ITEMS = 5
 def digest_sections(user, since):
     """What a supervisor should look at today, in their supervision scope: a
     list of (heading, count, first items as text lines)."""
-    from rectification.queues import paths_q, supervised_tasks, supervision_paths
-
-    tasks = supervised_tasks(user).open().select_related("unit")
+    tasks = Task.objects.restrict(user, SUPERVISE).open().select_related("unit")
     recent_alert = Alert.objects.filter(task=OuterRef("pk"), level__gte=WarningLevel.RED, created_at__gte=since)
     newly_overdue = tasks.filter(warning_level__gte=WarningLevel.RED).filter(
         Q(warning_since__gte=since) | Q(Exists(recent_alert))
     )
-    unexplained = tasks.overdue().filter(explained_at__isnull=True)
-    verifications = Verification.objects.filter(
-        outcome=Verification.Outcome.PENDING, task__in=supervised_tasks(user)
-    ).select_related("task__unit")
-    paths = supervision_paths(user)
+    unexplained = tasks.needing_explanation()
+    # What waits for this supervisor's decision: not what separation of duties keeps from them.
+    verifications = (
+        Verification.objects.restrict(user, DECIDE)
+        .filter(outcome=Verification.Outcome.PENDING)
+        .select_related("task__unit")
+    )
+    supervised = Unit.objects.restrict(user, SUPERVISE)
     coordination = (
-        CoordinationRequest.objects.filter(paths_q(paths, "from_unit__path") | paths_q(paths, "to_unit__path"))
+        CoordinationRequest.objects.filter(Q(from_unit__in=supervised) | Q(to_unit__in=supervised))
         .filter(status=CoordinationRequest.Status.OPEN)
         .select_related("from_unit", "to_unit")
     )

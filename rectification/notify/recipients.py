@@ -1,11 +1,9 @@
 """Who hears about what: the people of a unit, its leaders, its supervisors."""
 
-from collections import defaultdict
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 
-from campaign.models import Membership, Role, SupervisionGroup
+from campaign import permissions
+from campaign.models import Role
 from rectification.models import (
     WarningLevel,
 )
@@ -14,6 +12,7 @@ from rectification.models import (
 class Audience:
     """Staff, leaders and supervision groups over a set of units, loaded in a
     few queries, so that choosing recipients for many tasks is no query per task.
+    Who holds which role where is read through campaign.permissions.
 
     "Nearest" walks from a unit up its path to the first unit that has people in
     the role: a community without its own staff is served by its street's.
@@ -22,12 +21,7 @@ class Audience:
     def __init__(self, units):
         self._chains = {unit.pk: unit.ancestor_ids() for unit in units}
         self._unit_ids = set().union(*self._chains.values()) if self._chains else set()
-        self._people = defaultdict(set)  # (unit id, role) -> user ids
-        rows = Membership.objects.filter(
-            unit_id__in=self._unit_ids, role__in=(Role.STAFF, Role.LEADER), user__is_active=True
-        ).values_list("unit_id", "role", "user_id")
-        for unit_id, role, user_id in rows:
-            self._people[unit_id, role].add(user_id)
+        self._people = permissions.people_by_unit(self._unit_ids, (Role.STAFF, Role.LEADER))
         self._groups = None
 
     def nearest(self, unit, role, above=False):
@@ -54,33 +48,13 @@ class Audience:
         """Members and leaders of the campaign's supervision groups whose
         supervised units contain ``unit`` in their subtree."""
         if self._groups is None:
-            self._load_groups()
+            self._groups = permissions.groups_by_unit(self._unit_ids)
         users = set()
         for unit_id in self._chains[unit.pk]:
             for group_campaign, people in self._groups.get(unit_id, ()):
                 if campaign_id is None or group_campaign == campaign_id:
                     users |= people
         return users
-
-    def _load_groups(self):
-        through = SupervisionGroup.units.through
-        links = list(
-            through.objects.filter(unit_id__in=self._unit_ids).values_list(
-                "unit_id", "supervisiongroup_id", "supervisiongroup__campaign_id", "supervisiongroup__leader_id"
-            )
-        )
-        people = defaultdict(set)
-        for _unit_id, group_id, _campaign_id, leader_id in links:
-            if leader_id:
-                people[group_id].add(leader_id)
-        members = SupervisionGroup.members.through.objects.filter(
-            supervisiongroup_id__in={link[1] for link in links}
-        ).values_list("supervisiongroup_id", "user_id")
-        for group_id, user_id in members:
-            people[group_id].add(user_id)
-        self._groups = defaultdict(list)
-        for unit_id, group_id, campaign_id, _leader_id in links:
-            self._groups[unit_id].append((campaign_id, people[group_id]))
 
 
 def alert_recipients(audience, alert):
@@ -105,13 +79,4 @@ def alert_recipients(audience, alert):
 
 def supervisor_ids():
     """Active users who supervise: by a supervisor membership or a supervision group."""
-    users = get_user_model().objects.filter(is_active=True)
-    return set(
-        users.filter(
-            Q(memberships__role=Role.SUPERVISOR)
-            | Q(supervision_groups__isnull=False)
-            | Q(led_supervision_groups__isnull=False)
-        ).values_list("pk", flat=True)
-    )
-
-
+    return permissions.supervisor_ids()

@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Role, Unit
-from campaign.scoping import paths_q
+from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Unit
+from campaign.permissions import EXPLAIN
 from rectification import queues
 from rectification.models import Task
 
@@ -24,8 +24,7 @@ def home(request):
     # The demand to explain goes to those who keep the unit's ledger (its office
     # staff, 填报员), for the tasks of their own units: not to leaders reading the
     # figures, nor to administrators of the whole city.
-    staff_paths = list(Membership.objects.filter(user=user, role=Role.STAFF).values_list("unit__path", flat=True))
-    own_tasks = visible_tasks.filter(paths_q(staff_paths, "unit_path"))
+    own_tasks = Task.objects.restrict(user, EXPLAIN)
     context = {
         "memberships": Membership.objects.filter(user=user).select_related("unit").order_by("unit__path"),
         "groups": user.supervision_groups.all(),

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from campaign.models import Batch, Campaign, IndicatorValue, Participation, Unit, UnitKind
 from campaign.models.campaigns import PhaseKind
-from campaign.scoping import scope_paths
+from campaign.permissions import VIEW, access
 from demo.city import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,7 @@ def test_staff_sees_their_community_and_district_but_not_another_district(demo):
     assert visible.filter(name="明达东路社区党支部").exists()
     assert visible.filter(name="五一乡富源村党支部").exists()
     assert not visible.filter(path__startswith=Unit.objects.get(short_name="海南区").path).exists()
-    assert scope_paths(staff) == [Unit.objects.get(short_name="乌达区").path]
+    assert access(staff).paths(VIEW) == [Unit.objects.get(short_name="乌达区").path]
 
 
 def test_the_supervisor_watches_wuda_through_the_city_supervision_group(demo):
@@ -172,7 +172,7 @@ def test_the_supervisor_watches_wuda_through_the_city_supervision_group(demo):
 
     assert group.organising_unit == demo
     assert list(group.units.all()) == [wuda]
-    assert scope_paths(supervisor) == [wuda.path]
+    assert access(supervisor).paths(VIEW) == [wuda.path]
 
 
 @pytest.mark.parametrize("username", DEMO_USERS)

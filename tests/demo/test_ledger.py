@@ -11,7 +11,9 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from campaign import permissions
 from campaign.models import Unit, UnitKind
+from campaign.permissions import DECIDE, EDIT, REPORT
 from rectification import services
 from rectification.models import (
     AccountabilityRecord,
@@ -30,7 +32,6 @@ from rectification.models import (
 from rectification.models.decisions import Decision
 from rectification.models.problems import ProblemSource
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.permissions import can_edit_task, can_report_progress, can_verify, is_of_unit
 from rectification.uploads import check_upload
 from tests.rectification.conftest import png_bytes
 
@@ -165,7 +166,7 @@ def test_some_overdue_explanations_were_reviewed_and_one_waits_for_the_superviso
 
     assert explanations.filter(reviewed_by=supervisor, reviewed_at__isnull=False).exclude(review_note="").exists()
     waiting = explanations.get(reviewed_at__isnull=True)
-    assert waiting.task.is_overdue and can_verify(supervisor, waiting.task)
+    assert waiting.task.is_overdue and permissions.may(supervisor, DECIDE, waiting)
 
 
 def test_coordination_requests_are_open_answered_and_resolved(demo):
@@ -213,9 +214,8 @@ def test_staff_finds_the_overdue_water_pipe_task_and_the_supervisor_may_verify_i
     assert Task.objects.visible_to(staff).filter(pk=task.pk).exists()
     assert task.warning_level == WarningLevel.RED and task.needs_explanation
     assert not task.verifications.exists()
-    assert can_edit_task(staff, task) and can_report_progress(staff, task)
-    assert not is_of_unit(supervisor, task.unit)
-    assert can_verify(supervisor, task)
+    assert permissions.may(staff, EDIT, task) and permissions.may(staff, REPORT, task)
+    assert permissions.may(supervisor, DECIDE, task)
 
     # The browser journey, through the services: progress with a photo, closing asked, returned.
     photo = SimpleUploadedFile("管网改造完工.png", png_bytes())

@@ -172,8 +172,8 @@ class TestThread:
         assert coordination.status == CoordinationRequest.Status.OPEN
 
     def test_replies_are_shown_in_order(self, client, coordination, bureau_staff, community_staff):
-        services.reply_coordination(coordination, community_staff, coordination.from_unit, "第一条")
-        services.reply_coordination(coordination, bureau_staff, coordination.to_unit, "第二条")
+        services.reply_coordination(coordination, community_staff, "第一条")
+        services.reply_coordination(coordination, bureau_staff, "第二条")
         content = as_user(client, community_staff).get(detail_url(coordination)).content.decode()
         assert content.index("第一条") < content.index("第二条")
 

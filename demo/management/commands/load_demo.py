@@ -33,6 +33,7 @@ class Command(BaseCommand):
             self.stdout.write("Already loaded: nothing created.")
         self.stdout.write(f"Demo logins (password {settings.DEMO_PASSWORD!r} unless changed since):")
         for user in campaign_demo.USERS:
-            units = "、".join(unit for unit, _role in user.memberships)
-            roles = "/".join(sorted({str(role.label) for _unit, role in user.memberships}))
+            groups = [g["name"] for g in campaign_demo.SUPERVISION_GROUPS if user.username in g["members"]]
+            units = "、".join([unit for unit, _role in user.memberships] + groups)
+            roles = "/".join(sorted({str(role.label) for _unit, role in user.memberships} | ({"督导组"} if groups else set())))
             self.stdout.write(f"  {user.username:<11} {user.last_name}{user.first_name}  {roles} · {units}")
