@@ -270,6 +270,8 @@ class UnitScope:
     ``author``: a field whose user always sees the row (who asked coordination).
     ``seen_from_below``: the lookup of a unit id whose rows are also seen by the
     users of the units below it (a campaign issued by the city).
+    ``seen_through``: a reverse relation whose visible rows make this row visible
+    too (a problem is seen by whoever sees one of its tasks).
     """
 
     path: str
@@ -279,6 +281,7 @@ class UnitScope:
     requester: str | None = None
     author: str | None = None
     seen_from_below: str | None = None
+    seen_through: str | None = None
 
 
 def _co_units_q(queryset, scope, paths):
@@ -320,6 +323,10 @@ def restrict(queryset, user, action):
             if scope.seen_from_below:
                 above = {unit_id for path in paths for unit_id in ancestor_ids(path)}
                 query |= Q(**{f"{scope.seen_from_below}__in": above})
+            if scope.seen_through:
+                relation = queryset.model._meta.get_field(scope.seen_through)
+                related = relation.related_model.objects.visible_to(user)
+                query |= Q(Exists(related.filter(**{relation.field.name: OuterRef("pk")})))
         queryset = queryset.filter(query)
     if action == DECIDE:
         queryset = _separation_of_duties(queryset, scope, me)
@@ -401,6 +408,8 @@ def refusal(user, action, obj, *, requested_by=None):
         if not allowed and scope.seen_from_below and paths is not EVERYTHING:
             unit_id = _follow(obj, scope.seen_from_below)
             allowed = any(unit_id in ancestor_ids(outer) for outer in paths)
+        if not allowed and scope.seen_through:
+            allowed = getattr(obj, scope.seen_through).visible_to(user).exists()
     if not allowed:
         return _not_allowed_message(action, me)
     if action == DECIDE:

@@ -5,13 +5,13 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign import permissions
 from campaign.models import Unit
 from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
 from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
 from rectification.spotchecks import (
     accountability_tasks,
-    accountability_units,
     checkable_tasks,
     draw_sample,
     group_tasks,
@@ -209,7 +209,7 @@ class SpotCheckFindingsForm(forms.Form):
         if tasks is None:
             ids = [int(value) for value in self.data.getlist(self.add_prefix("tasks")) if str(value).isdigit()]
             tasks = list(
-                Task.objects.restrict(user, DECIDE).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk")
+                Task.objects.restrict(user, SUPERVISE).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk")
             )
         else:
             self.initial["tasks"] = [task.pk for task in tasks]
@@ -233,8 +233,12 @@ class SpotCheckFindingsForm(forms.Form):
         ids = cleaned.get("tasks") or []
         if group is not None and ids:
             allowed = set(group_tasks(group, self.user).filter(pk__in=ids).values_list("pk", flat=True))
-            if allowed != set(ids) or len(self.task_list) != len(set(ids)):
+            if len(self.task_list) != len(set(ids)):
                 raise forms.ValidationError(_("Some of these tasks are not within this group's scope. Start again."))
+            for task in self.task_list:
+                if task.pk not in allowed:
+                    reason = permissions.refusal(self.user, DECIDE, task) or _("It is not within this group's scope.")
+                    self.add_error(None, _("“%(task)s”: %(reason)s") % {"task": task, "reason": reason})
         for task in self.task_list:
             if cleaned.get(f"result_{task.pk}") == self.FAILED and not cleaned.get(f"note_{task.pk}", "").strip():
                 self.add_error(f"note_{task.pk}", _("Say what was found wrong."))
@@ -270,7 +274,9 @@ class AccountabilityForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = accountability_units(user).order_by("path")
+        # Offered: the units the user supervises; one that separation of duties keeps from
+        # them is refused with the reason (see clean), not silently missing.
+        self.fields["unit"].queryset = Unit.objects.restrict(user, SUPERVISE).order_by("path")
         # Choosing a unit reloads the list of its tasks in place (htmx); the page works without it too.
         self.fields["unit"].widget.attrs.update(
             {
@@ -310,7 +316,10 @@ class AccountabilityForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         unit, tasks = cleaned.get("unit"), cleaned.get("tasks") or []
-        if unit is not None:
+        refusal = permissions.refusal(self.user, DECIDE, unit) if unit is not None else None
+        if refusal:
+            self.add_error("unit", refusal)
+        elif unit is not None:
             outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
             if outside:
                 self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))

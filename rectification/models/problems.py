@@ -64,7 +64,8 @@ class Problem(models.Model):
     history = HistoricalRecords()
 
     objects = ProblemQuerySet.as_manager()
-    unit_scope = UnitScope(path="unit__path", also_visible=("root_unit__path",), unit="unit_id")
+    # Seen where it showed, where its root lies, and by whoever sees one of its tasks.
+    unit_scope = UnitScope(path="unit__path", also_visible=("root_unit__path",), unit="unit_id", seen_through="tasks")
 
     class Meta:
         verbose_name = _("problem")
