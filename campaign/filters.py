@@ -35,7 +35,7 @@ class ParticipationFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(unit__name__icontains=value) | Q(unit__short_name__icontains=value))
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path)
+        return queryset.within(value)
 
     def filter_checks(self, queryset, name, value):
         all_done = Q(**{field: True for field, _label in LOOK_BACK_CHECKS})

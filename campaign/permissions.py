@@ -357,6 +357,10 @@ class RestrictedQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.restrict(user, VIEW)
 
+    def within(self, unit):
+        """The rows of ``unit``'s subtree (a scope the user chose, inside what they may see)."""
+        return self.filter(**{f"{self.model.unit_scope.path}__startswith": unit.path})
+
 
 # --- one object ----------------------------------------------------------------------------
 

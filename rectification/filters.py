@@ -67,7 +67,7 @@ class TaskFilterSet(django_filters.FilterSet):
         )
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(unit_path__startswith=value.path)
+        return queryset.within(value)
 
     def filter_mine(self, queryset, name, value):
         return queryset.restrict(self.user, OWN) if value else queryset
@@ -108,4 +108,4 @@ class AccountabilityFilterSet(django_filters.FilterSet):
         self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path)
+        return queryset.within(value)

@@ -158,7 +158,7 @@ def accountability_tasks(user, unit=None):
     """Tasks that a record by ``user`` may link: of ``unit``'s subtree, decidable by the user."""
     tasks = Task.objects.restrict(user, DECIDE)
     if unit is not None:
-        tasks = tasks.filter(unit_path__startswith=unit.path)
+        tasks = tasks.within(unit)
     return tasks
 
 

@@ -2,7 +2,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Membership, Unit
+from campaign import permissions
+from campaign.models import Unit
 from rectification.ledger.importer import visible_batches
 
 
@@ -16,7 +17,7 @@ class LedgerScopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         visible = Unit.objects.visible_to(user)
         # Offered: units with units below them, the user's own units, and the one asked for.
-        offered = Q(children__isnull=False) | Q(pk__in=Membership.objects.filter(user=user).values("unit"))
+        offered = Q(children__isnull=False) | Q(pk__in=permissions.access(user).member_unit_ids)
         asked = self.data.get("within") if self.is_bound else None
         if asked and str(asked).isdigit():
             offered |= Q(pk=int(asked))

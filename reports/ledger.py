@@ -24,7 +24,7 @@ def ledger_tasks(user, within=None, batch=None):
     progress text and evidence count: one query."""
     tasks = Task.objects.visible_to(user)
     if within is not None:
-        tasks = tasks.filter(unit_path__startswith=within.path)
+        tasks = tasks.within(within)
     if batch is not None:
         tasks = tasks.filter(batch=batch)
     latest = ProgressUpdate.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]

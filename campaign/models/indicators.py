@@ -37,7 +37,7 @@ class Indicator(models.Model):
 class IndicatorValueQuerySet(RestrictedQuerySet):
     def rolled_up(self, unit, batch=None):
         """Each indicator's value over ``unit``'s subtree (see :meth:`rollup`)."""
-        values = self.filter(unit__path__startswith=unit.path)
+        values = self.within(unit)
         if batch is not None:
             values = values.filter(batch=batch)
         return values.rollup()

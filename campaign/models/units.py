@@ -39,7 +39,7 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit):
         """The unit and everything below it."""
-        return self.filter(path__startswith=unit.path)
+        return self.within(unit)
 
     def with_child_count(self):
         return self.annotate(child_count=models.Count("children"))

@@ -47,7 +47,7 @@ def unit_detail(request, pk):
         .order_by("path")
     )
     participations = Participation.objects.filter(unit=unit).select_related("batch")
-    subtree_participation = Participation.objects.filter(unit__path__startswith=unit.path)
+    subtree_participation = Participation.objects.within(unit)
     context = {
         "unit": unit,
         "ancestors": unit.ancestors().filter(pk__in=visible),

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from campaign import permissions
 from campaign.importers import UnreadableFile
 from rectification.ledger import importer as ledger
 
@@ -33,7 +34,8 @@ class LedgerImportForm(forms.Form):
         self.fields["default_unit"].queryset = units
         if not self.is_bound:
             # The user's own unit, the most specific one first (a community before its district).
-            first_unit = units.filter(memberships__user=user).order_by("-depth", "path").first() or units.first()
+            own = permissions.access(user).member_unit_ids
+            first_unit = units.filter(pk__in=own).order_by("-depth", "path").first() or units.first()
             self.fields["default_unit"].initial = first_unit.pk if first_unit else None
             # The batch that unit takes part in, rather than simply the first batch.
             joined = first_unit.participations.values_list("batch", flat=True).first() if first_unit else None

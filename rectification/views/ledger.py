@@ -13,7 +13,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaign.models import Membership, Unit
+from campaign import permissions
+from campaign.models import Unit
 from rectification.forms.ledger import LedgerImportForm
 from rectification.ledger import importer as ledger
 from rectification.ledger.template import template_workbook
@@ -73,7 +74,7 @@ def _visible_common_unit(user, tasks):
     if pk is None:
         return None
     unit = Unit.objects.visible_to(user).filter(pk=pk).first()
-    if unit is None or unit.children.exists() or Membership.objects.filter(user=user, unit=unit).exists():
+    if unit is None or unit.children.exists() or unit.pk in permissions.access(user).member_unit_ids:
         return unit
     return Unit.objects.visible_to(user).filter(pk=unit.parent_id).first()
 
