@@ -5,6 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from campaign.importers import UnreadableFile, read_rows
+from campaign.people import person_name
 
 
 class UnitImportForm(forms.Form):
@@ -24,7 +25,50 @@ class UnitImportForm(forms.Form):
                 params={"limit": filesizeformat(settings.IMPORT_MAX_BYTES)},
             )
         try:
-            self.rows = read_rows(upload.read())
+            self.data_bytes = upload.read()
+            self.rows = read_rows(self.data_bytes)
         except UnreadableFile as error:
             raise ValidationError(str(error), code="unreadable") from error
         return upload
+
+
+class ProvisionForm(UnitImportForm):
+    """An uploaded sheet of people; with LDAP configured, the choice of how they sign in."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet of people (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    directory_sign_in = forms.TypedChoiceField(
+        label=_("How they sign in"),
+        choices=[
+            ("", _("With an initial password printed on a slip, changed at the first login")),
+            ("1", _("With their intranet account (directory): the login column holds it; no password here")),
+        ],
+        coerce=bool,
+        required=False,
+        widget=forms.RadioSelect,
+        initial="",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.LDAP_SERVER_URI:
+            del self.fields["directory_sign_in"]
+
+
+class DeactivateForm(forms.Form):
+    """Deactivating a person, with the replacement who takes over their units' staff work when needed."""
+
+    replacement = forms.ModelChoiceField(
+        label=_("Replacement"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("Becomes office staff of the units this person is the last office staff of."),
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].queryset = candidates
+        self.fields["replacement"].label_from_instance = lambda user: f"{person_name(user)}（{user.username}）"

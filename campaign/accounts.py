@@ -1,0 +1,297 @@
+"""Accounts: whom an administrator manages, initial passwords, sessions, leaving.
+
+- :func:`managed_paths` is the one place that answers "which units may this
+  administrator manage accounts of"; everything else here asks it.
+- An initial password is derived from a random key kept on the profile and
+  the site's secret key, so it can be printed again on a slip while the
+  account waits for its first login, yet is stored nowhere; the first change
+  of password clears the key.
+- Deactivating keeps every row the person wrote (their name stays in the
+  history); it ends their sessions and takes them out of notifications and
+  supervision groups. A unit's last active staff member leaves only with a
+  replacement named.
+"""
+
+import secrets
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from campaign.models import LoginSession, Membership, Profile, Role, SupervisionGroup, Unit
+from campaign.scoping import EVERYTHING, outermost, paths_q
+from campaign.signals import account_deactivated
+
+# Letters and digits that cannot be mistaken for one another on paper (no 0/o, 1/l/i).
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PASSWORD_GROUPS, GROUP_LENGTH = 3, 4  # "k7mq-3xpt-9wre": 12 symbols of 31, about 59 bits
+INITIAL_HASHER = "pbkdf2_initial"
+
+
+# --- whom an administrator manages --------------------------------------------------
+
+
+def managed_paths(user):
+    """Tree paths of the units whose accounts ``user`` manages: the subtrees of
+    their administrator memberships; ``EVERYTHING`` for a superuser.
+
+    The one scoping question of this module (to be answered by
+    campaign.permissions once it exists)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return EVERYTHING
+    return outermost(Membership.objects.filter(user=user, role=Role.ADMIN).values_list("unit__path", flat=True))
+
+
+def may_manage_accounts(user):
+    paths = managed_paths(user)
+    return paths is EVERYTHING or bool(paths)
+
+
+def managed_units(user):
+    return Unit.objects.filter(paths_q(managed_paths(user), "path"))
+
+
+def managed_people(user):
+    """Accounts with a membership in a unit ``user`` manages (everyone, for a superuser)."""
+    people = get_user_model().objects.all()
+    paths = managed_paths(user)
+    if paths is EVERYTHING:
+        return people
+    return people.filter(pk__in=Membership.objects.filter(paths_q(paths, "unit__path")).values("user_id"))
+
+
+def can_manage(user, person):
+    """May ``user`` reset the password of ``person``, deactivate or unlock them?
+
+    Only when every unit ``person`` belongs to lies in ``user``'s scope: a
+    district administrator does not reset the password of a city leader who
+    also sits in the district. Nobody manages themselves here (their own
+    password has its own page), and only a superuser manages a superuser or
+    someone without any unit."""
+    if person.pk == user.pk:
+        return False
+    paths = managed_paths(user)
+    if paths is EVERYTHING:
+        return True
+    if person.is_superuser or not paths:
+        return False
+    unit_paths = list(Membership.objects.filter(user=person).values_list("unit__path", flat=True))
+    return bool(unit_paths) and all(any(p.startswith(outer) for outer in paths) for p in unit_paths)
+
+
+def require_manage(user, person):
+    if not can_manage(user, person):
+        raise PermissionDenied
+
+
+# --- profiles and initial passwords --------------------------------------------------
+
+
+def profile_of(user):
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def new_password_key():
+    return secrets.token_hex(16)
+
+
+def derive_password(key):
+    """The initial password a key stands for: ``xxxx-xxxx-xxxx`` from PASSWORD_ALPHABET."""
+    number = int.from_bytes(salted_hmac("campaign.accounts.initial-password", key, algorithm="sha256").digest(), "big")
+    symbols = []
+    for _index in range(PASSWORD_GROUPS * GROUP_LENGTH):
+        number, digit = divmod(number, len(PASSWORD_ALPHABET))
+        symbols.append(PASSWORD_ALPHABET[digit])
+    groups = ["".join(symbols[i : i + GROUP_LENGTH]) for i in range(0, len(symbols), GROUP_LENGTH)]
+    return "-".join(groups)
+
+
+def initial_password_hash(key):
+    return make_password(derive_password(key), hasher=INITIAL_HASHER)
+
+
+def initial_password(profile):
+    """The initial password of an account still waiting for its first login, else None."""
+    if profile is None or not profile.must_change_password or not profile.initial_password_key:
+        return None
+    return derive_password(profile.initial_password_key)
+
+
+def initial_password_expired(profile, now=None):
+    if profile is None or not profile.must_change_password or profile.initial_password_set_at is None:
+        return False
+    age = (now or timezone.now()) - profile.initial_password_set_at
+    return age > timedelta(days=settings.INITIAL_PASSWORD_MAX_AGE_DAYS)
+
+
+def issue_initial_password(person):
+    """Give ``person`` a new one-time password (to change at the next login); returns it."""
+    key = new_password_key()
+    person.password = initial_password_hash(key)
+    person.save(update_fields=["password"])
+    profile = profile_of(person)
+    profile.initial_password_key = key
+    profile.initial_password_set_at = timezone.now()
+    profile.must_change_password = True
+    profile.save(update_fields=["initial_password_key", "initial_password_set_at", "must_change_password"])
+    return derive_password(key)
+
+
+def reset_password(user, person):
+    """An administrator's reset: a new one-time password, every session of ``person`` ended."""
+    require_manage(user, person)
+    if not person.is_active:
+        raise PermissionDenied
+    password = issue_initial_password(person)
+    end_sessions(person)
+    return password
+
+
+def password_changed(person):
+    """``person`` chose their own password: the initial one is gone for good."""
+    Profile.objects.update_or_create(
+        user=person,
+        defaults={
+            "must_change_password": False,
+            "initial_password_key": "",
+            "password_changed_at": timezone.now(),
+        },
+    )
+
+
+# --- sessions -----------------------------------------------------------------------
+
+
+def record_session(user, session_key):
+    if session_key:
+        LoginSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+
+
+def forget_session(session_key):
+    LoginSession.objects.filter(session_key=session_key).delete()
+
+
+def end_sessions(user):
+    """End every session ``user`` signed in with, on every browser; returns how many."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    LoginSession.objects.filter(user=user, session_key__in=keys).delete()
+    # Rows of sessions that expired on their own are dropped as the user signs in again.
+    stale = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    LoginSession.objects.filter(started_at__lt=stale).delete()
+    return len(keys)
+
+
+# --- leaving ------------------------------------------------------------------------
+
+
+class LastStaffError(Exception):
+    """The person is the last active staff member of these units; name a replacement."""
+
+    def __init__(self, units):
+        self.units = units
+        names = "、".join(unit.name for unit in units)
+        super().__init__(_("%(names)s would be left without office staff: name a replacement.") % {"names": names})
+
+
+def sole_staff_units(person, units=None):
+    """Units where ``person`` is the only active staff member (of ``units``, if given)."""
+    own = Membership.objects.filter(user=person, role=Role.STAFF)
+    if units is not None:
+        own = own.filter(unit__in=units)
+    unit_ids = set(own.values_list("unit_id", flat=True))
+    others = set(
+        Membership.objects.filter(unit_id__in=unit_ids, role=Role.STAFF, user__is_active=True)
+        .exclude(user=person)
+        .values_list("unit_id", flat=True)
+    )
+    return list(Unit.objects.filter(pk__in=unit_ids - others).order_by("path"))
+
+
+def units_without_staff(units):
+    """Of ``units``, those with no active staff account."""
+    staffed = Membership.objects.filter(role=Role.STAFF, user__is_active=True).values("unit_id")
+    return units.exclude(pk__in=staffed)
+
+
+def replacement_candidates(user, person):
+    """Active accounts ``user`` manages that belong to one of ``person``'s units
+    or to a unit just above one: those who may take over their staff work."""
+    units = Unit.objects.filter(memberships__user=person)
+    near = set(units.values_list("pk", flat=True)) | set(units.values_list("parent_id", flat=True))
+    colleagues = Membership.objects.filter(unit_id__in=near - {None}).values("user_id")
+    return (
+        managed_people(user)
+        .filter(is_active=True, pk__in=colleagues)
+        .exclude(pk=person.pk)
+        .order_by("last_name", "username")
+    )
+
+
+def _hand_over(units, replacement):
+    for unit in units:
+        Membership.objects.get_or_create(user=replacement, unit=unit, role=Role.STAFF)
+
+
+def deactivate(user, person, replacement=None):
+    """Deactivate ``person``: refused (LastStaffError) when a unit would be left
+    without staff and no replacement is named; the replacement becomes staff
+    of those units. The person's sessions end, and the rest follows from
+    :func:`after_deactivation`."""
+    require_manage(user, person)
+    if replacement is not None and (replacement.pk == person.pk or not replacement.is_active):
+        raise PermissionDenied
+    with transaction.atomic():
+        units = sole_staff_units(person)
+        if units and replacement is None:
+            raise LastStaffError(units)
+        _hand_over(units, replacement)
+        Profile.objects.update_or_create(
+            user=person, defaults={"deactivated_at": timezone.now(), "deactivated_by": user}
+        )
+        person.is_active = False
+        person.save(update_fields=["is_active"])  # post_save: after_deactivation
+    return units
+
+
+def reactivate(user, person):
+    require_manage(user, person)
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    Profile.objects.filter(user=person).update(deactivated_at=None, deactivated_by=None)
+
+
+def remove_membership(user, membership, replacement=None):
+    """Take a membership away; the unit's last staff member only with a replacement."""
+    require_manage(user, membership.user)
+    with transaction.atomic():
+        units = []
+        if membership.role == Role.STAFF:
+            units = sole_staff_units(membership.user, units=[membership.unit])
+        if units and replacement is None:
+            raise LastStaffError(units)
+        if units:
+            _hand_over(units, replacement)
+        membership.delete()
+
+
+def after_deactivation(person):
+    """What follows a deactivation, whichever way it happened (here or in the
+    Django admin): sessions end, supervision groups lose the person, and the
+    other apps are told (e-mails waiting for them are dropped)."""
+    end_sessions(person)
+    person.supervision_groups.clear()
+    SupervisionGroup.objects.filter(leader=person).update(leader=None)
+    account_deactivated.send(sender=get_user_model(), user=person)
