@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.models import Participation
 from campaign.people import person_name
@@ -49,7 +50,7 @@ class PersonTable(tables.Table):
     """Accounts with their units and roles (memberships prefetched by the view)."""
 
     name = tables.Column(
-        verbose_name=_("Name"), empty_values=(), order_by=("last_name", "first_name"),
+        verbose_name=pgettext_lazy("person", "Name"), empty_values=(), order_by=("last_name", "first_name"),
         linkify=lambda record: reverse("campaign:person_detail", args=[record.pk]),
     )
     username = tables.Column(verbose_name=_("Login"))

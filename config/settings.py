@@ -158,10 +158,10 @@ if TRUSTED_PROXY_COUNT:
 # the directory (django-auth-ldap); memberships are still kept in the app. See docs/deploy.md.
 LDAP_SERVER_URI = env_str("LDAP_SERVER_URI")
 if LDAP_SERVER_URI:
-    from .ldap import ldap_settings
+    from . import ldap as _ldap
 
-    globals().update(ldap_settings())
-    AUTHENTICATION_BACKENDS.append("django_auth_ldap.backend.LDAPBackend")
+    globals().update(_ldap.ldap_settings())
+    AUTHENTICATION_BACKENDS.append(_ldap.BACKEND)
 
 # --- language and time: Chinese first ------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -290,5 +290,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every page it lays out at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

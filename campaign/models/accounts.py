@@ -4,6 +4,7 @@ reached, how they first sign in, and the bulk provisioning runs that made them."
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .people import Role
 
@@ -66,11 +67,11 @@ class ProvisioningRun(models.Model):
     """One spreadsheet of people imported by an administrator, and what came of it."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
+        QUEUED = "queued", pgettext_lazy("import status", "Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Imported")
         REFUSED = "refused", _("Nothing imported")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, on_delete=models.SET_NULL, related_name="+"
