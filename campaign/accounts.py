@@ -227,17 +227,17 @@ def units_without_staff(units):
 
 
 def replacement_candidates(user, person):
-    """Active accounts ``user`` manages that belong to one of ``person``'s units
-    or to a unit just above one: those who may take over their staff work."""
+    """Active accounts ``user`` may hand ``person``'s office staff work to."""
+    return managed_people(user).filter(is_active=True).exclude(pk=person.pk)
+
+
+def colleagues(user, person, limit=50):
+    """Candidates close to ``person``: in their units, the units just above or just below."""
     units = Unit.objects.filter(memberships__user=person)
     near = set(units.values_list("pk", flat=True)) | set(units.values_list("parent_id", flat=True))
-    colleagues = Membership.objects.filter(unit_id__in=near - {None}).values("user_id")
-    return (
-        managed_people(user)
-        .filter(is_active=True, pk__in=colleagues)
-        .exclude(pk=person.pk)
-        .order_by("last_name", "username")
-    )
+    near |= set(Unit.objects.filter(parent__in=units).values_list("pk", flat=True))
+    nearby = Membership.objects.filter(unit_id__in=near - {None}).values("user_id")
+    return replacement_candidates(user, person).filter(pk__in=nearby).order_by("last_name", "username")[:limit]
 
 
 def _hand_over(units, replacement):

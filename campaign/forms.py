@@ -5,7 +5,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from campaign.importers import UnreadableFile, read_rows
-from campaign.people import person_name
 
 
 class UnitImportForm(forms.Form):
@@ -58,17 +57,28 @@ class ProvisionForm(UnitImportForm):
 
 
 class DeactivateForm(forms.Form):
-    """Deactivating a person, with the replacement who takes over their units' staff work when needed."""
+    """Deactivating a person (or taking a unit from them), with the replacement
+    who takes over their office staff work where they are the last one."""
 
-    replacement = forms.ModelChoiceField(
-        label=_("Replacement"),
-        queryset=None,
+    replacement = forms.CharField(
+        label=_("Replacement (login)"),
         required=False,
-        empty_label=_("Nobody"),
+        max_length=150,
         help_text=_("Becomes office staff of the units this person is the last office staff of."),
+        widget=forms.TextInput(attrs={"list": "replacement-suggestions", "autocomplete": "off"}),
     )
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["replacement"].queryset = candidates
-        self.fields["replacement"].label_from_instance = lambda user: f"{person_name(user)}（{user.username}）"
+        self.candidates = candidates
+
+    def clean_replacement(self):
+        login = self.cleaned_data["replacement"].strip()
+        if not login:
+            return None
+        user = self.candidates.filter(username=login).first()
+        if user is None:
+            raise ValidationError(
+                _("No active account “%(login)s” among the people you manage."), params={"login": login}
+            )
+        return user

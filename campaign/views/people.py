@@ -73,6 +73,7 @@ class PersonListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
             accounts.managed_people(self.request.user)
             .select_related("profile")
             .prefetch_related(Prefetch("memberships", queryset=memberships))
+            .order_by("last_name", "first_name", "username")
         )
 
     def get_filterset_kwargs(self, filterset_class):
@@ -108,9 +109,8 @@ def person_detail(request, pk):
         "recent_logins": logins.recent_logins(person.username),
         "recent_failures": logins.recent_failures(person.username),
         "sole_staff_units": accounts.sole_staff_units(person) if person.is_active else [],
-        "deactivate_form": DeactivateForm(candidates=accounts.replacement_candidates(request.user, person))
-        if manageable and person.is_active
-        else None,
+        "deactivate_form": DeactivateForm() if manageable and person.is_active else None,
+        "colleagues": accounts.colleagues(request.user, person) if manageable and person.is_active else [],
     }
     return render(request, "campaign/person_detail.html", context)
 
@@ -134,7 +134,7 @@ def person_deactivate(request, pk):
     person = _person_to_manage(request, pk)
     form = DeactivateForm(request.POST, candidates=accounts.replacement_candidates(request.user, person))
     if not form.is_valid():
-        messages.error(request, _("Choose a replacement from the list."))
+        messages.error(request, " ".join(form.errors["replacement"]))
         return redirect("campaign:person_detail", pk=person.pk)
     replacement = form.cleaned_data["replacement"]
     try:
@@ -179,7 +179,10 @@ def membership_remove(request, pk):
     )
     person = membership.user
     form = DeactivateForm(request.POST, candidates=accounts.replacement_candidates(request.user, person))
-    replacement = form.cleaned_data["replacement"] if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["replacement"]))
+        return redirect("campaign:person_detail", pk=person.pk)
+    replacement = form.cleaned_data["replacement"]
     try:
         accounts.remove_membership(request.user, membership, replacement)
     except accounts.LastStaffError as error:
