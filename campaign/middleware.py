@@ -9,7 +9,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaign.accounts import forget_session
@@ -74,8 +73,6 @@ class SessionPolicyMiddleware:
             return None
         if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return None
-        if request.method == "GET":
-            messages.info(request, _("Please choose your own password before you go on."))
         return self.to(request, redirect_to_login(request.get_full_path(), reverse("password_change")))
 
     @staticmethod

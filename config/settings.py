@@ -139,7 +139,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per login name, and per address
+# Each on its own: per login name, and per address. LOGIN_LOCKOUT_BY_ADDRESS=off counts per
+# login name only, for an intranet whose offices all reach the site through one NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if env_bool("LOGIN_LOCKOUT_BY_ADDRESS", True) else ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it said it would
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

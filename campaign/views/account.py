@@ -99,6 +99,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             return self.get(request, *args, **kwargs)
         return super().post(request, *args, **kwargs)
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.request.session.get(MUST_CHANGE_PASSWORD):
+            form.fields["old_password"].label = _("Initial password")
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["forced"] = bool(self.request.session.get(MUST_CHANGE_PASSWORD))

@@ -294,3 +294,13 @@ def test_a_slip_is_printable_only_until_the_first_login(east_admin, city):
 
     accounts.password_changed(person)
     assert client.get(f"/campaign/people/{person.pk}/slip.pdf").status_code == 404
+
+
+def test_the_django_admin_shows_the_profile_and_memberships_of_a_user(east_staff, admin_client):
+    Profile.objects.create(user=east_staff, phone="13800000077")
+
+    page = admin_client.get(f"/admin/auth/user/{east_staff.pk}/change/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "13800000077" in text and "中共东区委员会" in text
