@@ -15,4 +15,4 @@ class InitialPasswordHasher(PBKDF2PasswordHasher):
     """
 
     algorithm = "pbkdf2_initial"
-    iterations = 20_000
+    iterations = 10_000

@@ -31,6 +31,8 @@ from campaign.tables import PersonTable
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
 UNITS_WITHOUT_STAFF_SHOWN = 20
+# One PDF of slips at most this long (WeasyPrint lays out about ten pages a second).
+SLIPS_PER_PDF = 300
 
 
 def require_account_manager(user):
@@ -275,11 +277,18 @@ def provisioning_run(request, pk):
         )
         for entry in entries:
             entry.password = accounts.initial_password(getattr(entry.user, "profile", None)) if entry.created else None
+    pending = provisioning.pending_accounts(run, request.user) if entries else []
+    slip_units = {}
+    for unit, _user, _password in pending:
+        slip_units.setdefault(unit, 0)
+        slip_units[unit] += 1
     context = {
         "run": run,
         "entries": entries,
         "problems": run.problems,
-        "pending_count": len(provisioning.pending_accounts(run, request.user)) if entries else 0,
+        "pending_count": len(pending),
+        "slip_units": list(slip_units.items()),
+        "slips_in_one_file": len(pending) <= SLIPS_PER_PDF,
     }
     template = "campaign/_provisioning_status.html" if request.htmx else "campaign/provisioning_run.html"
     response = render(request, template, context)
@@ -289,9 +298,17 @@ def provisioning_run(request, pk):
 
 @login_required
 def provisioning_slips(request, pk):
-    """The run's slips: A4, a page per unit, one slip per account still waiting for its first login."""
+    """The run's slips: A4, a page per unit, one slip per account still waiting for its first login.
+
+    ``?unit=<id>`` prints one unit's; a large run is printed unit by unit (each PDF stays quick)."""
     run = _run_of(request, pk)
     pending = provisioning.pending_accounts(run, request.user)
+    unit_id = request.GET.get("unit", "")
+    if unit_id:
+        pending = [slip for slip in pending if str(slip[0].pk) == unit_id]
+    elif len(pending) > SLIPS_PER_PDF:
+        messages.error(request, _("Too many slips for one file: print them unit by unit."))
+        return redirect("campaign:provisioning_run", pk=run.pk)
     if not pending:
         raise Http404
     stamp = timezone.localtime(run.created_at).strftime("%Y%m%d-%H%M")

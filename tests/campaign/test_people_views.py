@@ -304,3 +304,18 @@ def test_the_django_admin_shows_the_profile_and_memberships_of_a_user(east_staff
     assert page.status_code == 200
     text = page.content.decode()
     assert "13800000077" in text and "中共东区委员会" in text
+
+
+def test_slips_print_unit_by_unit_and_a_large_run_only_so(east_admin, group, city, monkeypatch):
+    client = signed_in(east_admin)
+    upload(client, every_role_sheet())
+    run = ProvisioningRun.objects.get()
+
+    one_unit = pdf_text(client.get(f"/campaign/people/imports/{run.pk}/slips.pdf?unit={city['east_street'].pk}").content)
+    assert "王建国" in one_unit and "张晓梅" not in one_unit
+
+    monkeypatch.setattr("campaign.views.people.SLIPS_PER_PDF", 2)
+    page = client.get(f"/campaign/people/imports/{run.pk}/").content.decode()
+    assert 'data-testid="slips"' not in page and 'data-testid="slips-by-unit"' in page
+    refused = client.get(f"/campaign/people/imports/{run.pk}/slips.pdf", follow=True)
+    assert "通知单太多，无法放在一个文件中：请按单位分别打印" in refused.content.decode()
