@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from campaign.accounts import forget_session
-from campaign.receivers import MUST_CHANGE_PASSWORD
+from campaign.receivers import LAST_SEEN, MUST_CHANGE_PASSWORD
 
-LAST_SEEN = "last_seen"
 # The time of the last request is written at most once a minute, not on every request.
 LAST_SEEN_STEP = 60
 # Pages an account that must change its password may still reach.

@@ -4,6 +4,8 @@ Connected in CampaignConfig.ready(), so that they hold however the change was
 made: on the app's pages, in the Django admin or from a shell.
 """
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -13,6 +15,7 @@ from campaign.models import Membership, Profile, Role, Unit
 from campaign.signals import unit_without_staff
 
 MUST_CHANGE_PASSWORD = "must_change_password"
+LAST_SEEN = "last_seen"  # when the session was last used (campaign.middleware's idle timeout)
 DIRECTORY_BACKEND = "django_auth_ldap.backend.LDAPBackend"
 
 
@@ -21,6 +24,7 @@ def on_login(sender, request, user, **kwargs):
     a one-time password must choose its own before anything else. Directory
     accounts keep their password in the directory."""
     accounts.record_session(user, request.session.session_key)
+    request.session[LAST_SEEN] = int(time.time())  # the idle clock starts at the login
     profile = Profile.objects.filter(user=user).only("must_change_password").first()
     if profile and profile.must_change_password and getattr(user, "backend", "") != DIRECTORY_BACKEND:
         request.session[MUST_CHANGE_PASSWORD] = True
