@@ -319,3 +319,40 @@ def test_slips_print_unit_by_unit_and_a_large_run_only_so(east_admin, group, cit
     assert 'data-testid="slips"' not in page and 'data-testid="slips-by-unit"' in page
     refused = client.get(f"/campaign/people/imports/{run.pk}/slips.pdf", follow=True)
     assert "通知单太多，无法放在一个文件中：请按单位分别打印" in refused.content.decode()
+
+
+PERSON_PAGES = [
+    ("get", "/campaign/people/{pk}/"),
+    ("get", "/campaign/people/{pk}/slip.pdf"),
+    ("post", "/campaign/people/{pk}/reset-password/"),
+    ("post", "/campaign/people/{pk}/deactivate/"),
+    ("post", "/campaign/people/{pk}/reactivate/"),
+    ("post", "/campaign/people/{pk}/unlock/"),
+    ("post", "/campaign/memberships/{membership}/remove/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PERSON_PAGES)
+def test_every_account_page_of_a_person_is_closed_to_other_units_staff_and_anonymous(
+    method, path, east_admin, west_admin, west_staff, city
+):
+    person = member(city["east_community"], Role.STAFF, "newcomer")
+    accounts.issue_initial_password(person)
+    url = path.format(pk=person.pk, membership=Membership.objects.get(user=person).pk)
+    before = list(User.objects.filter(pk=person.pk).values_list("password", "is_active"))
+
+    assert getattr(signed_in(west_admin), method)(url).status_code == 404
+    assert getattr(signed_in(west_staff), method)(url).status_code == 403
+    anonymous = getattr(Client(), method)(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+    assert list(User.objects.filter(pk=person.pk).values_list("password", "is_active")) == before
+    assert Membership.objects.filter(user=person).exists()
+    assert getattr(signed_in(east_admin), method)(url).status_code in (200, 302)  # the allowed persona
+
+
+def test_the_unit_page_marks_units_below_without_office_staff(east_staff, city):
+    page = signed_in(east_staff).get(f"/campaign/units/{city['east'].pk}/").content.decode()
+
+    assert 'data-testid="no-staff"' not in page  # the district has east-staff
+    assert page.count('data-testid="child-no-staff"') == 1  # its street has nobody
+    assert "无填报员" in page
