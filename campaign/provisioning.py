@@ -498,13 +498,15 @@ def pending_accounts(provisioning, viewer):
         .select_related("user__profile", "unit")
         .order_by("unit__path", "row")
     )
-    slips, seen = [], set()
+    first = {}
     for entry in entries:
-        if entry.user_id in seen:
-            continue
-        seen.add(entry.user_id)
+        first.setdefault(entry.user_id, entry)  # a person on several rows gets one slip
+    people = [entry.user for entry in first.values()]
+    allowed = accounts.manageable_ids(viewer, people)
+    slips = []
+    for entry in first.values():
         password = accounts.initial_password(getattr(entry.user, "profile", None))
-        if password and entry.user.is_active and accounts.can_manage(viewer, entry.user):
+        if password and entry.user.is_active and entry.user_id in allowed:
             slips.append((entry.unit, entry.user, password))
     return slips
 

@@ -250,3 +250,13 @@ def test_the_template_reads_back_as_a_valid_file_for_its_own_units(city):
     records, problems = provisioning.validate(rows, UserFactory(is_superuser=True))
     assert len(records) == 3
     assert {p.column for p in problems} == {"单位", "督导组"}  # the example units and group do not exist here
+
+
+def test_the_slips_of_a_run_cost_the_same_queries_for_many_people(east_admin, city, django_assert_max_num_queries):
+    few = run_import(east_admin, xlsx([("甲", f"1380000010{n}", "", "东区", "填报员", "") for n in range(2)]))
+    many = run_import(east_admin, xlsx([("乙", f"139000001{n:02d}", "", "东区", "填报员", "") for n in range(40)]))
+
+    with django_assert_max_num_queries(4):
+        assert len(provisioning.pending_accounts(few, east_admin)) == 2
+    with django_assert_max_num_queries(4):
+        assert len(provisioning.pending_accounts(many, east_admin)) == 40
