@@ -192,9 +192,19 @@ def password_changed(person):
 # --- sessions -----------------------------------------------------------------------
 
 
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
 def record_session(user, session_key):
-    if session_key:
-        LoginSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+    """Remember a session ``user`` signed in with; forget their sessions that have ended on their own."""
+    if not session_key:
+        return
+    store = _session_store()
+    for key in LoginSession.objects.filter(user=user).values_list("session_key", flat=True):
+        if not store().exists(key):
+            forget_session(key)
+    LoginSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
 
 
 def forget_session(session_key):
@@ -203,14 +213,11 @@ def forget_session(session_key):
 
 def end_sessions(user):
     """End every session ``user`` signed in with, on every browser; returns how many."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
+    store = _session_store()
     keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
     for key in keys:
         store(session_key=key).delete()
     LoginSession.objects.filter(user=user, session_key__in=keys).delete()
-    # Rows of sessions that expired on their own are dropped as the user signs in again.
-    stale = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    LoginSession.objects.filter(started_at__lt=stale).delete()
     return len(keys)
 
 

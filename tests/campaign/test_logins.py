@@ -247,3 +247,20 @@ def test_an_htmx_request_after_the_timeout_is_sent_to_the_login_page_as_a_whole(
 
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith("/login/?next=")
+
+
+def test_a_long_day_at_work_is_still_ended_by_logging_out_elsewhere(east_staff, west_staff):
+    """Sessions are remembered per person until they end, however long they last."""
+    from campaign.models import LoginSession
+
+    office, phone = Client(), Client()
+    log_in(office, "east-staff", PASSWORD)
+    LoginSession.objects.update(started_at=timezone.now() - datetime.timedelta(hours=10))
+    colleague = Client()
+    log_in(colleague, "west-staff", PASSWORD)
+    log_in(phone, "east-staff", PASSWORD)
+    colleague.post("/logout/")  # another person's logout forgets nothing of east-staff's
+
+    phone.post("/logout/")
+
+    assert office.get("/").status_code == 302
