@@ -72,7 +72,8 @@ class PersonFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         from campaign.accounts import managed_units
 
-        self.filters["within"].queryset = managed_units(user).order_by("path")
+        # As the other lists: the units with units below them (a leaf is found by name).
+        self.filters["within"].queryset = managed_units(user).filter(children__isnull=False).distinct().order_by("path")
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(

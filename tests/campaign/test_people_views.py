@@ -356,3 +356,17 @@ def test_the_unit_page_marks_units_below_without_office_staff(east_staff, city):
     assert 'data-testid="no-staff"' not in page  # the district has east-staff
     assert page.count('data-testid="child-no-staff"') == 1  # its street has nobody
     assert "无填报员" in page
+
+
+def test_the_list_filters_by_unit_below_and_by_state(east_admin, east_staff, city):
+    newcomer = member(city["east_street"], Role.STAFF, "newcomer")
+    accounts.issue_initial_password(newcomer)
+    client = signed_in(east_admin)
+
+    def names(query):
+        return sorted(row.username for row in client.get(f"/campaign/people/?{query}").context["table"].data)
+
+    assert names(f"within={city['east_street'].pk}") == ["newcomer"]
+    assert names("state=first_login") == ["newcomer"]
+    assert names("q=east-st") == ["east-staff"]
+    assert names(f"within={city['west'].pk}") == []  # not a unit of theirs: the filter refuses it
