@@ -7,4 +7,6 @@ class CampaignConfig(AppConfig):
     verbose_name = _("Campaign and units")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from campaign import checks, receivers  # noqa: F401 - importing checks registers the system checks
+
+        receivers.connect()

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign import spreadsheets
+from campaign import permissions, spreadsheets
 from campaign.models import Unit, UnitKind
 from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
@@ -153,15 +153,17 @@ class ImportResult:
 # --- 1. reading ------------------------------------------------------------------
 
 
-def read_rows(data):
+def read_rows(data, limits=None):
     """Rows of cell texts from the bytes of an .xlsx or .csv file; the list index
     plus one is the spreadsheet row number. Raises :class:`UnreadableFile`,
-    also for a file over the limits of :data:`LIMITS`."""
+    also for a file over ``limits`` (:data:`LIMITS`, the unit importer's, unless
+    another importer that reads through here passes its own)."""
+    limits = limits or LIMITS
     if data.startswith(b"PK\x03\x04"):
-        return spreadsheets.read_xlsx(data, LIMITS, spreadsheets.not_a_spreadsheet).rows
+        return spreadsheets.read_xlsx(data, limits, spreadsheets.not_a_spreadsheet).rows
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile(spreadsheets.old_excel())
-    return spreadsheets.read_csv(data, LIMITS)
+    return spreadsheets.read_csv(data, limits)
 
 
 # --- 2. validation ----------------------------------------------------------------
@@ -304,7 +306,7 @@ def _resolve_parent(record, candidates, user):
     """Set the record's parent from its candidates; a problem if there is not exactly one."""
     value = {"value": record.parent_name}
     if not record.parent_name:
-        if user.is_superuser:
+        if permissions.may_add_top_level_unit(user):
             return None
         return record.problem("parent", _("only a superuser may add a top-level unit; name its parent unit"))
     if not candidates:

@@ -1,34 +1,17 @@
-"""Filters of the task lists, and "my units": the subtrees of the user's own memberships."""
+"""Filter sets of the lists: tasks, spot checks, accountability records."""
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Batch, Campaign, Membership, Unit
-from campaign.scoping import paths_q
-from rectification.models import Task, TaskStatus, Term, WarningLevel
+from campaign.models import Batch, Campaign, SupervisionGroup, Unit
+from campaign.permissions import OVERSEE, OWN
+from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, Term, WarningLevel
 from rectification.models.problems import ProblemCategory
+from rectification.models.supervision import AccountabilityMeasure
 
-
-def membership_paths(user):
-    """Paths of the units the user belongs to (any role); cached on the user for the request."""
-    cached = getattr(user, "_membership_paths", None)
-    if cached is None:
-        cached = sorted(set(Membership.objects.filter(user=user).values_list("unit__path", flat=True)))
-        user._membership_paths = cached
-    return cached
-
-
-def my_units_q(user, prefix=""):
-    """Rows whose unit (through ``prefix``) lies in the subtree of one of the user's own units."""
-    return paths_q(membership_paths(user), f"{prefix}path")
-
-
-def mine(tasks, user):
-    """Tasks of the user's own units: responsible, or co-responsible."""
-    co_unit_mine = Unit.objects.filter(my_units_q(user), co_tasks=OuterRef("pk"))
-    return tasks.filter(my_units_q(user, "unit_") | Q(Exists(co_unit_mine)))
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -67,7 +50,9 @@ class TaskFilterSet(django_filters.FilterSet):
         visible = Unit.objects.visible_to(user)
         # Units that can scope a list: those with units below them, and the user's own units.
         self.filters["within"].queryset = (
-            visible.filter(Q(children__isnull=False) | my_units_q(user)).distinct().order_by("path")
+            visible.filter(Q(children__isnull=False) | Q(pk__in=Unit.objects.restrict(user, OWN).values("pk")))
+            .distinct()
+            .order_by("path")
         )
         self.filters["batch"].queryset = Batch.objects.filter(
             campaign__in=Campaign.objects.visible_to(user)
@@ -82,10 +67,45 @@ class TaskFilterSet(django_filters.FilterSet):
         )
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(unit_path__startswith=value.path)
+        return queryset.within(value)
 
     def filter_mine(self, queryset, name, value):
-        return mine(queryset, self.user) if value else queryset
+        return queryset.restrict(self.user, OWN) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+
+class SpotCheckFilterSet(django_filters.FilterSet):
+    group = django_filters.ModelChoiceFilter(label=_("Supervision group"), queryset=None, empty_label=_("All groups"))
+    checked_from = django_filters.DateFilter(label=_("From"), field_name="checked_on", lookup_expr="gte", widget=DATE_INPUT)
+    checked_to = django_filters.DateFilter(label=_("To"), field_name="checked_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = SpotCheck
+        fields = ["group", "checked_from", "checked_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
+
+
+class AccountabilityFilterSet(django_filters.FilterSet):
+    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
+    within = django_filters.ModelChoiceFilter(
+        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
+    )
+    decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
+    decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["measure", "within", "decided_from", "decided_to"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.restrict(user, OVERSEE)
+        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
+
+    def filter_within(self, queryset, name, value):
+        return queryset.within(value)

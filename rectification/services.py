@@ -2,12 +2,15 @@
 one transaction, and leaves a row saying who, when and why."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from campaign import permissions
+from campaign.permissions import DECIDE, EDIT, REPORT, SUPERVISE
 
 from .models import (
     CoordinationReply,
@@ -22,7 +25,6 @@ from .models import (
     Verification,
 )
 from .models.decisions import Decision
-from .permissions import can_edit_task, can_report_progress, can_supervise, can_verify
 
 
 class TransitionRefused(ValidationError):
@@ -42,9 +44,9 @@ def _locked(task):
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
-def _require(allowed):
-    if not allowed:
-        raise PermissionDenied
+def _require(user, action, obj, **kwargs):
+    """The permission layer's answer, as a refusal with its reason (a PermissionDenied)."""
+    permissions.require(user, action, obj, **kwargs)
 
 
 # --- editing ------------------------------------------------------------------
@@ -60,7 +62,7 @@ def update_task(task, user, data, seen_version, seen_values=None, co_units=None)
     ``seen_values`` are the field values the editor loaded, used to show what
     the other person changed. Raises :class:`EditConflict` otherwise.
     """
-    _require(can_edit_task(user, task))
+    _require(user, EDIT, task)
     with transaction.atomic():
         current = _locked(task)
         if current.version != seen_version:
@@ -97,7 +99,7 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
     Every file is checked, and the limits on files (count, total size, the
     task's total) are applied, before anything is written; if saving fails
     half-way, the files already stored are deleted with the rolled-back rows."""
-    _require(can_report_progress(user, task))
+    _require(user, REPORT, task)
     if not 0 <= percent <= 100:
         raise TransitionRefused(_("Percent done must be between 0 and 100."))
     files = list(files)
@@ -128,7 +130,7 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
 
 def _check_files(files):
     """Refuse too many files, too many bytes, or a file that check_upload refuses."""
-    from config.uploads import too_large_message, too_many_files_message
+    from campaign.upload_limits import too_large_message, too_many_files_message
 
     from .uploads import check_upload
 
@@ -193,7 +195,7 @@ def roll_up_progress(parent_id):
 
 
 def request_verification(task, user, note):
-    _require(can_edit_task(user, task))
+    _require(user, EDIT, task)
     with transaction.atomic():
         current = _locked(task)
         if current.status != TaskStatus.IN_PROGRESS:
@@ -219,10 +221,10 @@ def _pending_verification(task):
 
 
 def approve_closing(task, user, note=""):
-    _require(can_verify(user, task))
     with transaction.atomic():
         current = _locked(task)
         verification = _pending_verification(current)
+        _require(user, DECIDE, verification)
         now = timezone.now()
         Verification.objects.filter(pk=verification.pk).update(
             outcome=Verification.Outcome.APPROVED, decided_by=user, decided_at=now, reason=note
@@ -238,12 +240,12 @@ def approve_closing(task, user, note=""):
 
 
 def return_task(task, user, reason):
-    _require(can_verify(user, task))
     if not reason.strip():
         raise TransitionRefused(_("Say why the task is returned."))
     with transaction.atomic():
         current = _locked(task)
         verification = _pending_verification(current)
+        _require(user, DECIDE, verification)
         Verification.objects.filter(pk=verification.pk).update(
             outcome=Verification.Outcome.RETURNED, decided_by=user, decided_at=timezone.now(), reason=reason
         )
@@ -270,7 +272,7 @@ def reopen_task(task, user, reason):
 
 
 def give_explanation(task, user, reason_code, text):
-    _require(can_report_progress(user, task))
+    _require(user, REPORT, task)
     with transaction.atomic():
         current = _locked(task)
         if not current.is_overdue:
@@ -285,7 +287,7 @@ def give_explanation(task, user, reason_code, text):
 
 
 def request_extension(task, user, new_due_date, reason):
-    _require(can_edit_task(user, task))
+    _require(user, EDIT, task)
     with transaction.atomic():
         current = _locked(task)
         if new_due_date <= current.due_date:
@@ -302,10 +304,10 @@ def request_extension(task, user, new_due_date, reason):
 
 
 def decide_extension(extension, user, approve, note=""):
-    _require(can_supervise(user, extension.task))
     with transaction.atomic():
         current = _locked(extension.task)
-        extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        extension = ExtensionRequest.objects.select_for_update().select_related("task").get(pk=extension.pk)
+        _require(user, DECIDE, extension)
         if extension.decision != Decision.PENDING:
             raise TransitionRefused(_("This request has already been decided."))
         extension.decision = Decision.APPROVED if approve else Decision.REFUSED
@@ -320,7 +322,7 @@ def decide_extension(extension, user, approve, note=""):
 
 
 def urge(task, user, message):
-    _require(can_supervise(user, task))
+    _require(user, SUPERVISE, task)
     if not message.strip():
         raise TransitionRefused(_("Write what the unit should do."))
     return Urge.objects.create(task=task, author=user, message=message)
@@ -330,7 +332,7 @@ def urge(task, user, message):
 
 
 def ask_coordination(task, user, to_unit, subject, text):
-    _require(can_report_progress(user, task))
+    _require(user, REPORT, task)
     if to_unit.pk == task.unit_id:
         raise TransitionRefused(_("Ask another unit or department, not the task's own unit."))
     return CoordinationRequest.objects.create(
@@ -338,7 +340,16 @@ def ask_coordination(task, user, to_unit, subject, text):
     )
 
 
-def reply_coordination(request, user, unit, text):
+def reply_coordination(request, user, text):
+    """A reply recorded as its author, for the side the author may speak for
+    (the department asked, or the asking unit): see permissions.coordination_side."""
+    unit = permissions.coordination_side(user, request)
+    if unit is None:
+        raise permissions.Refused(
+            _("Only the department asked (or the units above it) and the asking unit reply in this thread.")
+        )
+    if request.status == CoordinationRequest.Status.RESOLVED:
+        raise TransitionRefused(_("This request is resolved; it takes no more replies."))
     with transaction.atomic():
         reply = CoordinationReply.objects.create(request=request, author=user, unit=unit, text=text)
         if request.status == CoordinationRequest.Status.OPEN and unit.pk == request.to_unit_id:
@@ -347,6 +358,21 @@ def reply_coordination(request, user, unit, text):
 
 
 def resolve_coordination(request, user):
+    if permissions.coordination_side(user, request) is None:
+        raise permissions.Refused(_("Only the two sides of this request may mark it resolved."))
     return CoordinationRequest.objects.filter(pk=request.pk).exclude(
         status=CoordinationRequest.Status.RESOLVED
     ).update(status=CoordinationRequest.Status.RESOLVED, resolved_by=user, resolved_at=timezone.now())
+
+
+# --- reviews ----------------------------------------------------------------------
+
+
+def review_explanation(explanation, user, note=""):
+    """A supervisor reads an overdue explanation (once); never the person who wrote it."""
+    _require(user, DECIDE, explanation)
+    updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
+        reviewed_by=user, reviewed_at=timezone.now(), review_note=note
+    )
+    if not updated:
+        raise TransitionRefused(_("This explanation has already been reviewed."))

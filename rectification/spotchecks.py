@@ -15,28 +15,20 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from campaign.models import Role, SupervisionGroup, Unit
-from campaign.scoping import EVERYTHING, outermost, paths_q
+from campaign import permissions
+from campaign.models import Unit
+from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, outermost, paths_q
 
 from . import services
 from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
 from .models.supervision import AccountabilityMeasure
-from .queues import role_paths, supervised_tasks
 
 # --- spot checks ----------------------------------------------------------------
 
 
 def groups_for(user):
     """Supervision groups for which ``user`` may record a spot check."""
-    if not getattr(user, "is_authenticated", False):
-        return SupervisionGroup.objects.none()
-    if user.is_superuser:
-        return SupervisionGroup.objects.all()
-    membership_paths = role_paths(user, [Role.SUPERVISOR], with_groups=False)
-    query = Q(members=user) | Q(leader=user)
-    if membership_paths:
-        query |= paths_q(membership_paths, "units__path")
-    return SupervisionGroup.objects.filter(pk__in=SupervisionGroup.objects.filter(query).values("pk"))
+    return permissions.recording_groups(user)
 
 
 def group_paths(group):
@@ -44,8 +36,9 @@ def group_paths(group):
 
 
 def group_tasks(group, user):
-    """Tasks of the group's campaign inside the group's units and the user's scope."""
-    return supervised_tasks(user).filter(
+    """Tasks of the group's campaign inside the group's units on which ``user`` may
+    record a finding (a decision: separation of duties applies)."""
+    return Task.objects.restrict(user, DECIDE).filter(
         paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id
     )
 
@@ -60,11 +53,7 @@ def checkable_tasks(group, user, units=None):
 
 def group_units(group, user):
     """Units a spot check by ``user`` for ``group`` may name: inside both scopes."""
-    from .queues import supervision_paths
-
-    return Unit.objects.filter(paths_q(group_paths(group), "path")).filter(
-        paths_q(supervision_paths(user), "path")
-    )
+    return Unit.objects.restrict(user, SUPERVISE).filter(paths_q(group_paths(group), "path"))
 
 
 def draw_sample(group, n, seed=None, *, user=None, units=None):
@@ -102,8 +91,10 @@ def record_spot_check(group, user, checked_on, units, findings, summary):
     if len(set(task_ids)) != len(task_ids):
         raise ValidationError(_("Each task can have only one finding in a spot check."))
     allowed = set(group_tasks(group, user).filter(pk__in=task_ids).values_list("pk", flat=True))
-    if allowed != set(task_ids):
-        raise PermissionDenied
+    for task, _passed, _note in findings:
+        if task.pk not in allowed:
+            reason = permissions.refusal(user, DECIDE, task) or _("It is not within this group's scope.")
+            raise permissions.Refused(_("“%(task)s”: %(reason)s") % {"task": task, "reason": reason})
     for task, passed, note in findings:
         if not passed and not note.strip():
             raise ValidationError(_("Say what was found wrong with “%(task)s”.") % {"task": task})
@@ -129,64 +120,56 @@ def record_spot_check(group, user, checked_on, units, findings, summary):
 
 def visible_spot_checks(user):
     """Spot checks that checked a unit the user sees."""
-    from campaign.scoping import unit_q
-
-    return SpotCheck.objects.filter(pk__in=SpotCheck.objects.filter(unit_q(user, "units__")).values("pk"))
+    return SpotCheck.objects.visible_to(user)
 
 
-def with_counts(spot_checks):
+def with_counts(spot_checks, user):
+    """Each check with the number of findings, and of failed ones, that ``user`` may see."""
+    visible = Q(findings__task__in=Task.objects.visible_to(user))
     return spot_checks.select_related("group", "created_by").order_by("-checked_on", "-pk").annotate(
-        finding_count=Count("findings", distinct=True),
-        failed_count=Count("findings", filter=Q(findings__passed=False), distinct=True),
+        finding_count=Count("findings", filter=visible, distinct=True),
+        failed_count=Count("findings", filter=visible & Q(findings__passed=False), distinct=True),
     )
+
+
+def visible_units(spot_check, user):
+    """The units a check named that ``user`` may see."""
+    return spot_check.units.visible_to(user).order_by("path")
 
 
 # --- accountability ---------------------------------------------------------------
 
-RECORDERS = (Role.SUPERVISOR, Role.ADMIN)
-READERS = (Role.SUPERVISOR, Role.ADMIN, Role.LEADER)
-
-
-def accountability_paths(user):
-    """Where ``user`` may record accountability: as supervisor or administrator."""
-    return role_paths(user, RECORDERS)
-
 
 def can_record_accountability(user):
-    paths = accountability_paths(user)
-    return paths is EVERYTHING or bool(paths)
-
-
-def accountability_reader_paths(user):
-    return role_paths(user, READERS)
+    """Recording a measure is a decision: supervisors over the unit, with separation of duties."""
+    return permissions.has_any(user, DECIDE)
 
 
 def can_read_accountability(user):
-    paths = accountability_reader_paths(user)
-    return paths is EVERYTHING or bool(paths)
+    return permissions.has_any(user, OVERSEE)
 
 
 def accountability_units(user):
-    return Unit.objects.filter(paths_q(accountability_paths(user), "path"))
+    """Units against which ``user`` may record a measure."""
+    return Unit.objects.restrict(user, DECIDE)
 
 
 def accountability_tasks(user, unit=None):
-    """Tasks that a record by ``user`` may link: of ``unit``'s subtree, in scope."""
-    tasks = Task.objects.filter(paths_q(accountability_paths(user), "unit_path"))
+    """Tasks that a record by ``user`` may link: of ``unit``'s subtree, decidable by the user."""
+    tasks = Task.objects.restrict(user, DECIDE)
     if unit is not None:
-        tasks = tasks.filter(unit_path__startswith=unit.path)
+        tasks = tasks.within(unit)
     return tasks
 
 
 def visible_accountability(user):
     """Records of units where the user supervises, administers or leads."""
-    return AccountabilityRecord.objects.filter(paths_q(accountability_reader_paths(user), "unit__path"))
+    return AccountabilityRecord.objects.restrict(user, OVERSEE)
 
 
 def record_accountability(user, *, unit, measure, decided_on, decided_by, person_name="", tasks=(), note=""):
     """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people."""
-    if not accountability_units(user).filter(pk=unit.pk).exists():
-        raise PermissionDenied
+    permissions.require(user, DECIDE, unit)
     if measure not in AccountabilityMeasure.values:
         raise ValidationError(_("Choose a measure from the list."))
     tasks = list(tasks)

@@ -2,7 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rectification.models import Task, TaskStatus, WarningLevel
+from campaign.people import person_name
+from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, WarningLevel
 
 STATUS_BADGES = {
     TaskStatus.IN_PROGRESS: "",
@@ -130,3 +131,62 @@ class TaskTable(tables.Table):
 
     def render_category(self, record):
         return record.problem.get_category_display()
+
+
+def person(user):
+    return person_name(user) or "—"
+
+
+class SpotCheckTable(tables.Table):
+    checked_on = tables.DateColumn(
+        verbose_name=_("Date"), format="Y-m-d", linkify=("rectification:spotcheck_detail", [tables.A("pk")])
+    )
+    group = tables.Column(verbose_name=_("Supervision group"), order_by="group__name")
+    units = tables.Column(verbose_name=_("Units checked"), empty_values=(), orderable=False)
+    finding_count = tables.Column(verbose_name=_("Tasks checked"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    failed_count = tables.Column(verbose_name=_("Not passed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    created_by = tables.Column(verbose_name=_("Recorded by"), order_by="created_by__username")
+
+    class Meta:
+        model = SpotCheck
+        fields = ["checked_on", "group", "units", "finding_count", "failed_count", "created_by"]
+        order_by = ("-checked_on",)
+
+    def render_units(self, record):
+        return "、".join(unit.display_name for unit in record.units.all())
+
+    value_units = render_units
+
+    def render_created_by(self, value):
+        return person(value)
+
+    value_created_by = render_created_by
+
+
+class AccountabilityTable(tables.Table):
+    decided_on = tables.DateColumn(verbose_name=_("Date decided"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
+    unit = tables.Column(verbose_name=_("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
+    person_name = tables.Column(verbose_name=_("Person"))
+    measure = tables.Column(verbose_name=_("Measure"))
+    tasks = tables.Column(verbose_name=_("Tasks concerned"), empty_values=(), orderable=False)
+    decided_by = tables.Column(verbose_name=_("Decided by"))
+    note = tables.Column(verbose_name=_("Details"), orderable=False)
+    recorded_by = tables.Column(verbose_name=_("Recorded by"), order_by="recorded_by__username")
+
+    class Meta:
+        model = AccountabilityRecord
+        fields = ["decided_on", "unit", "person_name", "measure", "tasks", "decided_by", "note", "recorded_by"]
+        order_by = ("-decided_on",)
+
+    def render_tasks(self, record):
+        return "；".join(task.title for task in record.tasks.all())
+
+    value_tasks = render_tasks
+
+    def render_recorded_by(self, value):
+        return person(value)
+
+    value_recorded_by = render_recorded_by
+
+    def value_measure(self, record):
+        return record.get_measure_display()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make backup [FILE=path.tar.gz]`: one archive with the database and every stored file
-# (config/backups.py). Uses DATABASE_URL (pg_dump) when set, else the embedded SQLite.
+# (campaign/backups.py). Uses DATABASE_URL (pg_dump) when set, else the embedded SQLite.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib.sh

@@ -99,3 +99,10 @@ def test_the_check_is_silent_without_such_accounts():
     get_user_model().objects.create_user("leader", password="another-password-entirely")
     with override_settings(DEMO_PASSWORD="demo-pass-2026"):
         assert check_demo_passwords() == []
+
+
+def test_the_check_knows_every_demo_login():
+    from campaign.checks import DEMO_USERNAMES
+    from demo.city import USERS
+
+    assert {user.username for user in USERS} <= set(DEMO_USERNAMES)

@@ -3,20 +3,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Campaigns issued by a unit the user sees, or by one of its ancestors."""
-        from campaign.models import Unit
-        from campaign.scoping import EVERYTHING, scope_paths
 
-        paths = scope_paths(user)
-        if paths is EVERYTHING:
-            return self.all()
-        ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
-        return self.filter(
-            models.Q(issuing_unit_id__in=ancestor_ids) | models.Q(issuing_unit__in=Unit.objects.visible_to(user))
-        )
+class CampaignQuerySet(RestrictedQuerySet):
+    pass
 
 
 class Campaign(models.Model):
@@ -29,6 +20,8 @@ class Campaign(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
+    # Seen from below too: the city's campaign reaches every community of the city.
+    unit_scope = UnitScope(path="issuing_unit__path", unit="issuing_unit_id", seen_from_below="issuing_unit_id")
 
     class Meta:
         verbose_name = _("campaign")
@@ -105,12 +98,7 @@ LOOK_BACK_CHECKS = [
 ]
 
 
-class ParticipationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from campaign.scoping import unit_q
-
-        return self.filter(unit_q(user, "unit__"))
-
+class ParticipationQuerySet(RestrictedQuerySet):
     def totals(self):
         return self.aggregate(
             members_expected=models.Sum("members_expected", default=0),
@@ -140,6 +128,7 @@ class Participation(models.Model):
     look_back_note = models.TextField(_("look-back note"), blank=True)
 
     objects = ParticipationQuerySet.as_manager()
+    unit_scope = UnitScope(path="unit__path", unit="unit_id")
 
     class Meta:
         verbose_name = _("participation")

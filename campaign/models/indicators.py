@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
 
 class Rollup(models.TextChoices):
     SUM = "sum", _("Sum")
@@ -32,15 +34,10 @@ class Indicator(models.Model):
         return f"{self.name} ({self.measure})"
 
 
-class IndicatorValueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from campaign.scoping import unit_q
-
-        return self.filter(unit_q(user, "unit__"))
-
+class IndicatorValueQuerySet(RestrictedQuerySet):
     def rolled_up(self, unit, batch=None):
         """Each indicator's value over ``unit``'s subtree (see :meth:`rollup`)."""
-        values = self.filter(unit__path__startswith=unit.path)
+        values = self.within(unit)
         if batch is not None:
             values = values.filter(batch=batch)
         return values.rollup()
@@ -76,6 +73,7 @@ class IndicatorValue(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     objects = IndicatorValueQuerySet.as_manager()
+    unit_scope = UnitScope(path="unit__path", unit="unit_id")
 
     class Meta:
         verbose_name = _("indicator value")

@@ -15,6 +15,7 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
 from campaign.signals import unit_moved
 
 PATH_STEP_WIDTH = 7  # ids up to 9,999,999 units
@@ -35,15 +36,10 @@ class UnitKind(models.TextChoices):
     INSTITUTION = "institution", _("Institution")
 
 
-class UnitQuerySet(models.QuerySet):
+class UnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit):
         """The unit and everything below it."""
-        return self.filter(path__startswith=unit.path)
-
-    def visible_to(self, user):
-        from campaign.scoping import unit_q
-
-        return self.filter(unit_q(user))
+        return self.within(unit)
 
     def with_child_count(self):
         return self.annotate(child_count=models.Count("children"))
@@ -63,6 +59,7 @@ class Unit(models.Model):
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
 
     objects = UnitQuerySet.as_manager()
+    unit_scope = UnitScope(path="path", unit="pk")
 
     class Meta:
         verbose_name = _("unit")

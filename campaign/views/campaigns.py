@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,8 +9,7 @@ from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
 from campaign.filters import ParticipationFilterSet
-from campaign.models import Campaign, Participation
-from campaign.scoping import unit_q
+from campaign.models import Campaign, Participation, Unit
 from campaign.tables import ParticipationTable
 from campaign.timeline import timeline
 
@@ -18,7 +17,7 @@ from campaign.timeline import timeline
 @login_required
 def campaign_detail(request, pk):
     campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=pk)
-    in_scope = unit_q(request.user, "participations__unit__")
+    in_scope = Q(participations__unit__in=Unit.objects.visible_to(request.user))
     batches = list(
         campaign.batches.prefetch_related("phases").annotate(
             unit_count=Count("participations", filter=in_scope, distinct=True),

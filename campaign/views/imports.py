@@ -1,25 +1,23 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaign import importers
+from campaign import importers, permissions
 from campaign.forms import UnitImportForm
 from campaign.models import UnitKind
-from campaign.scoping import is_administrator
-from config.uploads import refuse_if_stopped
+from campaign.permissions import ADMINISTER
+from campaign.upload_limits import refuse_if_stopped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_administrator(user):
-    if not (user.is_superuser or is_administrator(user)):
-        raise PermissionDenied
+    permissions.require_any(user, ADMINISTER)
 
 
 @login_required

@@ -12,7 +12,11 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class CoordinationRequestForm(forms.ModelForm):
-    """需上级部门协调: what a unit asks of an upper department about one task."""
+    """需上级部门协调: what a unit asks of an upper department about one task.
+
+    The one form for it, on the task's page and on a page of its own."""
+
+    prefix = "coord"
 
     to_unit = UnitChoiceField(label=_("Department or upper unit to ask"), queryset=Unit.objects.none())
 

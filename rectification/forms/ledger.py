@@ -1,13 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from campaign import permissions
 from campaign.importers import UnreadableFile
-from campaign.models import Membership, Unit
-from rectification import ledger
+from rectification.ledger import importer as ledger
 
 
 class LedgerImportForm(forms.Form):
@@ -35,7 +34,8 @@ class LedgerImportForm(forms.Form):
         self.fields["default_unit"].queryset = units
         if not self.is_bound:
             # The user's own unit, the most specific one first (a community before its district).
-            first_unit = units.filter(memberships__user=user).order_by("-depth", "path").first() or units.first()
+            own = permissions.access(user).member_unit_ids
+            first_unit = units.filter(pk__in=own).order_by("-depth", "path").first() or units.first()
             self.fields["default_unit"].initial = first_unit.pk if first_unit else None
             # The batch that unit takes part in, rather than simply the first batch.
             joined = first_unit.participations.values_list("batch", flat=True).first() if first_unit else None
@@ -54,21 +54,3 @@ class LedgerImportForm(forms.Form):
         except UnreadableFile as error:
             raise ValidationError(str(error), code="unreadable") from error
         return upload
-
-
-class LedgerScopeForm(forms.Form):
-    """Which part of the ledger: a unit's subtree, a batch, or both (GET parameters)."""
-
-    within = forms.ModelChoiceField(label=_("Within"), queryset=None, required=False, empty_label=_("My whole scope"))
-    batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, required=False, empty_label=_("All batches"))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        visible = Unit.objects.visible_to(user)
-        # Offered: units with units below them, the user's own units, and the one asked for.
-        offered = Q(children__isnull=False) | Q(pk__in=Membership.objects.filter(user=user).values("unit"))
-        asked = self.data.get("within") if self.is_bound else None
-        if asked and str(asked).isdigit():
-            offered |= Q(pk=int(asked))
-        self.fields["within"].queryset = visible.filter(offered).distinct().order_by("path")
-        self.fields["batch"].queryset = ledger.visible_batches(user)

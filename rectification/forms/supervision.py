@@ -1,20 +1,17 @@
 """Forms and filters of the supervisors' pages: the queue, spot checks, accountability."""
 
-import django_filters
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import SupervisionGroup, Unit
-from campaign.scoping import outermost, paths_q
-from rectification.models import AccountabilityRecord, SpotCheck
+from campaign import permissions
+from campaign.models import Unit
+from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
+from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.queues import supervised_tasks, supervision_paths
 from rectification.spotchecks import (
-    accountability_reader_paths,
     accountability_tasks,
-    accountability_units,
     checkable_tasks,
     draw_sample,
     group_tasks,
@@ -118,11 +115,7 @@ class UrgeForm(forms.Form):
 def units_watched_by(groups, user):
     """Units inside the subtrees watched by ``groups`` and inside the user's supervision scope."""
     watched = outermost(set(Unit.objects.filter(supervision_groups__in=groups).values_list("path", flat=True)))
-    return (
-        Unit.objects.filter(paths_q(watched, "path"))
-        .filter(paths_q(supervision_paths(user), "path"))
-        .order_by("path")
-    )
+    return Unit.objects.restrict(user, SUPERVISE).filter(paths_q(watched, "path")).order_by("path")
 
 
 def not_in_future(day):
@@ -212,10 +205,12 @@ class SpotCheckFindingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["group"].queryset = groups_for(user)
-        self.fields["units"].queryset = Unit.objects.filter(paths_q(supervision_paths(user), "path"))
+        self.fields["units"].queryset = Unit.objects.restrict(user, SUPERVISE)
         if tasks is None:
             ids = [int(value) for value in self.data.getlist(self.add_prefix("tasks")) if str(value).isdigit()]
-            tasks = list(supervised_tasks(user).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk"))
+            tasks = list(
+                Task.objects.restrict(user, SUPERVISE).filter(pk__in=ids).select_related("unit").order_by("unit_path", "pk")
+            )
         else:
             self.initial["tasks"] = [task.pk for task in tasks]
         self.task_list = tasks
@@ -238,8 +233,12 @@ class SpotCheckFindingsForm(forms.Form):
         ids = cleaned.get("tasks") or []
         if group is not None and ids:
             allowed = set(group_tasks(group, self.user).filter(pk__in=ids).values_list("pk", flat=True))
-            if allowed != set(ids) or len(self.task_list) != len(set(ids)):
+            if len(self.task_list) != len(set(ids)):
                 raise forms.ValidationError(_("Some of these tasks are not within this group's scope. Start again."))
+            for task in self.task_list:
+                if task.pk not in allowed:
+                    reason = permissions.refusal(self.user, DECIDE, task) or _("It is not within this group's scope.")
+                    self.add_error(None, _("“%(task)s”: %(reason)s") % {"task": task, "reason": reason})
         for task in self.task_list:
             if cleaned.get(f"result_{task.pk}") == self.FAILED and not cleaned.get(f"note_{task.pk}", "").strip():
                 self.add_error(f"note_{task.pk}", _("Say what was found wrong."))
@@ -250,20 +249,6 @@ class SpotCheckFindingsForm(forms.Form):
             (task, self.cleaned_data[f"result_{task.pk}"] == self.PASSED, self.cleaned_data[f"note_{task.pk}"])
             for task in self.task_list
         ]
-
-
-class SpotCheckFilterSet(django_filters.FilterSet):
-    group = django_filters.ModelChoiceFilter(label=_("Supervision group"), queryset=None, empty_label=_("All groups"))
-    checked_from = django_filters.DateFilter(label=_("From"), field_name="checked_on", lookup_expr="gte", widget=DATE_INPUT)
-    checked_to = django_filters.DateFilter(label=_("To"), field_name="checked_on", lookup_expr="lte", widget=DATE_INPUT)
-
-    class Meta:
-        model = SpotCheck
-        fields = ["group", "checked_from", "checked_to"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["group"].queryset = SupervisionGroup.objects.filter(spot_checks__in=self.queryset).distinct()
 
 
 # --- accountability -------------------------------------------------------------
@@ -289,7 +274,9 @@ class AccountabilityForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = accountability_units(user).order_by("path")
+        # Offered: the units the user supervises; one that separation of duties keeps from
+        # them is refused with the reason (see clean), not silently missing.
+        self.fields["unit"].queryset = Unit.objects.restrict(user, SUPERVISE).order_by("path")
         # Choosing a unit reloads the list of its tasks in place (htmx); the page works without it too.
         self.fields["unit"].widget.attrs.update(
             {
@@ -329,29 +316,11 @@ class AccountabilityForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         unit, tasks = cleaned.get("unit"), cleaned.get("tasks") or []
-        if unit is not None:
+        refusal = permissions.refusal(self.user, DECIDE, unit) if unit is not None else None
+        if refusal:
+            self.add_error("unit", refusal)
+        elif unit is not None:
             outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
             if outside:
                 self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))
         return cleaned
-
-
-class AccountabilityFilterSet(django_filters.FilterSet):
-    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
-    within = django_filters.ModelChoiceFilter(
-        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
-    )
-    decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
-    decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
-
-    class Meta:
-        model = AccountabilityRecord
-        fields = ["measure", "within", "decided_from", "decided_to"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(paths_q(accountability_reader_paths(user), "path"))
-        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
-
-    def filter_within(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path)

@@ -7,9 +7,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Batch, Campaign, Membership, Role, Unit, UnitKind
-from campaign.scoping import EVERYTHING, scope_paths
-from config.uploads import too_large_message, too_many_files_message
+from campaign import permissions
+from campaign.models import Batch, Campaign, Unit, UnitKind
+from campaign.permissions import EDIT, VIEW
+from campaign.upload_limits import too_large_message, too_many_files_message
 from rectification.models import Problem, Task
 from rectification.models.decisions import ExplanationReason
 from rectification.services import EDITABLE_FIELDS
@@ -49,14 +50,8 @@ def normalise_newlines(value):
 
 
 def editable_units(user):
-    """Units whose tasks the user may enter and edit: subtrees of their staff or admin memberships."""
-    if scope_paths(user) is EVERYTHING:
-        return Unit.objects.all()
-    paths = Membership.objects.filter(user=user, role__in=[Role.STAFF, Role.ADMIN]).values_list("unit__path", flat=True)
-    query = Q(pk__in=[])
-    for path in set(paths):
-        query |= Q(path__startswith=path)
-    return Unit.objects.filter(query)
+    """Units whose tasks the user may enter and edit."""
+    return Unit.objects.restrict(user, EDIT)
 
 
 def upper_units(unit):
@@ -72,10 +67,10 @@ def upper_units(unit):
 def root_units(user):
     """Where a problem's root may lie: units the user sees, the units above them and
     the departments placed under those."""
-    paths = scope_paths(user)
-    if paths is EVERYTHING:
+    paths = permissions.access(user).paths(VIEW)
+    if paths is permissions.EVERYTHING:
         return Unit.objects.order_by("path")
-    ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    ancestor_ids = {unit_id for path in paths for unit_id in permissions.ancestor_ids(path)}
     return Unit.objects.filter(
         Q(pk__in=Unit.objects.visible_to(user).values("pk"))
         | Q(pk__in=ancestor_ids)
@@ -173,6 +168,13 @@ class TaskFieldsMixin:
         unit = cleaned.get("unit") or getattr(self.instance, "unit", None)
         if unit is not None and cleaned.get("co_units") and unit in cleaned["co_units"]:
             self.add_error("co_units", _("The responsible unit cannot also be co-responsible."))
+        parent = cleaned.get("parent")
+        if parent is not None and unit is not None and not unit.path.startswith(parent.unit.path):
+            self.add_error(
+                "unit",
+                _("A sub-task goes to %(unit)s or a unit below it, where its parent task lies.")
+                % {"unit": parent.unit.name},
+            )
         return cleaned
 
 
@@ -317,16 +319,3 @@ class ExtensionForm(forms.Form):
                 % {"date": f"{self.task.due_date:%Y-%m-%d}"}
             )
         return new_due_date
-
-
-class CoordinationForm(forms.Form):
-    prefix = "coord"
-
-    to_unit = forms.ModelChoiceField(label=_("Department or upper unit to ask"), queryset=Unit.objects.none())
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    text = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, task, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = upper_units(task.unit)
-        self.fields["to_unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"

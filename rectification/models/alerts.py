@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
 from .tasks import Term, WarningLevel
 
 
@@ -46,6 +48,9 @@ class Alert(models.Model):
     due_date = models.DateField(_("due date"))
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("notifications made at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")
 
     class Meta:
         verbose_name = _("alert")

@@ -3,13 +3,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
 
-class CoordinationRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Requests sent from, or to, a unit the user sees."""
-        from campaign.scoping import unit_q
 
-        return self.filter(unit_q(user, "from_unit__") | unit_q(user, "to_unit__"))
+class CoordinationRequestQuerySet(RestrictedQuerySet):
+    """``visible_to(user)``: requests sent from, or to, a unit the user sees, and those the user asked."""
 
 
 class CoordinationRequest(models.Model):
@@ -36,6 +34,9 @@ class CoordinationRequest(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     objects = CoordinationRequestQuerySet.as_manager()
+    unit_scope = UnitScope(
+        path="from_unit__path", also_visible=("to_unit__path",), unit="from_unit_id", author="created_by"
+    )
 
     class Meta:
         verbose_name = _("coordination request")

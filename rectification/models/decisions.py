@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
 
 class Decision(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -31,6 +33,9 @@ class Verification(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id", requester="requested_by")
 
     class Meta:
         verbose_name = _("verification request")
@@ -69,6 +74,9 @@ class Explanation(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id", requester="author")
+
     class Meta:
         verbose_name = _("overdue explanation")
         verbose_name_plural = _("overdue explanations")
@@ -93,6 +101,9 @@ class ExtensionRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id", requester="requested_by")
+
     class Meta:
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
@@ -113,6 +124,9 @@ class Urge(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")
 
     class Meta:
         verbose_name = _("urge")

@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
 
 class ProblemSource(models.TextChoices):
     PUBLIC = "public", _("Public opinion")
@@ -22,12 +24,8 @@ class ProblemCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ProblemQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Problems shown in, or rooted in, a unit the user sees."""
-        from campaign.scoping import unit_q
-
-        return self.filter(unit_q(user, "unit__") | unit_q(user, "root_unit__"))
+class ProblemQuerySet(RestrictedQuerySet):
+    """``visible_to(user)``: problems shown in, or rooted in, a unit the user sees."""
 
 
 class Problem(models.Model):
@@ -66,6 +64,8 @@ class Problem(models.Model):
     history = HistoricalRecords()
 
     objects = ProblemQuerySet.as_manager()
+    # Seen where it showed, where its root lies, and by whoever sees one of its tasks.
+    unit_scope = UnitScope(path="unit__path", also_visible=("root_unit__path",), unit="unit_id", seen_through="tasks")
 
     class Meta:
         verbose_name = _("problem")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
 
 class ProgressUpdate(models.Model):
     """进展: append-only; a correction is a new entry, never an edit."""
@@ -19,6 +21,9 @@ class ProgressUpdate(models.Model):
         "campaign.Unit", verbose_name=_("reporting unit"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")
 
     class Meta:
         verbose_name = _("progress entry")
@@ -50,6 +55,9 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")
 
     class Meta:
         verbose_name = _("evidence")

@@ -2,6 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.permissions import RestrictedQuerySet, UnitScope
+
+
+class SpotCheckQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action="view"):
+        """Spot checks that checked a unit where the user may do ``action`` (one row each)."""
+        return self.filter(pk__in=super().restrict(user, action).values("pk"))
+
 
 class SpotCheck(models.Model):
     """抽查 by a supervision group; a failed finding reopens its task."""
@@ -17,6 +25,9 @@ class SpotCheck(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    objects = SpotCheckQuerySet.as_manager()
+    unit_scope = UnitScope(path="units__path")
+
     class Meta:
         verbose_name = _("spot check")
         verbose_name_plural = _("spot checks")
@@ -31,6 +42,9 @@ class SpotCheckFinding(models.Model):
     task = models.ForeignKey("rectification.Task", verbose_name=_("task"), on_delete=models.PROTECT, related_name="spot_check_findings")
     passed = models.BooleanField(_("passed"))
     note = models.TextField(_("finding"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")
 
     class Meta:
         verbose_name = _("spot check finding")
@@ -60,6 +74,9 @@ class AccountabilityRecord(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="unit__path", unit="unit_id")
 
     class Meta:
         verbose_name = _("accountability record")

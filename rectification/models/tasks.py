@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from campaign.permissions import RestrictedQuerySet, UnitScope
 
 
 class Term(models.TextChoices):
@@ -31,16 +33,9 @@ class WarningLevel(models.IntegerChoices):
 OPEN = ~Q(status=TaskStatus.CLOSED)
 
 
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Tasks of a unit the user sees, or on which such a unit co-operates."""
-        from campaign.models import Unit
-        from campaign.scoping import EVERYTHING, scope_paths, unit_q
-
-        if scope_paths(user) is EVERYTHING:
-            return self.all()
-        co_unit_visible = Unit.objects.filter(unit_q(user), co_tasks=OuterRef("pk"))
-        return self.filter(unit_q(user, "unit_") | Q(Exists(co_unit_visible)))
+class TaskQuerySet(RestrictedQuerySet):
+    """``visible_to(user)``: tasks of a unit the user sees, or on which such a unit
+    co-operates; ``restrict(user, action)``: see campaign.permissions."""
 
     def open(self):
         return self.filter(OPEN)
@@ -134,6 +129,7 @@ class Task(models.Model):
 
     history = HistoricalRecords(excluded_fields=["unit_path", "updated_at", "version"], m2m_fields=[co_units])
     objects = TaskQuerySet.as_manager()
+    unit_scope = UnitScope(path="unit_path", co_units="co_units", unit="unit_id")
 
     class Meta:
         verbose_name = _("rectification task")

@@ -1,1 +1,1 @@
-"""Views by area; each module declares the routes of its area in `urlpatterns`."""
+"""Views by area; the routes are in rectification/urls.py."""

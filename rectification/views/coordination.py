@@ -3,45 +3,26 @@ see the thread, reply in it, and either side marks it resolved."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaign.models import Membership, Role
-from campaign.scoping import unit_q
+from campaign import permissions
+from campaign.models import Unit
+from campaign.permissions import REPORT
 from rectification import services
 from rectification.forms.coordination import CoordinationReplyForm, CoordinationRequestForm
 from rectification.models import CoordinationRequest, Task
-from rectification.permissions import can_report_progress
 
-# Who speaks for a unit in a thread: its office staff, administrators and leaders.
-SPEAKERS = {Role.STAFF, Role.ADMIN, Role.LEADER}
 RESOLVED_SHOWN = 30
 
 
 def visible_requests(user):
     """Requests from or to a unit the user sees (a department's staff see what is
     asked of them, whoever asks), and those the user asked."""
-    return CoordinationRequest.objects.visible_to(user) | CoordinationRequest.objects.filter(created_by=user)
-
-
-def speaking_unit(user, request):
-    """The side ``user`` speaks for: the unit asked or the asking unit, whichever the
-    user belongs to most closely (the unit asked on a tie); None for neither."""
-    if user.is_superuser:
-        return request.to_unit
-    paths = list(Membership.objects.filter(user=user, role__in=SPEAKERS).values_list("unit__path", flat=True))
-    best, closeness = None, 0
-    for unit in (request.to_unit, request.from_unit):
-        depth = max((p.count("/") for p in paths if unit.path.startswith(p)), default=0)
-        if depth > closeness:
-            best, closeness = unit, depth
-    if best is None and request.created_by_id == user.pk:
-        return request.from_unit
-    return best
+    return CoordinationRequest.objects.visible_to(user)
 
 
 def _listed(requests):
@@ -71,8 +52,8 @@ def coordination_inbox(request):
         .annotate(reply_count=Count("replies"))
     )
     context = {
-        "received": _listed(requests.filter(unit_q(user, "to_unit__"))),
-        "sent": _listed(requests.filter(unit_q(user, "from_unit__") | Q(created_by=user))),
+        "received": _listed(requests.filter(to_unit__in=Unit.objects.visible_to(user))),
+        "sent": _listed(requests.filter(Q(from_unit__in=Unit.objects.visible_to(user)) | Q(created_by=user))),
     }
     return render(request, "rectification/coordination_inbox.html", context)
 
@@ -83,7 +64,7 @@ def _get_request(user, pk):
 
 
 def _thread_context(user, coordination, form=None):
-    speaker = speaking_unit(user, coordination)
+    speaker = permissions.coordination_side(user, coordination)
     return {
         "coordination": coordination,
         "replies": coordination.replies.select_related("author", "unit"),
@@ -103,19 +84,18 @@ def coordination_detail(request, pk):
 @require_POST
 def coordination_reply(request, pk):
     coordination = _get_request(request.user, pk)
-    speaker = speaking_unit(request.user, coordination)
-    if speaker is None:
-        raise PermissionDenied
     form = CoordinationReplyForm(request.POST)
-    if coordination.status == CoordinationRequest.Status.RESOLVED:
-        form.add_error(None, _("This request is resolved; it takes no more replies."))
     if form.is_valid():
-        services.reply_coordination(coordination, request.user, speaker, form.cleaned_data["text"])
-        if not request.htmx:
-            messages.success(request, _("Your reply was sent."))
-            return redirect("rectification:coordination_detail", pk=pk)
-        coordination.refresh_from_db()
-        form = None
+        try:
+            services.reply_coordination(coordination, request.user, form.cleaned_data["text"])
+        except ValidationError as error:  # resolved meanwhile; a refusal (PermissionDenied) answers 403
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                messages.success(request, _("Your reply was sent."))
+                return redirect("rectification:coordination_detail", pk=pk)
+            coordination.refresh_from_db()
+            form = None
     context = _thread_context(request.user, coordination, form)
     template = "rectification/_coordination_thread.html" if request.htmx else "rectification/coordination_detail.html"
     return render(request, template, context)
@@ -125,8 +105,6 @@ def coordination_reply(request, pk):
 @require_POST
 def coordination_resolve(request, pk):
     coordination = _get_request(request.user, pk)
-    if speaking_unit(request.user, coordination) is None:
-        raise PermissionDenied
     if services.resolve_coordination(coordination, request.user):
         messages.success(request, _("The request is marked resolved."))
     return redirect("rectification:coordination_detail", pk=pk)
@@ -138,8 +116,7 @@ def coordination_create(request):
     task_id = request.GET.get("task", "")
     tasks = Task.objects.visible_to(request.user).select_related("unit")
     task = get_object_or_404(tasks, pk=int(task_id) if task_id.isdigit() else None)
-    if not can_report_progress(request.user, task):
-        raise PermissionDenied
+    permissions.require(request.user, REPORT, task)
     form = CoordinationRequestForm(request.POST or None, task=task)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -151,12 +128,3 @@ def coordination_create(request):
             messages.success(request, _("Your request was sent to %(unit)s.") % {"unit": data["to_unit"].name})
             return redirect("rectification:coordination_detail", pk=coordination.pk)
     return render(request, "rectification/coordination_form.html", {"form": form, "task": task})
-
-
-urlpatterns = [
-    path("coordination/", coordination_inbox, name="coordination_inbox"),
-    path("coordination/new/", coordination_create, name="coordination_create"),
-    path("coordination/<int:pk>/", coordination_detail, name="coordination_detail"),
-    path("coordination/<int:pk>/reply/", coordination_reply, name="coordination_reply"),
-    path("coordination/<int:pk>/resolve/", coordination_resolve, name="coordination_resolve"),
-]

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -79,10 +78,3 @@ def notification_read_all(request):
     else:
         messages.info(request, _("There were no unread notifications."))
     return redirect(_next_url(request, "rectification:notification_list"))
-
-
-urlpatterns = [
-    path("notifications/", NotificationListView.as_view(), name="notification_list"),
-    path("notifications/<int:pk>/read/", notification_read, name="notification_read"),
-    path("notifications/read-all/", notification_read_all, name="notification_read_all"),
-]

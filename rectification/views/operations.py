@@ -1,24 +1,24 @@
-"""The operations page for administrators: background jobs, queues, warning policies.
+"""The operations page: background jobs, queues, warning policies.
 
-Only administrators (a membership with the administrator role, or a
-superuser) see it; anyone else gets 403 and an anonymous visitor the login
-page. A campaign's warning policies may be edited by a superuser or an
-administrator of the campaign's issuing unit (or a unit above it).
+The page and the sweep button are for those who run the whole installation
+(``OPERATE``: superusers and administrators of a top-level unit); anyone else
+gets 403 and an anonymous visitor the login page. A campaign's warning
+policies may be edited by whoever administers its issuing unit
+(``ADMINISTER``). Both rules are campaign.permissions'.
 """
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from campaign.models import Campaign, Membership, Role
-from campaign.scoping import is_administrator
+from campaign import permissions
+from campaign.models import Campaign
+from campaign.permissions import ADMINISTER, OPERATE
 from rectification.jobs import latest_runs, queue_counts
 from rectification.models import Term, WarningPolicy
 from rectification.sweep import JOB_NAME, run_sweep
@@ -51,28 +51,14 @@ CHANGE_LABELS = {
 }
 
 
-def _require_administrator(user):
-    if not (user.is_superuser or is_administrator(user)):
-        raise PermissionDenied
-
-
-def administered_paths(user):
-    """Tree paths of the units the user administers (one query)."""
-    return list(Membership.objects.filter(user=user, role=Role.ADMIN).values_list("unit__path", flat=True))
-
-
-def may_edit_policies(user, campaign, paths=None):
-    """A superuser, or an administrator of the issuing unit or a unit above it."""
-    if user.is_superuser:
-        return True
-    paths = administered_paths(user) if paths is None else paths
-    return any(campaign.issuing_unit.path.startswith(path) for path in paths)
+def _require_operator(user):
+    permissions.require_any(user, OPERATE)
 
 
 @login_required
 def operations(request):
     """What the background jobs last did, what waits for them, and the warning windows."""
-    _require_administrator(request.user)
+    _require_operator(request.user)
     runs = [
         {
             "run": run,
@@ -106,7 +92,6 @@ def _campaign_policies(user):
     campaigns = list(
         Campaign.objects.visible_to(user).select_related("issuing_unit").prefetch_related("warning_policies")
     )
-    paths = administered_paths(user)
     result = []
     for campaign in campaigns:
         own = {policy.term: policy for policy in campaign.warning_policies.all()}
@@ -116,7 +101,7 @@ def _campaign_policies(user):
             rows.append(
                 {"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None}
             )
-        result.append({"campaign": campaign, "rows": rows, "editable": may_edit_policies(user, campaign, paths)})
+        result.append({"campaign": campaign, "rows": rows, "editable": permissions.may(user, ADMINISTER, campaign)})
     return result
 
 
@@ -124,7 +109,7 @@ def _campaign_policies(user):
 @require_POST
 def operations_sweep(request):
     """Run the overdue sweep now (it also runs on its schedule)."""
-    _require_administrator(request.user)
+    _require_operator(request.user)
     counts = run_sweep()
     messages.success(
         request,
@@ -217,10 +202,8 @@ def _initial_policies(campaign):
 @login_required
 def warningpolicy_edit(request, campaign_pk):
     """Edit a campaign's warning windows, one row per term; the sweep applies them at once."""
-    _require_administrator(request.user)
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=campaign_pk)
-    if not may_edit_policies(request.user, campaign):
-        raise PermissionDenied
+    campaign = get_object_or_404(Campaign.objects.visible_to(request.user).select_related("issuing_unit"), pk=campaign_pk)
+    permissions.require(request.user, ADMINISTER, campaign)
     if request.method == "POST":
         formset = WarningPolicyFormSet(request.POST)
         if formset.is_valid():
@@ -241,10 +224,3 @@ def warningpolicy_edit(request, campaign_pk):
     else:
         formset = WarningPolicyFormSet(initial=_initial_policies(campaign))
     return render(request, "rectification/operations_policy_form.html", {"campaign": campaign, "formset": formset})
-
-
-urlpatterns = [
-    path("operations/", operations, name="operations"),
-    path("operations/sweep/", operations_sweep, name="operations_sweep"),
-    path("operations/campaigns/<int:campaign_pk>/policies/", warningpolicy_edit, name="warningpolicy_edit"),
-]

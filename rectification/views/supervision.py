@@ -5,14 +5,14 @@ or :mod:`rectification.spotchecks`; every decision goes through a service,
 which checks the permission again.
 """
 
-import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -21,20 +21,21 @@ from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
-from campaign.people import person_name
+from campaign.models import Unit
+from campaign.permissions import SUPERVISE
 from rectification import notify, queues, services, spotchecks
+from rectification.filters import AccountabilityFilterSet, SpotCheckFilterSet
 from rectification.forms.supervision import (
-    AccountabilityFilterSet,
     AccountabilityForm,
     ExplanationReviewForm,
     ExtensionDecisionForm,
-    SpotCheckFilterSet,
     SpotCheckFindingsForm,
     SpotCheckStartForm,
     UrgeForm,
     VerificationBulkForm,
 )
-from rectification.models import AccountabilityRecord, Explanation, ExtensionRequest, SpotCheck, Task
+from rectification.models import Explanation, ExtensionRequest, Task, Verification
+from rectification.tables import AccountabilityTable, SpotCheckTable
 
 # --- the queue ------------------------------------------------------------------
 
@@ -66,14 +67,6 @@ def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
     paginator.count = counts[tab]  # already counted for the tab's badge
     page = paginator.get_page(request.GET.get("page"))
     row_forms = row_forms or {}
-    if tab == "verifications":
-        own_units = queues.own_unit_ids(user)
-        for item in page:
-            item.refusal = (
-                _("You belong to this task's unit: a supervisor from outside it must verify the task.")
-                if item.task.unit_id in own_units
-                else ""
-            )
     form_classes = {"extensions": ExtensionDecisionForm, "explanations": ExplanationReviewForm, "overdue": UrgeForm}
     if tab in form_classes:
         for item in page:
@@ -127,7 +120,10 @@ def verification_bulk(request):
     approve = form.cleaned_data["action"] == VerificationBulkForm.APPROVE
     note = form.cleaned_data["note"].strip()
     ids = form.cleaned_data["ids"]
-    found = {item.pk: item for item in queues.pending_verifications(user).filter(pk__in=ids)}
+    # Looked up in the whole supervision scope: what separation of duties keeps from
+    # the user is refused by the service, with the reason, not silently skipped.
+    pending = Verification.objects.restrict(user, SUPERVISE).filter(outcome=Verification.Outcome.PENDING)
+    found = {item.pk: item for item in pending.select_related("task").filter(pk__in=ids)}
     done, missing = 0, 0
     for pk in dict.fromkeys(ids):
         item = found.get(pk)
@@ -142,12 +138,8 @@ def verification_bulk(request):
             item.refresh_from_db()
             notify.notify_verification_decided(item)
             done += 1
-        except PermissionDenied:
-            messages.error(
-                request,
-                _("Not decided: “%(task)s”: a supervisor from outside the task's unit must verify it.")
-                % {"task": item.task},
-            )
+        except PermissionDenied as refusal:
+            messages.error(request, _("Not decided: “%(task)s”: %(reason)s") % {"task": item.task, "reason": refusal})
         except ValidationError as error:
             messages.error(request, _("Not decided: “%(task)s”: %(reason)s") % {"task": item.task, "reason": " ".join(error.messages)})
     if done:
@@ -175,15 +167,16 @@ def verification_bulk(request):
 def extension_decide(request, pk):
     user = request.user
     queues.require_supervisor(user)
-    extension = get_object_or_404(
-        ExtensionRequest.objects.filter(task__in=queues.supervised_tasks(user)).select_related("task"), pk=pk
-    )
+    extension = get_object_or_404(ExtensionRequest.objects.restrict(user, SUPERVISE).select_related("task"), pk=pk)
     form = ExtensionDecisionForm(request.POST, prefix=f"extensions-{pk}")
     if not form.is_valid():
         messages.error(request, _("The request for “%(task)s” was not decided: see below.") % {"task": extension.task})
         return _render_queue(request, "extensions", row_forms={extension.pk: form})
     try:
         extension = services.decide_extension(extension, user, form.approve, form.cleaned_data["note"].strip())
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return _back(request, "extensions")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request, "extensions")
@@ -204,14 +197,14 @@ def extension_decide(request, pk):
 def explanation_review(request, pk):
     user = request.user
     queues.require_supervisor(user)
-    explanation = get_object_or_404(
-        Explanation.objects.filter(task__in=queues.supervised_tasks(user)).select_related("task"), pk=pk
-    )
+    explanation = get_object_or_404(Explanation.objects.restrict(user, SUPERVISE).select_related("task"), pk=pk)
     form = ExplanationReviewForm(request.POST, prefix=f"explanations-{pk}")
     if not form.is_valid():
         return _render_queue(request, "explanations", row_forms={explanation.pk: form})
     try:
-        queues.review_explanation(explanation, user, form.cleaned_data["note"].strip())
+        services.review_explanation(explanation, user, form.cleaned_data["note"].strip())
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -243,37 +236,6 @@ def task_urge(request, pk):
 # --- spot checks ----------------------------------------------------------------
 
 
-def person(user):
-    return person_name(user) or "—"
-
-
-
-class SpotCheckTable(tables.Table):
-    checked_on = tables.DateColumn(
-        verbose_name=gettext_lazy("Date"), format="Y-m-d", linkify=("rectification:spotcheck_detail", [tables.A("pk")])
-    )
-    group = tables.Column(verbose_name=gettext_lazy("Supervision group"), order_by="group__name")
-    units = tables.Column(verbose_name=gettext_lazy("Units checked"), empty_values=(), orderable=False)
-    finding_count = tables.Column(verbose_name=gettext_lazy("Tasks checked"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    failed_count = tables.Column(verbose_name=gettext_lazy("Not passed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    created_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="created_by__username")
-
-    class Meta:
-        model = SpotCheck
-        fields = ["checked_on", "group", "units", "finding_count", "failed_count", "created_by"]
-        order_by = ("-checked_on",)
-
-    def render_units(self, record):
-        return "、".join(unit.display_name for unit in record.units.all())
-
-    value_units = render_units
-
-    def render_created_by(self, value):
-        return person(value)
-
-    value_created_by = render_created_by
-
-
 class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = SpotCheckTable
     export_name = gettext_lazy("Spot checks")
@@ -282,8 +244,10 @@ class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Filte
     paginate_by = 25
 
     def get_queryset(self):
-        checks = spotchecks.visible_spot_checks(self.request.user)
-        return spotchecks.with_counts(checks).prefetch_related("units")
+        user = self.request.user
+        checks = spotchecks.visible_spot_checks(user)
+        visible_units = Prefetch("units", queryset=Unit.objects.visible_to(user).order_by("path"))
+        return spotchecks.with_counts(checks, user).prefetch_related(visible_units)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -343,47 +307,17 @@ def spotcheck_create(request):
 @login_required
 def spotcheck_detail(request, pk):
     user = request.user
-    spot_check = get_object_or_404(
-        spotchecks.with_counts(spotchecks.visible_spot_checks(user)).prefetch_related("units"), pk=pk
-    )
+    spot_check = get_object_or_404(spotchecks.with_counts(spotchecks.visible_spot_checks(user), user), pk=pk)
     findings = (
         spot_check.findings.filter(task__in=Task.objects.visible_to(user))
         .select_related("task", "task__unit")
         .order_by("passed", "task__unit_path", "task__pk")
     )
-    return render(request, "rectification/spotcheck_detail.html", {"spot_check": spot_check, "findings": findings})
+    context = {"spot_check": spot_check, "findings": findings, "units": spotchecks.visible_units(spot_check, user)}
+    return render(request, "rectification/spotcheck_detail.html", context)
 
 
 # --- accountability -------------------------------------------------------------
-
-
-class AccountabilityTable(tables.Table):
-    decided_on = tables.DateColumn(verbose_name=gettext_lazy("Date decided"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
-    unit = tables.Column(verbose_name=gettext_lazy("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
-    person_name = tables.Column(verbose_name=gettext_lazy("Person"))
-    measure = tables.Column(verbose_name=gettext_lazy("Measure"))
-    tasks = tables.Column(verbose_name=gettext_lazy("Tasks concerned"), empty_values=(), orderable=False)
-    decided_by = tables.Column(verbose_name=gettext_lazy("Decided by"))
-    note = tables.Column(verbose_name=gettext_lazy("Details"), orderable=False)
-    recorded_by = tables.Column(verbose_name=gettext_lazy("Recorded by"), order_by="recorded_by__username")
-
-    class Meta:
-        model = AccountabilityRecord
-        fields = ["decided_on", "unit", "person_name", "measure", "tasks", "decided_by", "note", "recorded_by"]
-        order_by = ("-decided_on",)
-
-    def render_tasks(self, record):
-        return "；".join(task.title for task in record.tasks.all())
-
-    value_tasks = render_tasks
-
-    def render_recorded_by(self, value):
-        return person(value)
-
-    value_recorded_by = render_recorded_by
-
-    def value_measure(self, record):
-        return record.get_measure_display()
 
 
 class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -448,17 +382,3 @@ def accountability_create(request):
         kept = ("unit", "person_name", "measure", "decided_on", "decided_by", "note")
         form = AccountabilityForm(user=user, initial={key: request.GET[key] for key in kept if request.GET.get(key)})
     return render(request, "rectification/accountability_create.html", {"form": form})
-
-
-urlpatterns = [
-    path("queue/", queue, name="queue"),
-    path("queue/verifications/", verification_bulk, name="verification_bulk"),
-    path("queue/extensions/<int:pk>/decide/", extension_decide, name="extension_decide"),
-    path("queue/explanations/<int:pk>/review/", explanation_review, name="explanation_review"),
-    path("tasks/<int:pk>/urge/", task_urge, name="task_urge"),
-    path("spotchecks/", SpotCheckListView.as_view(), name="spotcheck_list"),
-    path("spotchecks/new/", spotcheck_create, name="spotcheck_create"),
-    path("spotchecks/<int:pk>/", spotcheck_detail, name="spotcheck_detail"),
-    path("accountability/", AccountabilityListView.as_view(), name="accountability_list"),
-    path("accountability/new/", accountability_create, name="accountability_create"),
-]

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,12 +24,14 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig
 from django_tables2.views import SingleTableMixin
 
+from campaign import permissions
 from campaign.exports import ExportMixin
-from config.uploads import refuse_if_stopped
+from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
+from campaign.upload_limits import refuse_if_stopped
 from rectification import services, timeline
-from rectification.filters import TaskFilterSet, membership_paths, mine
+from rectification.filters import TaskFilterSet
+from rectification.forms.coordination import CoordinationRequestForm
 from rectification.forms.tasks import (
-    CoordinationForm,
     ExplanationForm,
     ExtensionForm,
     ProblemForm,
@@ -43,7 +44,6 @@ from rectification.forms.tasks import (
 )
 from rectification.models import Evidence, Problem, Task, TaskStatus, Term, WarningLevel
 from rectification.models.decisions import Decision
-from rectification.permissions import can_edit_task, can_report_progress, can_supervise, can_view_task
 from rectification.services import EDITABLE_FIELDS, EditConflict, TransitionRefused
 from rectification.tables import TaskTable
 
@@ -54,11 +54,14 @@ from rectification.tables import TaskTable
 def my_tasks(request):
     """The staff's home: what their own units have on, worst first."""
     user = request.user
-    tasks = mine(Task.objects.visible_to(user), user)
+    tasks = Task.objects.restrict(user, OWN)
     counts = tasks.counts()
     status_counts = [(value, label, counts[f"status_{value}"]) for value, label in TaskStatus.choices]
     level_counts = [(value, label, counts[f"level_{value}"]) for value, label in WarningLevel.choices]
-    to_explain = list(tasks.needing_explanation().with_related().order_by("due_date", "pk")[:50])
+    # Only those who keep the unit's ledger (its staff, 填报员) are asked to explain.
+    to_explain = list(
+        Task.objects.restrict(user, EXPLAIN).needing_explanation().with_related().order_by("due_date", "pk")[:50]
+    )
     today = timezone.localdate()
     for task in to_explain:
         task.days_overdue = (today - task.due_date).days
@@ -66,7 +69,7 @@ def my_tasks(request):
     table = TaskTable(open_tasks, request=request, order_by=("-warning_level", "due_date"))
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     context = {
-        "has_units": bool(membership_paths(user)),
+        "has_units": permissions.has_any(user, OWN),
         "can_create": editable_units(user).exists(),
         "counts": counts,
         "status_counts": status_counts,
@@ -108,7 +111,7 @@ class TaskListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView
 
 @dataclass
 class Allowed:
-    """What the user may do to this task, asked once per request."""
+    """What the user may do to this task, asked of the permission layer once per request."""
 
     edit: bool
     report: bool
@@ -116,11 +119,12 @@ class Allowed:
 
     @classmethod
     def of(cls, user, task):
-        edit = can_edit_task(user, task)
+        is_open = task.is_open
+        edit = is_open and permissions.may(user, EDIT, task)
         return cls(
             edit=edit,
-            report=edit or can_report_progress(user, task),
-            supervise=task.is_open and can_supervise(user, task),
+            report=is_open and (edit or permissions.may(user, REPORT, task)),
+            supervise=is_open and permissions.may(user, SUPERVISE, task),
         )
 
 
@@ -140,14 +144,17 @@ def detail_context(request, task, allowed, **forms):
         "verification_form": VerificationRequestForm() if allowed.edit and open_in_progress else None,
         "explanation_form": ExplanationForm() if allowed.report and task.is_overdue else None,
         "extension_form": ExtensionForm(task=task) if allowed.edit and not pending_extension else None,
-        "coordination_form": CoordinationForm(task=task) if allowed.report else None,
+        "coordination_form": CoordinationRequestForm(task=task) if allowed.report else None,
     }
     blank.update({key: form for key, form in forms.items() if form is not None})
     return {
         "task": task,
         "problem": task.problem,
         "co_units": list(task.co_units.all()),
-        "subtasks": list(task.subtasks.select_related("unit")),
+        # Only the sub-tasks (and the parent) the user may see: a sub-task lies in the parent's subtree.
+        "subtasks": list(task.subtasks.visible_to(request.user).select_related("unit")),
+        "parent_visible": task.parent_id is not None
+        and Task.objects.visible_to(request.user).filter(pk=task.parent_id).exists(),
         "timeline": task_timeline,
         "returned": returned,
         "returned_by": timeline.person_name(returned.decided_by) if returned else "",
@@ -215,11 +222,11 @@ def task_add_progress(request, pk):
 
 def reporting_unit(user, task):
     """The unit a progress entry comes from: the task's own, or the co-responsible unit the user works for."""
-    if can_edit_task(user, task):
+    if permissions.may(user, EDIT, task):
         return task.unit
-    paths = membership_paths(user)
+    editable = set(task.co_units.restrict(user, EDIT).values_list("pk", flat=True))
     for unit in task.co_units.all():
-        if any(unit.path.startswith(path) for path in paths):
+        if unit.pk in editable:
             return unit
     return task.unit
 
@@ -287,22 +294,6 @@ def task_request_extension(request, pk):
     )
 
 
-@login_required
-@require_POST
-def task_ask_coordination(request, pk):
-    return task_step(
-        request,
-        pk,
-        may=lambda allowed: allowed.report,
-        form_key="coordination_form",
-        make_form=lambda task, data: CoordinationForm(data, task=task),
-        perform=lambda task, data: services.ask_coordination(
-            task, request.user, data["to_unit"], data["subject"], data["text"]
-        ),
-        done=_("Coordination requested."),
-    )
-
-
 # --- editing -------------------------------------------------------------------------------
 
 
@@ -331,8 +322,7 @@ def task_edit(request, pk):
     if not task.is_open:
         messages.error(request, _("A closed task can no longer be edited."))
         return redirect(task)
-    if not can_edit_task(request.user, task):
-        raise PermissionDenied
+    permissions.require(request.user, EDIT, task)
     conflict = None
     if request.method == "POST":
         # The form validates onto its own copy, so that the page never shows typed values as saved.
@@ -447,7 +437,7 @@ INLINE_TYPES = ("image/", "application/pdf")
 def evidence_download(request, pk):
     """Stream an evidence file to someone who may see its task; 404 to everyone else."""
     evidence = get_object_or_404(Evidence.objects.select_related("task__unit"), pk=pk)
-    if not can_view_task(request.user, evidence.task):
+    if not permissions.may(request.user, VIEW, evidence):
         raise Http404
     try:
         handle = evidence.file.open("rb")
@@ -460,20 +450,3 @@ def evidence_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-urlpatterns = [
-    path("", my_tasks, name="my_tasks"),
-    path("tasks/", TaskListView.as_view(), name="task_list"),
-    path("tasks/<int:pk>/", task_detail, name="task_detail"),
-    path("tasks/<int:pk>/edit/", task_edit, name="task_edit"),
-    path("tasks/<int:pk>/progress/", task_add_progress, name="task_add_progress"),
-    path("tasks/<int:pk>/closing/", task_request_verification, name="task_request_verification"),
-    path("tasks/<int:pk>/explanation/", task_explain, name="task_explain"),
-    path("tasks/<int:pk>/extension/", task_request_extension, name="task_request_extension"),
-    path("tasks/<int:pk>/coordination/", task_ask_coordination, name="task_ask_coordination"),
-    path("problems/new/", problem_create, name="problem_create"),
-    path("problems/<int:pk>/", problem_detail, name="problem_detail"),
-    path("problems/<int:pk>/tasks/new/", task_create, name="task_create"),
-    path("evidence/<int:pk>/", evidence_download, name="evidence_download"),
-]

@@ -17,7 +17,7 @@ def urls_of(persona):
         reverse("home"),
         reverse("rectification:my_tasks"),
         reverse("rectification:task_list"),
-        reverse("rectification:ledger"),
+        reverse("reports:ledger"),
         reverse("rectification:coordination_inbox"),
         reverse("rectification:notification_list"),
         reverse("campaign:unit_tree"),

@@ -191,3 +191,21 @@ class TestTheStreamingScanOnItsOwn:
         empty = "".join(f'<c r="{get_column_letter(column)}2" s="0"/>' for column in range(2, 120))
         data = hostile_files.workbook([hostile_files._header_row(), f'<row r="2"><c r="A2" t="inlineStr"><is><t>东区</t></is></c>{empty}</row>'])
         assert spreadsheets.read_xlsx(data, SCAN_ONLY).rows == [["名称"], ["东区"]]
+
+
+@pytest.mark.django_db
+def test_the_accounts_import_reads_through_the_same_checks(client, city_admin):
+    """The people importer (账号管理 → 从电子表格导入账号) reads with the unit importer's checks, its own row limit."""
+    from campaign.models import ProvisioningRun
+
+    client.force_login(city_admin)
+    url = reverse("campaign:provision")
+    for data, message in (
+        (hostile_files.zip_bomb(500 * 1024 * 1024), "The file unpacks to more than 64.0\xa0MB"),
+        (hostile_files.wide_row(100, varied=True), "Row 2 has more than 50 columns"),
+        (hostile_files.many_rows(50_010), "The file has more than 50000 rows"),
+    ):
+        response = in_english(client).post(url, {"file": SimpleUploadedFile("花名册.xlsx", data)})
+        assert response.status_code == 200
+        assert response.context["form"].errors["file"][0].startswith(message)
+    assert not ProvisioningRun.objects.exists()

@@ -44,7 +44,7 @@ class TestAnonymousVisitors:
     @pytest.mark.parametrize(
         "name,kwargs",
         [
-            ("home", {}),
+            ("reports:home", {}),
             ("campaign:unit_tree", {}),
             ("campaign:participation_list", {}),
             ("campaign:unit_import", {}),
@@ -67,7 +67,7 @@ class TestAnonymousVisitors:
 @pytest.mark.django_db
 class TestHome:
     def test_shows_own_units_and_scope_figures(self, client, east_staff, campaign):
-        response = login(client, east_staff).get(reverse("home"))
+        response = login(client, east_staff).get(reverse("reports:home"))
         assert response.status_code == 200
         content = response.content.decode()
         assert "中共东区委员会" in content
@@ -76,7 +76,7 @@ class TestHome:
         assert [str(value) for _i, value in response.context["indicators"]] == ["11.00"]
 
     def test_never_counts_another_districts_figures(self, client, west_staff, campaign):
-        response = login(client, west_staff).get(reverse("home"))
+        response = login(client, west_staff).get(reverse("reports:home"))
         assert response.context["totals"]["makeup_members"] == 9
         assert "中共东区委员会" not in response.content.decode()
 
@@ -202,7 +202,7 @@ class TestHomeRectification:
     def test_staff_see_their_overdue_tasks_needing_an_explanation(self, client, east_staff, city):
         self.overdue_task(city["east_community"], "东区超期任务")
         self.overdue_task(city["west_community"], "西区超期任务")
-        response = login(client, east_staff).get(reverse("home"))
+        response = login(client, east_staff).get(reverse("reports:home"))
         content = response.content.decode()
         assert "东区超期任务" in content and "西区超期任务" not in content
         assert response.context["task_counts"]["overdue"] == 1
@@ -212,18 +212,18 @@ class TestHomeRectification:
 
         task = self.overdue_task(city["east_community"], "东区超期任务")
         type(task).objects.filter(pk=task.pk).update(explained_at=timezone.now())
-        response = login(client, east_staff).get(reverse("home"))
+        response = login(client, east_staff).get(reverse("reports:home"))
         assert response.context["to_explain"] == []
 
     def test_supervisors_see_what_waits_for_their_decision(self, client, city):
         supervisor = MembershipFactory(unit=city["east"], role=Role.SUPERVISOR).user
         self.overdue_task(city["east_community"], "东区超期任务")
         self.overdue_task(city["west_community"], "西区超期任务")
-        response = login(client, supervisor).get(reverse("home"))
+        response = login(client, supervisor).get(reverse("reports:home"))
         assert response.context["to_decide"]["overdue"] == 1
 
     def test_staff_have_no_decision_panel(self, client, east_staff):
-        assert "to_decide" not in login(client, east_staff).get(reverse("home")).context
+        assert "to_decide" not in login(client, east_staff).get(reverse("reports:home")).context
 
 
 @pytest.mark.django_db
@@ -249,7 +249,7 @@ def test_a_leader_is_not_asked_to_explain_the_units_overdue_tasks(client, city):
 
     leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
     TaskFactory(unit=city["east_community"], due_date=timezone.localdate() - datetime.timedelta(days=2))
-    response = login(client, leader).get(reverse("home"))
+    response = login(client, leader).get(reverse("reports:home"))
     assert response.context["to_explain"] == [] and response.context["task_counts"]["overdue"] == 1
 
 
@@ -266,9 +266,9 @@ def test_an_export_is_named_in_the_users_language(client, east_staff, campaign):
 @pytest.mark.django_db
 def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(client, east_staff):
     login(client, east_staff)
-    assert "单位" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "单位" in client.get(reverse("reports:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert ">Units<" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert ">Units<" in client.get(reverse("reports:home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
 
 
 @pytest.mark.django_db
@@ -276,7 +276,7 @@ def test_logging_out_ends_the_session(client, east_staff):
     login(client, east_staff)
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("reports:home")).status_code == 302
 
 
 @pytest.mark.django_db
@@ -302,5 +302,5 @@ def test_a_city_administrator_is_not_asked_to_explain_every_units_tasks(client, 
     from tests.factories import TaskFactory
 
     TaskFactory(unit=city["east_community"], due_date=timezone.localdate() - datetime.timedelta(days=2))
-    response = login(client, city_admin).get(reverse("home"))
+    response = login(client, city_admin).get(reverse("reports:home"))
     assert response.context["to_explain"] == []

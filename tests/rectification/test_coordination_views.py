@@ -62,7 +62,7 @@ class TestAsking:
 
         response = client.post(
             f"{CREATE_URL}?task={task.pk}",
-            {"to_unit": tax_bureau.pk, "subject": "供水协调", "text": "需市里协调自来水公司。"},
+            {"coord-to_unit": tax_bureau.pk, "coord-subject": "供水协调", "coord-text": "需市里协调自来水公司。"},
         )
         coordination = CoordinationRequest.objects.get()
         assert response.status_code == 302 and response["Location"] == detail_url(coordination)
@@ -71,14 +71,14 @@ class TestAsking:
 
     def test_the_tasks_own_unit_cannot_be_asked(self, client, task, community_staff, city):
         response = in_english(as_user(client, community_staff)).post(
-            f"{CREATE_URL}?task={task.pk}", {"to_unit": city["east_community"].pk, "subject": "s", "text": "t"}
+            f"{CREATE_URL}?task={task.pk}", {"coord-to_unit": city["east_community"].pk, "coord-subject": "s", "coord-text": "t"}
         )
         assert response.status_code == 200 and "to_unit" in response.context["form"].errors
         assert CoordinationRequest.objects.count() == 0
 
     def test_a_form_with_errors_keeps_what_was_typed(self, client, task, community_staff, tax_bureau):
         response = as_user(client, community_staff).post(
-            f"{CREATE_URL}?task={task.pk}", {"to_unit": tax_bureau.pk, "subject": "", "text": "已经写好的说明"}
+            f"{CREATE_URL}?task={task.pk}", {"coord-to_unit": tax_bureau.pk, "coord-subject": "", "coord-text": "已经写好的说明"}
         )
         assert response.status_code == 200 and "已经写好的说明" in response.content.decode()
         assert CoordinationRequest.objects.count() == 0
@@ -172,8 +172,8 @@ class TestThread:
         assert coordination.status == CoordinationRequest.Status.OPEN
 
     def test_replies_are_shown_in_order(self, client, coordination, bureau_staff, community_staff):
-        services.reply_coordination(coordination, community_staff, coordination.from_unit, "第一条")
-        services.reply_coordination(coordination, bureau_staff, coordination.to_unit, "第二条")
+        services.reply_coordination(coordination, community_staff, "第一条")
+        services.reply_coordination(coordination, bureau_staff, "第二条")
         content = as_user(client, community_staff).get(detail_url(coordination)).content.decode()
         assert content.index("第一条") < content.index("第二条")
 

@@ -20,7 +20,7 @@ HOSTILE = {
     "person_name": "@SUM(1+1)*cmd",
 }
 TASK_LIST = reverse("rectification:task_list")
-LEDGER_EXPORT = reverse("rectification:ledger_export")
+LEDGER_EXPORT = reverse("reports:ledger_export")
 
 
 @pytest.fixture

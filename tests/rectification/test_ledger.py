@@ -11,9 +11,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from campaign.models import Role, UnitKind
-from rectification import ledger, services
+from rectification import services
 from rectification.models import Problem, ProgressUpdate, Task, Term, WarningLevel
 from rectification.models.problems import ProblemSource
+from reports import ledger
 from tests.conftest import in_english
 from tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
@@ -21,8 +22,8 @@ from tests.rectification.conftest import png_bytes
 HEADER = ["序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "整改类型", "整改进展", "问题来源", "备注"]
 IMPORT_URL = reverse("rectification:ledger_import")
 TEMPLATE_URL = reverse("rectification:ledger_template")
-EXPORT_URL = reverse("rectification:ledger_export")
-LEDGER_URL = reverse("rectification:ledger")
+EXPORT_URL = reverse("reports:ledger_export")
+LEDGER_URL = reverse("reports:ledger")
 
 
 def xlsx_bytes(rows, title="东区整改台账", header=HEADER, merge=()):

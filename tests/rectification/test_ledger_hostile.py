@@ -5,7 +5,7 @@ tests/campaign/test_spreadsheets.py)."""
 import pytest
 
 from campaign import hostile_files
-from rectification import ledger
+from rectification.ledger import importer as ledger
 from rectification.models import Problem, ProgressUpdate, Task
 from tests.rectification.test_ledger import post_ledger
 

@@ -175,14 +175,14 @@ class TestExactlyOnce:
             Alert.objects.filter(pk=loaded.pk).update(processed_at=timezone.now())
             return real_recipients(audience, loaded)
 
-        with mock.patch.object(notify, "alert_recipients", side_effect=another_worker_claims_it_meanwhile):
+        with mock.patch("rectification.notify.alerts.alert_recipients", side_effect=another_worker_claims_it_meanwhile):
             made = notify.make_alert_notifications()
         assert made == {"alerts": 0, "notifications": 0}
         assert not Notification.objects.filter(alert=alert).exists()
 
     def test_if_writing_fails_the_claim_is_rolled_back_and_the_next_run_sends(self, task, people):
         alert = alert_for(task, WarningLevel.RED)
-        with mock.patch.object(notify, "_save_new", side_effect=RuntimeError("database went away")):
+        with mock.patch("rectification.notify.alerts.save_new", side_effect=RuntimeError("database went away")):
             with pytest.raises(RuntimeError):
                 notify.make_alert_notifications()
         alert.refresh_from_db()
@@ -263,7 +263,7 @@ class TestEmail:
         assert notification.email_status == "sent" and notification.email_attempts == 2
 
     def test_a_transient_failure_puts_the_message_back_and_keeps_the_error(self, notification):
-        with mock.patch("rectification.notify.send_mail", side_effect=smtplib.SMTPServerDisconnected("gone")):
+        with mock.patch("rectification.notify.email.send_mail", side_effect=smtplib.SMTPServerDisconnected("gone")):
             with pytest.raises(notify.TransientEmailError):
                 notify.deliver_email(notification.pk)
         notification.refresh_from_db()
@@ -272,12 +272,12 @@ class TestEmail:
 
     @pytest.mark.parametrize("error", [ConnectionRefusedError("refused"), TimeoutError("timed out")])
     def test_network_errors_count_as_transient(self, notification, error):
-        with mock.patch("rectification.notify.send_mail", side_effect=error):
+        with mock.patch("rectification.notify.email.send_mail", side_effect=error):
             with pytest.raises(notify.TransientEmailError):
                 notify.deliver_email(notification.pk)
 
     def test_after_the_last_attempt_it_is_marked_failed(self, notification):
-        with mock.patch("rectification.notify.send_mail", side_effect=smtplib.SMTPServerDisconnected("down")) as send:
+        with mock.patch("rectification.notify.email.send_mail", side_effect=smtplib.SMTPServerDisconnected("down")) as send:
             result = deliver_notification.apply(args=[notification.pk])
         assert result.result == "failed" and send.call_count == notify.MAX_EMAIL_ATTEMPTS
         notification.refresh_from_db()
@@ -285,7 +285,7 @@ class TestEmail:
         assert notify.deliver_email(notification.pk) == "not claimed"
 
     def test_an_unexpected_error_fails_the_message_without_retrying(self, notification):
-        with mock.patch("rectification.notify.send_mail", side_effect=ValueError("bad header")):
+        with mock.patch("rectification.notify.email.send_mail", side_effect=ValueError("bad header")):
             with pytest.raises(ValueError):
                 notify.deliver_email(notification.pk)
         notification.refresh_from_db()

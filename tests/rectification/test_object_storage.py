@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from campaign import backups
 from campaign.models import Role
-from config import backups
 from rectification.models import Evidence
 from tests.factories import MembershipFactory, UnitFactory
 from tests.rectification.conftest import png_bytes

@@ -12,6 +12,7 @@ from campaign.models import Role, UnitKind
 from rectification.jobs import job_run
 from rectification.models import Alert, JobRun, Notification, Task, Term, WarningLevel, WarningPolicy
 from rectification.sweep import run_sweep
+from tests.conftest import in_english
 from tests.factories import CampaignFactory, MembershipFactory, TaskFactory, UnitFactory, UserFactory
 
 OPERATIONS = reverse("rectification:operations")
@@ -24,7 +25,7 @@ def policy_url(campaign):
 
 @pytest.fixture
 def district_admin(city):
-    """An administrator of the east district: sees the page, may not edit the city's campaign."""
+    """An administrator of the east district: may neither open the page nor edit the city's campaign."""
     return MembershipFactory(unit=city["east"], role=Role.ADMIN, user=UserFactory(username="east-admin")).user
 
 
@@ -215,21 +216,29 @@ def test_a_missing_or_repeated_term_is_refused(client, city_admin, campaign):
     assert not WarningPolicy.objects.exists()
 
 
-def test_a_district_administrator_may_not_edit_the_city_campaigns_policies(client, district_admin, campaign):
+def test_a_district_administrator_may_neither_open_operations_nor_edit_the_city_campaigns_policies(
+    client, district_admin, campaign
+):
     client.force_login(district_admin)
-    assert client.get(OPERATIONS).status_code == 200
-    assert not client.get(OPERATIONS).context["campaigns"][0]["editable"]
+    response = client.get(OPERATIONS)
+    assert response.status_code == 403
+    assert "Only the administrators of the whole tree run its background jobs." in in_english(client).get(
+        OPERATIONS
+    ).content.decode()
     assert client.get(policy_url(campaign)).status_code == 403
     assert client.post(policy_url(campaign), policy_post()).status_code == 403
     assert not WarningPolicy.objects.exists()
 
 
-def test_a_campaign_of_another_tree_is_not_found(client, district_admin):
+def test_a_campaign_of_another_tree_is_not_found(client, district_admin, city_admin, campaign):
     other_root = UnitFactory(name="中共另一市委员会", kind=UnitKind.CITY)
     elsewhere = CampaignFactory(issuing_unit=other_root)
     client.force_login(district_admin)
     assert client.get(policy_url(elsewhere)).status_code == 404
-    assert elsewhere.pk not in [item["campaign"].pk for item in client.get(OPERATIONS).context["campaigns"]]
+    client.force_login(city_admin)
+    assert client.get(policy_url(elsewhere)).status_code == 404
+    listed = [item["campaign"].pk for item in client.get(OPERATIONS).context["campaigns"]]
+    assert campaign.pk in listed and elsewhere.pk not in listed
 
 
 def test_the_operations_page_lists_tasks_of_nobody(client, city_admin, task):
@@ -259,11 +268,21 @@ def test_the_real_jobs_are_named_and_their_changes_labelled(client, city_admin, 
         assert label in page
 
 
-def test_a_district_administrator_may_run_the_sweep_which_only_applies_the_rule(client, district_admin, city):
-    """The sweep has no scope: running it early changes nothing the hourly run would not."""
+def test_a_district_administrator_may_not_run_the_city_wide_sweep(client, district_admin, city):
+    """The sweep has no scope: it is for those who run the whole tree, not one district's administrator."""
     west_task = TaskFactory(unit=city["west_community"], due_date=timezone.localdate() - datetime.timedelta(days=1))
     Task.objects.filter(pk=west_task.pk).update(warning_level=WarningLevel.NONE)
     client.force_login(district_admin)
+    assert client.post(SWEEP).status_code == 403
+    west_task.refresh_from_db()
+    assert west_task.warning_level == WarningLevel.NONE and not JobRun.objects.exists()
+
+
+def test_a_city_administrator_runs_the_sweep_which_only_applies_the_rule(client, city_admin, city):
+    """Running it early changes nothing the hourly run would not."""
+    west_task = TaskFactory(unit=city["west_community"], due_date=timezone.localdate() - datetime.timedelta(days=1))
+    Task.objects.filter(pk=west_task.pk).update(warning_level=WarningLevel.NONE)
+    client.force_login(city_admin)
     assert client.post(SWEEP).status_code == 302
     west_task.refresh_from_db()
     assert west_task.warning_level == WarningLevel.RED  # a day overdue: red, as the hourly sweep would set

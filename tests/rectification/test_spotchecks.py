@@ -4,13 +4,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from campaign import permissions
 from campaign.models import Role
-from rectification import queues, spotchecks
-from rectification.models import Explanation, SpotCheckFinding, TaskStatus
+from campaign.permissions import SUPERVISE
+from rectification import queues, services, spotchecks
+from rectification.models import AccountabilityRecord, Explanation, SpotCheckFinding, Task, TaskStatus
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.permissions import can_supervise
 from tests.factories import (
     BatchFactory,
     CampaignFactory,
@@ -72,19 +73,20 @@ class TestSupervisedTasks:
         assert not queues.supervised_tasks(leader).exists()
         assert not queues.is_supervisor(community_staff)
 
-    def test_a_superuser_supervises_everything(self, city, batch, task):
-        other = TaskFactory(unit=city["west"], problem__batch=batch)
+    def test_a_superuser_administers_but_supervises_nothing_by_being_one(self, city, batch, task):
+        TaskFactory(unit=city["west"], problem__batch=batch)
         root = UserFactory(username="root", is_superuser=True)
-        assert set(queues.supervised_tasks(root)) == {task, other}
+        assert not queues.supervised_tasks(root).exists() and not queues.is_supervisor(root)
+        assert Task.objects.visible_to(root).count() == 2
 
-    def test_agrees_with_can_supervise_for_every_task_and_user(
+    def test_agrees_with_the_permission_layer_for_every_task_and_user(
         self, city, batch, task, supervisor, outside_supervisor, own_unit_supervisor, community_staff, group_member
     ):
         tasks = [task] + [TaskFactory(unit=city[key], problem__batch=batch) for key in ("city", "east", "west_street")]
         for user in (supervisor, outside_supervisor, own_unit_supervisor, community_staff, group_member):
             listed = set(queues.supervised_tasks(user))
             for each in tasks:
-                assert (each in listed) == can_supervise(user, each), (user, each)
+                assert (each in listed) == permissions.may(user, SUPERVISE, each), (user, each)
 
 
 @pytest.mark.django_db
@@ -200,11 +202,13 @@ class TestAccountability:
                     user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, decided_by="x"
                 )
 
-    def test_an_administrator_may_record(self, city, city_admin):
-        record = spotchecks.record_accountability(
-            city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
-        )
-        assert record.pk
+    def test_an_administrator_above_the_unit_may_not_record(self, city, city_admin):
+        """Accountability is a decision: those who administer the unit (or above it) do not decide on it."""
+        with translation.override("en"), pytest.raises(PermissionDenied, match="supervise"):
+            spotchecks.record_accountability(
+                city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
+            )
+        assert not AccountabilityRecord.objects.exists()
 
     def test_leaders_read_their_scope_and_staff_read_nothing(self, city, supervisor, outside_supervisor, east_staff):
         east = spotchecks.record_accountability(
@@ -226,9 +230,9 @@ class TestReviewExplanation:
             task=task, reason_code="funds", text="资金未到位", due_date=task.due_date
         )
         with pytest.raises(PermissionDenied):
-            queues.review_explanation(explanation, outside_supervisor)
-        queues.review_explanation(explanation, supervisor, "已了解")
+            services.review_explanation(explanation, outside_supervisor)
+        services.review_explanation(explanation, supervisor, "已了解")
         explanation.refresh_from_db()
         assert explanation.reviewed_by == supervisor and explanation.review_note == "已了解"
         with pytest.raises(ValidationError):
-            queues.review_explanation(explanation, supervisor, "again")
+            services.review_explanation(explanation, supervisor, "again")

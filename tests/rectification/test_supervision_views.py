@@ -26,7 +26,7 @@ from rectification.models import (
 )
 from rectification.models.decisions import Decision
 from rectification.models.supervision import AccountabilityMeasure
-from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UserFactory
+from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
 
 TODAY = datetime.date(2026, 11, 28)
@@ -154,15 +154,13 @@ class TestQueue:
         assert task.status == TaskStatus.PENDING_VERIFICATION and task.due_date == extension.previous_due_date
         assert extension.decision == Decision.PENDING and explanation.reviewed_at is None and not Urge.objects.exists()
 
-    def test_own_unit_tasks_are_listed_with_their_checkbox_disabled_and_the_reason(
-        self, client, city_admin, task, own_unit_supervisor
-    ):
+    def test_own_unit_tasks_are_not_offered(self, client, city_admin, task, own_unit_supervisor, supervisor):
+        """The queue offers only what the user may decide: not a request from their own unit."""
         verification = ask_to_close(task, city_admin)
-        content = login(client, own_unit_supervisor).get(QUEUE).content.decode()
-        assert task.title in content
-        box = content[content.index(f'id="verification-{verification.pk}"') :].split(">", 1)[0]
-        assert "disabled" in box
-        assert "must verify the task" in content
+        content = login(client, own_unit_supervisor).get(QUEUE + "?tab=verifications").content.decode()
+        assert task.title not in content and f'id="verification-{verification.pk}"' not in content
+        content = login(client, supervisor).get(QUEUE + "?tab=verifications").content.decode()
+        assert task.title in content and f'id="verification-{verification.pk}"' in content
 
     def test_shows_note_requester_and_evidence_count(self, client, city_admin, task, supervisor):
         ask_to_close(task, city_admin, note="已铺设新管道300米")
@@ -209,7 +207,7 @@ class TestBulkVerification:
         assert street.status == TaskStatus.CLOSED and task.status == TaskStatus.PENDING_VERIFICATION
         messages = texts(response)
         assert any("1 task closed" in text for text in messages)
-        assert any(task.title in text and "outside the task's unit" in text for text in messages)
+        assert any(task.title in text and "a supervisor from outside it must decide" in text for text in messages)
 
     def test_bulk_return_requires_a_reason_and_keeps_the_selection(self, client, city_admin, task, supervisor):
         verification = ask_to_close(task, city_admin)
@@ -544,7 +542,8 @@ class TestAccountabilityPages:
         assert "王某" in client.get(self.LIST).content.decode()
 
     def test_a_task_outside_the_units_subtree_is_refused_and_the_form_kept(self, client, city, batch, supervisor):
-        other = TaskFactory(unit=city["east"], problem__batch=batch)
+        # in the east district, which the supervisor decides on, but outside the street chosen
+        other = TaskFactory(unit=UnitFactory(parent=city["east"], name="东区另一街道党工委"), problem__batch=batch)
         response = login(client, supervisor).post(self.URL, self.data(city["east_street"], tasks=[other.pk], person_name="赵某某"))
         assert response.status_code == 200
         content = response.content.decode()

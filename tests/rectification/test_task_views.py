@@ -95,7 +95,7 @@ def task_urls(task):
         "closing": reverse("rectification:task_request_verification", args=[task.pk]),
         "explain": reverse("rectification:task_explain", args=[task.pk]),
         "extend": reverse("rectification:task_request_extension", args=[task.pk]),
-        "coordinate": reverse("rectification:task_ask_coordination", args=[task.pk]),
+        "coordinate": reverse("rectification:coordination_create") + f"?task={task.pk}",
     }
 
 

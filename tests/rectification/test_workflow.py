@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from rectification import services
-from rectification.models import TaskStatus, Verification, WarningLevel
+from rectification.models import Task, TaskStatus, Verification, WarningLevel
 from tests.factories import TaskFactory
 
 
@@ -75,10 +75,11 @@ class TestClosing:
     def test_a_closed_task_cannot_be_edited_nor_take_progress(self, task, community_staff, supervisor, photo):
         close_with_evidence(task, community_staff, supervisor, photo)
         task.refresh_from_db()
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(services.TransitionRefused, match="已销号的任务不能再修改"):
             services.update_task(task, community_staff, {"title": "改"}, seen_version=task.version)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(services.TransitionRefused):
             services.add_progress(task, community_staff, entry_date=datetime.date(2026, 11, 21), text="t", percent=100)
+        assert task.progress_updates.count() == 1 and Task.objects.get(pk=task.pk).title != "改"
 
     def test_a_closed_task_can_be_reopened_and_keeps_its_history(self, task, community_staff, supervisor, photo):
         close_with_evidence(task, community_staff, supervisor, photo)

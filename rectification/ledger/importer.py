@@ -1,0 +1,487 @@
+"""Import of the ledgers (整改台账) offices keep in Excel.
+
+Import works like the unit importer (:mod:`campaign.importers`), whose pieces
+it reuses: read the workbook into rows of cell texts numbered as the user sees
+them, validate *every* row and collect every problem (named by row and by the
+column's header text), and create nothing unless the whole file is valid; then
+create all problems, tasks and first progress entries in one transaction.
+
+Decisions worth knowing:
+
+- Only .xlsx is accepted, recognised by its content; cells merged over several
+  rows (a 责任领导 shared by three tasks) count for each of those rows.
+- 责任单位 names a unit by its full name or, failing that, its short name; it
+  must be a unit the importer sees *and* may edit (staff or administrator of it
+  or of a unit above it). An empty cell means the form's default unit.
+- 整改时限 takes dates as people type them (2026-12-31, 2026/12/31,
+  2026年12月31日, 2026.12.31, 2026年6月底, 2026年底, Excel date cells). The
+  words 长期/长期坚持/持续推进 are accepted only for medium-to-long-term tasks
+  (整改类型 中长期整改, or an empty 整改类型, which then becomes 中长期整改); the
+  due date is then the batch's end date.
+- 整改类型 defaults to 限期整改 when the column or the cell is empty.
+- 整改进展 becomes the task's first progress entry; a percentage in it (60%)
+  becomes the progress, otherwise 0%.
+- 问题来源 defaults to 自查 (self-inspection); 备注 is kept in the problem's
+  description.
+- A row already in the batch's ledger (same unit, problem and measures), or
+  twice in the file, is an error: a file uploaded twice never doubles tasks.
+"""
+
+import calendar
+import datetime
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
+
+from campaign import importers, permissions, spreadsheets
+from campaign.importers import Column, ImportResult, Problem, normalise, to_records
+from campaign.models import Batch, Campaign, Participation, Unit
+from campaign.permissions import EDIT
+from campaign.spreadsheets import UnreadableFile  # noqa: F401 - raised by read_workbook
+from rectification.models import Problem as RectificationProblem
+from rectification.models import ProgressUpdate, Task, Term
+from rectification.models.problems import ProblemSource
+
+HEADER_SEARCH_ROWS = 5
+MAX_ROWS = 3000  # rows read from one file; a whole district's ledger fits, a runaway sheet does not
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
+TITLE_MAX = RectificationProblem._meta.get_field("title").max_length
+
+COLUMNS = (
+    Column("number", "序号", "no.", gettext_lazy("Any numbering; not imported."), required=False, aliases=("编号",)),
+    Column(
+        "problem", "问题描述", "problem",
+        gettext_lazy("The problem found. Required."),
+        aliases=("存在问题", "问题", "具体问题", "问题内容", "查摆问题"),
+    ),
+    Column("measures", "整改措施", "measures", gettext_lazy("What will be done. Required."), aliases=("整改举措",)),
+    Column("leader", "责任领导", "responsible leader", gettext_lazy("Required."), aliases=("分管领导", "牵头领导")),
+    Column(
+        "unit", "责任单位", "responsible unit",
+        gettext_lazy("The unit's full or short name: a unit you are office staff of, or one below it. "
+                     "Empty: the default unit chosen in the form."),
+        required=False, aliases=("牵头单位", "责任部门", "整改单位"),
+    ),
+    Column("person", "责任人", "responsible person", gettext_lazy("Required."), aliases=("具体责任人",)),
+    Column(
+        "due", "整改时限", "due date",
+        gettext_lazy("The due date, as in 2026-12-31, 2026/12/31, 2026年12月31日, 2026.12.31, 2026年6月底 or an "
+                     "Excel date; 长期 or 长期坚持 for medium-to-long-term tasks. Required."),
+        aliases=("完成时限", "整改期限", "时限要求", "完成时间"),
+    ),
+    Column(
+        "term", "整改类型", "term",
+        gettext_lazy("立行立改, 限期整改 or 中长期整改; empty: 限期整改."),
+        required=False, aliases=("期限类型", "整改期限类型"),
+    ),
+    Column(
+        "progress", "整改进展", "progress",
+        gettext_lazy("Becomes the first progress entry; a percentage in it (60%) becomes the progress."),
+        required=False, aliases=("完成情况", "进展情况", "整改情况"),
+    ),
+    Column(
+        "source", "问题来源", "source",
+        gettext_lazy("群众意见, 自查, 督导, 上级反馈 or 两批互动; empty: 自查."),
+        required=False, aliases=("来源",),
+    ),
+    Column("note", "备注", "note", gettext_lazy("Kept with the problem's description."), required=False),
+)
+KEY_FIELD = "problem"  # the header row is the first of the top rows that has this column
+
+TERM_WORDS = {
+    "立行立改": Term.IMMEDIATE,
+    "立即整改": Term.IMMEDIATE,
+    "即知即改": Term.IMMEDIATE,
+    "限期整改": Term.SHORT,
+    "限期": Term.SHORT,
+    "短期": Term.SHORT,
+    "中长期整改": Term.LONG,
+    "中长期": Term.LONG,
+    "长期": Term.LONG,
+    "长期整改": Term.LONG,
+}
+SOURCE_WORDS = {
+    "群众意见": ProblemSource.PUBLIC,
+    "征求意见": ProblemSource.PUBLIC,
+    "群众反映": ProblemSource.PUBLIC,
+    "自查": ProblemSource.SELF,
+    "自查自纠": ProblemSource.SELF,
+    "查摆": ProblemSource.SELF,
+    "自身查摆": ProblemSource.SELF,
+    "督导": ProblemSource.SUPERVISION,
+    "督导组": ProblemSource.SUPERVISION,
+    "督导检查": ProblemSource.SUPERVISION,
+    "督查": ProblemSource.SUPERVISION,
+    "上级反馈": ProblemSource.ABOVE,
+    "上级": ProblemSource.ABOVE,
+    "上级督办": ProblemSource.ABOVE,
+    "两批互动": ProblemSource.CROSS_BATCH,
+}
+LONG_WORDS = ("长期", "长期坚持", "持续推进", "长期推进", "常态化")
+
+
+
+# --- who may import where ------------------------------------------------------------
+
+
+def editable_units(user):
+    """Units ``user`` may enter tasks for (staff or administrator of them or above)."""
+    return Unit.objects.restrict(user, EDIT).order_by("path")
+
+
+def visible_batches(user):
+    return (
+        Batch.objects.filter(campaign__in=Campaign.objects.visible_to(user))
+        .select_related("campaign")
+        .order_by("-campaign__start_date", "campaign_id", "number")
+    )
+
+
+# --- 1. reading ------------------------------------------------------------------------
+
+
+def read_workbook(data):
+    """Rows of cell texts from the bytes of an .xlsx file (index + 1 = the row number
+    the user sees), with merged cells' text copied to every cell they cover.
+    Raises :class:`UnreadableFile` for anything that is not such a workbook, or
+    one over the limits of :data:`LIMITS` (read by :mod:`campaign.spreadsheets`)."""
+    sheet = spreadsheets.read_xlsx(data, LIMITS, _not_a_workbook)
+    fill_merged(sheet.rows, sheet.merged)
+    return sheet.rows
+
+
+def _not_a_workbook():
+    return _("This file is not an Excel workbook. Upload the ledger as an .xlsx file.")
+
+
+def fill_merged(rows, ranges):
+    """Copy each merged range's text (its top-left cell's) into every cell it covers.
+    ``ranges`` holds (min_col, min_row, max_col, max_row), 1-based; a range
+    reaches at most as far right as the widest row read (the columns limit)."""
+    width = max((len(row) for row in rows), default=0)
+    for min_col, min_row, max_col, max_row in ranges:
+        top, left, right = min_row - 1, min_col - 1, min(max_col, width)
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        text = rows[top][left]
+        for row_index in range(top, min(max_row, len(rows))):
+            row = rows[row_index]
+            if len(row) < right:
+                row.extend([""] * (right - len(row)))
+            for column_index in range(left, right):
+                row[column_index] = text
+
+
+# --- 2. validation ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Entry:
+    """A valid row, ready to become a problem, a task and perhaps a progress entry."""
+
+    record: object  # campaign.importers.Record: row number, cells by field, headers
+    unit: Unit
+    term: str
+    due_date: datetime.date
+    source: str
+    percent: int
+
+    def cell(self, field_name):
+        return self.record.cells.get(field_name, "")
+
+
+def find_columns(rows):
+    """The header row (the first of the top rows with a 问题描述 column), its columns, and problems."""
+    return importers.find_columns(rows, COLUMNS, KEY_FIELD)
+
+
+def word_lookup(words, choices):
+    """Normalised words → choice value: the given words, the codes and the labels in both languages."""
+    lookup = {normalise(word): value for word, value in words.items()}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            lookup.update({normalise(str(label)): value for value, label in choices.choices})
+    lookup.update({normalise(value): value for value in choices.values})
+    return lookup
+
+
+_FULL_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:之?前)?$"
+)
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:底|末)?\s*(?:之?前)?$")
+_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末)\s*(?:之?前)?$")
+
+
+def parse_date(text):
+    """A date from the ways people type them, or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    try:
+        if match := _FULL_DATE.match(text):
+            return datetime.date(*(int(part) for part in match.groups()))
+        if match := _MONTH.match(text):
+            year, month = int(match[1]), int(match[2])
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
+        if match := _YEAR_END.match(text):
+            return datetime.date(int(match[1]), 12, 31)
+    except ValueError:  # 2026-02-30, month 13
+        return None
+    return None
+
+
+def is_long_term_word(text):
+    return normalise(text) in {normalise(word) for word in LONG_WORDS}
+
+
+def parse_percent(text):
+    match = re.search(r"(\d{1,3}(?:\.\d+)?)\s*[%％]", text)
+    return min(100, round(float(match[1]))) if match else 0
+
+
+class UnitNames:
+    """Resolves 责任单位 names among the units the user sees, in one query."""
+
+    def __init__(self, user, names):
+        self.user = user
+        self.by_name, self.by_short_name = defaultdict(list), defaultdict(list)
+        if names:
+            units = Unit.objects.visible_to(user).filter(Q(name__in=names) | Q(short_name__in=names))
+            for unit in units.only("pk", "name", "short_name", "path", "kind"):
+                self.by_name[unit.name].append(unit)
+                if unit.short_name:
+                    self.by_short_name[unit.short_name].append(unit)
+
+    def resolve(self, record):
+        """(unit, None) or (None, problem)."""
+        name = record.cells["unit"]
+        value = {"value": name}
+        candidates = self.by_name.get(name) or self.by_short_name.get(name) or []
+        if not candidates:
+            return None, record.problem("unit", _("no unit named “%(value)s” among the units you can see") % value)
+        if len(candidates) > 1:
+            message = _("“%(value)s” is ambiguous: %(count)s units have that name; write the unit's full name")
+            return None, record.problem("unit", message % {**value, "count": len(candidates)})
+        unit = candidates[0]
+        if not self.may_edit(unit):
+            message = _("you may not enter tasks for “%(value)s”: you are not office staff of it or of a unit above it")
+            return None, record.problem("unit", message % value)
+        return unit, None
+
+    def may_edit(self, unit):
+        return permissions.may(self.user, EDIT, unit)
+
+
+def validate(rows, user, batch, default_unit):
+    """Entries ready to create and every problem found (sorted by row, then column)."""
+    header_index, headers, problems = find_columns(rows)
+    if problems:
+        return [], problems
+    records = [r for r in to_records(rows, header_index, headers) if any(v for f, v in r.cells.items() if f != "number")]
+    if not records:
+        return [], [Problem(None, "", _("the file has no tasks below its header row"))]
+    for record in records:
+        record.cells.setdefault("unit", "")
+    units = UnitNames(user, {r.cells["unit"] for r in records if r.cells["unit"]})
+    terms = word_lookup(TERM_WORDS, Term)
+    sources = word_lookup(SOURCE_WORDS, ProblemSource)
+    entries = []
+    for record in records:
+        entry, row_problems = check_row(record, units, terms, sources, batch, default_unit)
+        problems += row_problems
+        if entry is not None:
+            entries.append(entry)
+    problems += check_repeats(entries, batch)
+    problems += check_batches(entries, batch)
+    return entries, sorted(problems, key=lambda p: (p.row or 0, p.position))
+
+
+def check_batches(entries, batch):
+    """A unit's tasks go in the batch it takes part in (one query for the whole file)."""
+    joined = defaultdict(set)
+    rows = Participation.objects.filter(
+        unit__in={entry.unit.pk for entry in entries}, batch__campaign_id=batch.campaign_id
+    ).values_list("unit_id", "batch__name")
+    for unit_id, batch_name in rows:
+        joined[unit_id].add(batch_name)
+    problems = []
+    for entry in entries:
+        names = joined.get(entry.unit.pk)
+        if names and batch.name not in names:
+            message = _("%(unit)s takes part in %(batches)s, not in %(batch)s")
+            values = {"unit": entry.unit.name, "batches": "、".join(sorted(names)), "batch": batch.name}
+            problems.append(entry.record.problem("unit", message % values))
+    return problems
+
+
+def check_repeats(entries, batch):
+    """Rows already in the batch's ledger (the same unit, problem and measures), or twice
+    in the file: a ledger uploaded again must not double its tasks."""
+    existing = set(
+        Task.objects.filter(
+            batch=batch, unit__in={entry.unit.pk for entry in entries}, title__in={_title(e.cell("problem")) for e in entries}
+        ).values_list("unit_id", "title", "measures")
+    )
+    problems, first_row = [], {}
+    for entry in entries:
+        key = (entry.unit.pk, _title(entry.cell("problem")), entry.cell("measures"))
+        if key in existing:
+            message = _("this task is already in the ledger of %(batch)s: the file may have been imported before")
+            problems.append(entry.record.problem("problem", message % {"batch": batch.name}))
+        elif key in first_row:
+            message = _("the same task is already on row %(other)s")
+            problems.append(entry.record.problem("problem", message % {"other": first_row[key]}))
+        else:
+            first_row[key] = entry.record.row
+    return problems
+
+
+def check_row(record, units, terms, sources, batch, default_unit):
+    """One row's problems, and its :class:`Entry` when it has none."""
+    cells, problems = record.cells, []
+    for field_name in ("problem", "measures", "leader", "person", "due"):
+        if not cells[field_name]:
+            problems.append(record.problem(field_name, _("this cell must not be empty")))
+    for field_name, model_field in (("leader", "leader_name"), ("person", "person_name")):
+        limit = Task._meta.get_field(model_field).max_length
+        if len(cells[field_name]) > limit:
+            message = _("at most %(limit)s characters are allowed") % {"limit": limit}
+            problems.append(record.problem(field_name, message))
+
+    unit = default_unit
+    if cells["unit"]:
+        unit, problem = units.resolve(record)
+        if problem:
+            problems.append(problem)
+
+    term_text = cells.get("term", "")
+    term = terms.get(normalise(term_text)) if term_text else Term.SHORT
+    if term is None:
+        message = _("unknown term “%(value)s”: write 立行立改, 限期整改 or 中长期整改") % {"value": term_text}
+        problems.append(record.problem("term", message))
+
+    due_date = None
+    if cells["due"]:
+        if is_long_term_word(cells["due"]):
+            if not term_text:
+                term = Term.LONG
+            if term == Term.LONG:
+                due_date = batch.end_date
+            elif term is not None:
+                message = _("“%(value)s” is only for medium-to-long-term tasks; give a date")
+                problems.append(record.problem("due", message % {"value": cells["due"]}))
+        else:
+            due_date = parse_date(cells["due"])
+            if due_date is None:
+                message = _("“%(value)s” is not a date; write it as 2026-12-31 or 2026年12月31日")
+                problems.append(record.problem("due", message % {"value": cells["due"]}))
+
+    source_text = cells.get("source", "")
+    source = sources.get(normalise(source_text)) if source_text else ProblemSource.SELF
+    if source is None:
+        message = _("unknown source “%(value)s”: write 群众意见, 自查, 督导, 上级反馈 or 两批互动")
+        problems.append(record.problem("source", message % {"value": source_text}))
+
+    if problems:
+        return None, problems
+    percent = parse_percent(cells.get("progress", ""))
+    return Entry(record, unit, term, due_date, source, percent), []
+
+
+# --- 3. creation -----------------------------------------------------------------------
+
+
+def _title(text):
+    first_line = (text.strip().splitlines() or [""])[0].strip()
+    return first_line if len(first_line) <= TITLE_MAX else first_line[: TITLE_MAX - 1] + "…"
+
+
+def create_tasks(entries, user, batch):
+    """A problem and a task for each entry, and its first progress entry, in one transaction.
+
+    Written in bulk, with a history row for each problem and task (the change
+    reason says they were imported). What ``Task.save`` derives is derived here
+    the same way: the path copy, the original due date, and the warning level
+    from the task's own rule with its campaign's policy (read once per term)."""
+    from rectification.warnings import policy_for
+
+    today = timezone.localdate()
+    reason = _("Imported from a ledger")
+    problems = []
+    for entry in entries:
+        description = entry.cell("problem")
+        if entry.cell("note"):
+            description += "\n备注:" + entry.cell("note")
+        problems.append(
+            RectificationProblem(
+                title=_title(entry.cell("problem")),
+                description=description,
+                source=entry.source,
+                unit=entry.unit,
+                batch=batch,
+                found_on=today,
+                created_by=user,
+            )
+        )
+    policies = {term: policy_for(batch.campaign_id, term) for term in {entry.term for entry in entries}}
+    with transaction.atomic():
+        bulk_create_with_history(problems, RectificationProblem, default_user=user, default_change_reason=reason)
+        tasks = []
+        for entry, problem in zip(entries, problems):
+            task = Task(
+                problem=problem,
+                batch=batch,
+                title=problem.title,
+                measures=entry.cell("measures"),
+                unit=entry.unit,
+                unit_path=entry.unit.path,
+                leader_name=entry.cell("leader"),
+                person_name=entry.cell("person"),
+                term=entry.term,
+                start_date=min(today, entry.due_date),
+                due_date=entry.due_date,
+                original_due_date=entry.due_date,
+                progress=entry.percent,
+                created_by=user,
+            )
+            task.refresh_warning_level(today, policies[entry.term])
+            tasks.append(task)
+        bulk_create_with_history(tasks, Task, default_user=user, default_change_reason=reason)
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,
+                author=user, unit=entry.unit,
+            )
+            for entry, task in zip(entries, tasks)
+            if entry.cell("progress")
+        )
+    return tasks
+
+
+def import_ledger(rows, user, batch, default_unit):
+    """Validate ``rows`` (from :func:`read_workbook`) and, only if nothing is wrong, create them all."""
+    entries, problems = validate(rows, user, batch, default_unit)
+    if problems:
+        return ImportResult([], problems)
+    return ImportResult(create_tasks(entries, user, batch), [])
+
+
+def common_unit(units):
+    """The deepest unit whose subtree holds all ``units`` (by path), as an id; None when there is none."""
+    paths = [unit.path.strip("/").split("/") for unit in units]
+    if not paths:
+        return None
+    shared = []
+    for parts in zip(*paths):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return int(shared[-1]) if shared else None
+
+

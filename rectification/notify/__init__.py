@@ -1,0 +1,47 @@
+"""Who hears about what, and how it reaches them (DESIGN §4).
+
+Every message is a ``Notification`` row, unique per (user, key): making the
+same message twice adds nothing. Alerts are claimed by a compare-and-set on
+``processed_at`` inside the transaction that writes their notifications, so
+each alert is announced exactly once even with several workers; e-mails are
+claimed the same way on ``email_status``.
+
+Texts are composed in the site's language (``LANGUAGE_CODE``, Chinese) and
+stored, so the list page and the e-mail say the same thing.
+"""
+
+# The public names, so that callers write ``notify.make_daily_digests()``
+# wherever the function lives; each module holds one concern.
+from .alerts import alert_text, make_alert_notifications  # noqa: E402
+from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, URGE  # noqa: E402
+from .decisions import (  # noqa: E402
+    notify_extension_decided,
+    notify_urge,
+    notify_verification_decided,
+    tell_unit_staff,
+)
+from .digests import digest_sections, digest_text, make_daily_digests  # noqa: E402
+from .email import (  # noqa: E402
+    MAX_EMAIL_ATTEMPTS,
+    RETRY_AFTER,
+    STUCK_AFTER,
+    TransientEmailError,
+    deliver_email,
+    deliverable,
+    email_text,
+)
+from .inbox import mark_all_read, mark_read  # noqa: E402
+from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
+from .reminders import DEFAULT_REMINDER_DAYS, make_deadline_reminders, reminder_tasks  # noqa: E402
+
+__all__ = [
+    "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "URGE",
+    "Audience", "alert_recipients", "supervisor_ids",
+    "alert_text", "make_alert_notifications",
+    "DEFAULT_REMINDER_DAYS", "make_deadline_reminders", "reminder_tasks",
+    "digest_sections", "digest_text", "make_daily_digests",
+    "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
+    "mark_all_read", "mark_read",
+    "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
+    "deliverable", "deliver_email", "email_text",
+]  # fmt: skip

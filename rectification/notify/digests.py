@@ -1,0 +1,114 @@
+"""The daily digest: what each supervisor should look at today, in their scope."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from campaign.models import Unit
+from campaign.permissions import DECIDE, SUPERVISE
+from rectification.models import (
+    Alert,
+    CoordinationRequest,
+    Notification,
+    Task,
+    Verification,
+    WarningLevel,
+)
+
+from .base import DIGEST, build, save_new, unit_name
+from .recipients import supervisor_ids
+
+DIGEST_ITEMS = 5
+
+
+def digest_sections(user, since):
+    """What a supervisor should look at today, in their supervision scope: a
+    list of (heading, count, first items as text lines)."""
+    tasks = Task.objects.restrict(user, SUPERVISE).open().select_related("unit")
+    recent_alert = Alert.objects.filter(task=OuterRef("pk"), level__gte=WarningLevel.RED, created_at__gte=since)
+    newly_overdue = tasks.filter(warning_level__gte=WarningLevel.RED).filter(
+        Q(warning_since__gte=since) | Q(Exists(recent_alert))
+    )
+    unexplained = tasks.needing_explanation()
+    # What waits for this supervisor's decision: not what separation of duties keeps from them.
+    verifications = (
+        Verification.objects.restrict(user, DECIDE)
+        .filter(outcome=Verification.Outcome.PENDING)
+        .select_related("task__unit")
+    )
+    supervised = Unit.objects.restrict(user, SUPERVISE)
+    coordination = (
+        CoordinationRequest.objects.filter(Q(from_unit__in=supervised) | Q(to_unit__in=supervised))
+        .filter(status=CoordinationRequest.Status.OPEN)
+        .select_related("from_unit", "to_unit")
+    )
+
+    def task_line(task):
+        context = {"task": task.title, "unit": unit_name(task.unit), "due": task.due_date.isoformat()}
+        return _("%(task)s (%(unit)s, due %(due)s)") % context
+
+    def request_line(request):
+        context = {"subject": request.subject, "from": unit_name(request.from_unit), "to": unit_name(request.to_unit)}
+        return _("%(subject)s (%(from)s → %(to)s)") % context
+
+    sections = [
+        (_("Newly overdue or escalated tasks"), newly_overdue.order_by("-warning_level", "due_date", "pk"), task_line),
+        (_("Verification requests waiting"), verifications.order_by("requested_at", "pk"), lambda v: task_line(v.task)),
+        (_("Overdue tasks without an explanation"), unexplained.order_by("due_date", "pk"), task_line),
+        (
+            _("Coordination requests not answered"),
+            coordination.order_by("created_at", "pk"),
+            request_line,
+        ),
+    ]
+    result = []
+    for heading, queryset, line in sections:
+        count = queryset.count()
+        items = [line(row) for row in queryset[:DIGEST_ITEMS]] if count else []
+        result.append((heading, count, items))
+    return result
+
+
+def digest_text(today, sections):
+    title = _("Daily digest for %(date)s") % {"date": today.isoformat()}
+    parts = []
+    for heading, count, items in sections:
+        if not count:
+            continue
+        lines = [_("%(heading)s: %(count)s") % {"heading": heading, "count": count}]
+        lines += [f"- {item}" for item in items]
+        if count > len(items):
+            lines.append(_("… and %(count)s more") % {"count": count - len(items)})
+        parts.append("\n".join(lines))
+    return title, "\n\n".join(parts)
+
+
+def make_daily_digests(now=None):
+    """At most one digest per supervisor per day (key ``digest:<date>``);
+    nothing for a supervisor with nothing to look at."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    since = now - datetime.timedelta(days=1)
+    key = f"digest:{today.isoformat()}"
+    people = supervisor_ids() - set(Notification.objects.filter(key=key).values_list("user_id", flat=True))
+    users = get_user_model().objects.filter(pk__in=people).order_by("pk")
+    made = skipped = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in users:
+            sections = digest_sections(user, since)
+            if not any(count for _heading, count, _items in sections):
+                skipped += 1
+                continue
+            title, body = digest_text(today, sections)
+            made += save_new(
+                build({user.pk}, {user.pk: (user.email or "").strip()}, kind=DIGEST, key=key, title=title,
+                       body=body, url=reverse("rectification:queue"))
+            )  # fmt: skip
+    return {"digests": made, "empty": skipped}
+
+

@@ -1,0 +1,13 @@
+"""Read-only views of the work: the home page and its figures, the ledger and its export."""
+
+from django.urls import path
+
+from .views import home, ledger
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("ledger/", ledger.ledger_page, name="ledger"),
+    path("ledger/export/", ledger.ledger_export, name="ledger_export"),
+]

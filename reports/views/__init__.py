@@ -1,0 +1,1 @@
+"""Read-only pages by area; the routes are in reports/urls.py."""

@@ -1,0 +1,63 @@
+"""The ledger (整改台账) of a scope: the page as on paper, and its .xlsx/.csv export."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from campaign.exports import csv_response
+from rectification.ledger.importer import editable_units
+from reports import ledger
+from reports.forms import LedgerScopeForm
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+
+
+def _scope(request):
+    """(form, within, batch) from the GET parameters; 404 for a unit or batch the user may not see."""
+    form = LedgerScopeForm(request.GET, user=request.user)
+    if not form.is_valid():
+        raise Http404
+    return form, form.cleaned_data["within"], form.cleaned_data["batch"]
+
+
+def _scope_query(within, batch):
+    return urlencode({key: value.pk for key, value in (("within", within), ("batch", batch)) if value is not None})
+
+
+@login_required
+def ledger_page(request):
+    """The ledger of the chosen scope, as on paper, with links to download it."""
+    form, within, batch = _scope(request)
+    page = Paginator(ledger.ledger_tasks(request.user, within, batch), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": ledger.ledger_rows(page.object_list, start=page.start_index()),
+        "headers": ledger.EXPORT_HEADERS,
+        "title": ledger.ledger_title(within, batch),
+        "scope_query": _scope_query(within, batch),
+        "can_import": editable_units(request.user).exists(),
+    }
+    return render(request, "reports/ledger.html", context)
+
+
+@login_required
+def ledger_export(request):
+    """The same rows as an .xlsx in the office layout (default) or a .csv."""
+    _form, within, batch = _scope(request)
+    rows = ledger.ledger_rows(ledger.ledger_tasks(request.user, within, batch))
+    title = ledger.ledger_title(within, batch)
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    if request.GET.get("format") == "csv":
+        return csv_response(ledger.ledger_csv_rows(rows), f"ledger-{stamp}")
+    response = HttpResponse(ledger.ledger_workbook(rows, title), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}-{stamp}.xlsx")
+    return response
+
+

@@ -1,0 +1,652 @@
+"""The permission matrix: every page and every action of the product, tried by
+every kind of user, with the expected outcome kept in ONE table below.
+
+The world (``World``): a city with an east district (street → community), a
+west district (street → community), a north district and a city department.
+The task ``T`` belongs to the east community, with the west community
+co-responsible. Supervision groups sent by the city watch the east district
+(``sup``, ``sup_staff``) and the north district (``sup_out``).
+
+Personas (columns):
+
+    anon       not logged in
+    unit       staff (填报员) of the east community, the task's unit
+    co         staff of the west community, co-responsible for the task
+    other      staff of the north district: nothing to do with the task
+    sup        supervisor in scope (east group)
+    sup_out    supervisor out of scope (north group)
+    sup_staff  supervisor in scope who is also staff of the east street, above the task's unit
+    leader     leader (领导) of the city
+    c_admin    administrator of the east community
+    city_admin administrator of the city (the campaign office)
+    root       a superuser with no membership
+
+Outcomes (cells):
+
+    200   the page is shown, with what identifies it (the task's title, …)
+    ok    the action is done: the row is written (checked in the database)
+    R     refused with a message the user reads; nothing is written
+    403   forbidden (the refusal page); nothing is written
+    404   not found, as if it did not exist; nothing is written
+    L     sent to the login page; nothing is written
+
+The separation-of-duties rules behind DECIDE are tried one by one, with their
+messages, in tests/campaign/test_permissions.py. Query counts of the pages are
+kept as baselines in tests/query_baselines.json: a page whose count grows
+fails (``UPDATE_QUERY_BASELINES=1`` rewrites the file after a deliberate change).
+"""
+
+import datetime
+import html
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from campaign import accounts
+from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
+from rectification import services
+from rectification.models import (
+    AccountabilityRecord,
+    CoordinationReply,
+    CoordinationRequest,
+    Explanation,
+    ExtensionRequest,
+    JobRun,
+    Notification,
+    Problem,
+    ProgressUpdate,
+    SpotCheck,
+    SpotCheckFinding,
+    Task,
+    TaskStatus,
+    Urge,
+    Verification,
+    WarningPolicy,
+)
+from rectification.models.decisions import Decision
+from rectification.models.supervision import AccountabilityMeasure
+from tests.factories import (
+    BatchFactory,
+    CampaignFactory,
+    MembershipFactory,
+    SupervisionGroupFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
+from tests.rectification.conftest import png_bytes
+
+PERSONAS = ["anon", "unit", "co", "other", "sup", "sup_out", "sup_staff", "leader", "c_admin", "city_admin", "root"]
+
+# fmt: off
+MATRIX = """
+row                        anon unit co   other sup  sup_out sup_staff leader c_admin city_admin root
+# --- pages (GET) -------------------------------------------------------------------------------------
+home                       L    200  200  200   200  200     200       200    200     200        200
+my_tasks                   L    200  200  200   200  200     200       200    200     200        200
+task_list                  L    200  200  200   200  200     200       200    200     200        200
+task_detail                L    200  200  404   200  404     200       200    200     200        200
+task_edit_page             L    200  403  404   403  404     200       403    200     200        200
+problem_detail             L    200  200  404   200  404     200       200    200     200        200
+problem_create_page        L    200  200  200   403  403     200       403    200     200        200
+task_create_page           L    200  200  404   403  404     200       403    200     200        200
+evidence                   L    200  200  404   200  404     200       200    200     200        200
+queue                      L    403  403  403   200  200     200       403    403     403        403
+spotcheck_list             L    200  200  200   200  200     200       200    200     200        200
+spotcheck_detail           L    200  404  404   200  404     200       200    200     200        200
+spotcheck_create_page      L    403  403  403   200  200     200       403    403     403        403
+accountability_list        L    403  403  403   200  200     200       200    200     200        200
+accountability_create_page L    403  403  403   200  200     200       403    403     403        403
+ledger                     L    200  200  200   200  200     200       200    200     200        200
+ledger_export              L    200  200  200   200  200     200       200    200     200        200
+ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
+coordination_inbox         L    200  200  200   200  200     200       200    200     200        200
+coordination_detail        L    200  404  404   200  404     200       200    200     200        200
+coordination_create_page   L    200  200  404   403  404     200       403    200     200        200
+notifications              L    200  200  200   200  200     200       200    200     200        200
+operations                 L    403  403  403   403  403     403       403    403     200        200
+policy_edit_page           L    403  403  403   403  403     403       403    403     200        200
+unit_tree                  L    200  200  200   200  200     200       200    200     200        200
+unit_detail                L    200  404  404   200  404     200       200    200     200        200
+unit_import_page           L    403  403  403   403  403     403       403    200     200        200
+participation_list         L    200  200  200   200  200     200       200    200     200        200
+campaign_detail            L    200  200  200   200  200     200       200    200     200        200
+# --- the staff's steps (POST) ----------------------------------------------------------------------
+task_edit                  L    ok   403  404   403  404     ok        403    ok      ok         ok
+progress                   L    ok   ok   404   403  404     ok        403    ok      ok         ok
+ask_closing                L    ok   403  404   403  404     ok        403    ok      ok         ok
+explain                    L    ok   ok   404   403  404     ok        403    ok      ok         ok
+ask_extension              L    ok   403  404   403  404     ok        403    ok      ok         ok
+ask_coordination           L    ok   ok   404   403  404     ok        403    ok      ok         ok
+problem_create             L    ok   R    R     403  403     ok        403    ok      ok         ok
+task_create                L    ok   R    404   403  404     ok        403    ok      ok         ok
+# --- decisions (POST): supervisors in scope, with separation of duties -------------------------
+urge                       L    403  403  403   ok   404     ok        403    403     403        403
+approve_closing            L    403  403  403   ok   R       R         403    403     403        403
+return_closing             L    403  403  403   ok   R       R         403    403     403        403
+decide_extension           L    403  403  403   ok   404     R         403    403     403        403
+review_explanation         L    403  403  403   ok   404     R         403    403     403        403
+record_spot_check          L    403  403  403   ok   R       R         403    403     403        403
+record_accountability      L    403  403  403   ok   R       R         403    403     403        403
+# --- coordination threads (POST): the department asked and the asking side -----------------------
+reply_coordination         L    ok   404  404   403  404     ok        403    ok      ok         403
+resolve_coordination       L    ok   404  404   403  404     ok        403    ok      ok         403
+# --- running the installation (POST) ----------------------------------------------------------------
+run_sweep                  L    403  403  403   403  403     403       403    403     ok         ok
+edit_policies              L    403  403  403   403  403     403       403    403     ok         ok
+read_notification          L    ok   404  404   404  404     404       404    404     404        404
+# --- accounts (issue 14): the administrators of the person's units -----------------------------------
+person_list                L    403  403  403   403  403     403       403    200     200        200
+person_detail              L    403  403  403   403  403     403       403    200     200        200
+person_slip                L    403  403  403   403  403     403       403    200     200        200
+provision_page             L    403  403  403   403  403     403       403    200     200        200
+provision_template         L    403  403  403   403  403     403       403    200     200        200
+provisioning_run           L    403  403  403   403  403     403       403    404     200        200
+provisioning_slips         L    403  403  403   403  403     403       403    404     200        200
+reset_password             L    403  403  403   403  403     403       403    ok      ok         ok
+deactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
+reactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
+unlock_person              L    403  403  403   403  403     403       403    ok      ok         ok
+remove_membership          L    403  403  403   403  403     403       403    ok      ok         ok
+"""
+# fmt: on
+
+
+def parse_matrix(text):
+    lines = [line for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
+    header = lines[0].split()
+    assert header[1:] == PERSONAS, header
+    table = {}
+    for line in lines[1:]:
+        name, *cells = line.split()
+        assert len(cells) == len(PERSONAS), line
+        table[name] = dict(zip(PERSONAS, cells, strict=True))
+    return table
+
+
+EXPECTED = parse_matrix(MATRIX)
+TODAY = timezone.localdate
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+
+class World:
+    """Everything the rows act on, built anew for each test."""
+
+    def __init__(self):
+        self.city = UnitFactory(name="中共测试市委员会", short_name="测试市", kind=UnitKind.CITY)
+        self.east = UnitFactory(parent=self.city, name="中共东区委员会", short_name="东区")
+        self.east_street = UnitFactory(parent=self.east, name="东区街道党工委", kind=UnitKind.STREET)
+        self.east_community = UnitFactory(parent=self.east_street, name="东区社区党支部", kind=UnitKind.COMMUNITY)
+        self.west = UnitFactory(parent=self.city, name="中共西区委员会", short_name="西区")
+        self.west_street = UnitFactory(parent=self.west, name="西区街道党工委", kind=UnitKind.STREET)
+        self.west_community = UnitFactory(parent=self.west_street, name="西区社区党支部", kind=UnitKind.COMMUNITY)
+        self.north = UnitFactory(parent=self.city, name="中共北区委员会", short_name="北区")
+        self.bureau = UnitFactory(parent=self.city, name="中共测试市水务局党组", short_name="市水务局", kind=UnitKind.DEPARTMENT)
+        self.campaign = CampaignFactory(issuing_unit=self.city, name="先进性教育活动")
+        self.batch = BatchFactory(campaign=self.campaign, number=2, name="第二批")
+
+        def member(username, unit, role):
+            return MembershipFactory(unit=unit, role=role, user=UserFactory(username=username)).user
+
+        self.people = {
+            "anon": None,
+            "unit": member("unit-staff", self.east_community, Role.STAFF),
+            "co": member("co-unit-staff", self.west_community, Role.STAFF),
+            "other": member("other-district-staff", self.north, Role.STAFF),
+            "sup": UserFactory(username="supervisor-in-scope"),
+            "sup_out": UserFactory(username="supervisor-out-of-scope"),
+            "sup_staff": member("supervisor-staff-above", self.east_street, Role.STAFF),
+            "leader": member("city-leader", self.city, Role.LEADER),
+            "c_admin": member("community-admin", self.east_community, Role.ADMIN),
+            "city_admin": member("city-admin", self.city, Role.ADMIN),
+            "root": UserFactory(username="root", is_superuser=True, is_staff=True),
+        }
+        east_group = SupervisionGroupFactory(campaign=self.campaign, organising_unit=self.city, name="东区督导组")
+        east_group.units.add(self.east)
+        east_group.members.add(self.people["sup"], self.people["sup_staff"])
+        north_group = SupervisionGroupFactory(campaign=self.campaign, organising_unit=self.city, name="北区督导组")
+        north_group.units.add(self.north)
+        north_group.members.add(self.people["sup_out"])
+        self.east_group = east_group
+
+        staff = self.people["unit"]
+        today = TODAY()
+        # T: overdue, with evidence; the west community co-responsible
+        self.task = TaskFactory(
+            unit=self.east_community, problem__batch=self.batch, title="解决小区吃水难问题",
+            start_date=today - datetime.timedelta(days=60), due_date=today - datetime.timedelta(days=2),
+        )  # fmt: skip
+        self.task.co_units.add(self.west_community)
+        self.problem = self.task.problem
+        photo = SimpleUploadedFile("现场照片.png", png_bytes(), content_type="image/png")
+        services.add_progress(self.task, staff, entry_date=today, text="勘察完成", percent=30, files=[photo])
+        self.evidence = self.task.evidence.get()
+        self.explanation = services.give_explanation(self.task, staff, "funds", "资金未到位")
+        # V: a closing asked for by the unit's staff
+        self.closing_task = TaskFactory(unit=self.east_community, problem__batch=self.batch, title="更换小区路灯")
+        photo = SimpleUploadedFile("路灯.png", png_bytes(), content_type="image/png")
+        services.add_progress(self.closing_task, staff, entry_date=today, text="已更换", percent=100, files=[photo])
+        self.verification = services.request_verification(self.closing_task, staff, "路灯已全部更换")
+        # E: an extension asked for by the unit's staff
+        self.extension_task = TaskFactory(unit=self.east_community, problem__batch=self.batch, title="修缮活动室")
+        self.extension = services.request_extension(
+            self.extension_task, staff, self.extension_task.due_date + datetime.timedelta(days=30), "冬季停工"
+        )
+        # C: the community asks the city's water bureau
+        self.coordination = services.ask_coordination(self.task, staff, self.bureau, "管网改造资金", "请协调资金")
+        # S: a spot check of the east group on a closed task of the community
+        self.closed_task = TaskFactory(
+            unit=self.east_community, problem__batch=self.batch, title="清理楼道杂物",
+            status=TaskStatus.CLOSED, closed_at=timezone.now(), progress=100,
+        )  # fmt: skip
+        self.spot_check = SpotCheck.objects.create(group=east_group, checked_on=today, created_by=self.people["sup"])
+        self.spot_check.units.add(self.east_community)
+        SpotCheckFinding.objects.create(spot_check=self.spot_check, task=self.closed_task, passed=True, note="")
+        self.spot_checks_before = SpotCheck.objects.count()
+        self.notification = Notification.objects.create(
+            user=staff, kind="decision", key="matrix:1", title="已退回", url=self.task.get_absolute_url()
+        )
+        # accounts: a second staff of the community (managed by its administrators), one who
+        # left, one waiting for the first login, a run of the campaign office, a lock
+        self.target = member("second-staff", self.east_community, Role.STAFF)
+        self.former = member("former-staff", self.east_community, Role.STAFF)
+        self.former.is_active = False
+        self.former.save()
+        self.newcomer = member("newcomer", self.east_community, Role.STAFF)
+        accounts.issue_initial_password(self.newcomer)
+        self.run = ProvisioningRun.objects.create(
+            created_by=self.people["city_admin"], file_name="人员.xlsx", status=ProvisioningRun.Status.DONE
+        )
+        ProvisionedAccount.objects.create(run=self.run, user=self.newcomer, unit=self.east_community, role=Role.STAFF,
+                                          row=3, created=True)  # fmt: skip
+        AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
+                                     get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
+
+    def user(self, persona):
+        return self.people[persona]
+
+    def count(self, model, **filters):
+        return model.objects.filter(**filters).count()
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    method: str
+    url: Callable  # world -> url
+    marker: Callable | None = None  # world -> text the page shows (GET rows)
+    data: Callable | None = None  # world -> POST data
+    done: Callable | None = None  # world -> whether the action's row is written (POST rows)
+
+
+def task_url(name):
+    return lambda w: reverse(f"rectification:{name}", args=[w.task.pk])
+
+
+def edit_post(w):
+    t = w.task
+    data = {
+        "title": "解决小区吃水难问题（改）", "measures": t.measures, "leader_name": t.leader_name,
+        "person_name": t.person_name, "term": t.term, "start_date": t.start_date.isoformat(), "version": t.version,
+    }  # fmt: skip
+    data.update({f"seen_{name}": str(getattr(t, name)) for name in services.EDITABLE_FIELDS})
+    data["co_units"] = [str(w.west_community.pk)]
+    return data
+
+
+ROWS = {
+    # pages
+    "home": Row("GET", lambda w: reverse("reports:home")),
+    "my_tasks": Row("GET", lambda w: reverse("rectification:my_tasks")),
+    "task_list": Row("GET", lambda w: reverse("rectification:task_list")),
+    "task_detail": Row("GET", task_url("task_detail"), lambda w: w.task.title),
+    "task_edit_page": Row("GET", task_url("task_edit"), lambda w: w.task.measures),
+    "problem_detail": Row("GET", lambda w: w.problem.get_absolute_url(), lambda w: w.problem.title),
+    "problem_create_page": Row("GET", lambda w: reverse("rectification:problem_create"), lambda w: 'name="title"'),
+    "task_create_page": Row(
+        "GET", lambda w: reverse("rectification:task_create", args=[w.problem.pk]), lambda w: w.problem.title
+    ),
+    "evidence": Row("GET", lambda w: reverse("rectification:evidence_download", args=[w.evidence.pk])),
+    "queue": Row("GET", lambda w: reverse("rectification:queue")),
+    "spotcheck_list": Row("GET", lambda w: reverse("rectification:spotcheck_list")),
+    "spotcheck_detail": Row(
+        "GET", lambda w: reverse("rectification:spotcheck_detail", args=[w.spot_check.pk]), lambda w: w.closed_task.title
+    ),
+    "spotcheck_create_page": Row("GET", lambda w: reverse("rectification:spotcheck_create")),
+    "accountability_list": Row("GET", lambda w: reverse("rectification:accountability_list")),
+    "accountability_create_page": Row("GET", lambda w: reverse("rectification:accountability_create")),
+    "ledger": Row("GET", lambda w: reverse("reports:ledger")),
+    "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
+    "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
+    "coordination_inbox": Row("GET", lambda w: reverse("rectification:coordination_inbox")),
+    "coordination_detail": Row(
+        "GET", lambda w: reverse("rectification:coordination_detail", args=[w.coordination.pk]), lambda w: "管网改造资金"
+    ),
+    "coordination_create_page": Row(
+        "GET", lambda w: reverse("rectification:coordination_create") + f"?task={w.task.pk}", lambda w: w.task.title
+    ),
+    "notifications": Row("GET", lambda w: reverse("rectification:notification_list")),
+    "operations": Row("GET", lambda w: reverse("rectification:operations")),
+    "policy_edit_page": Row(
+        "GET", lambda w: reverse("rectification:warningpolicy_edit", args=[w.campaign.pk]), lambda w: w.campaign.name
+    ),
+    "unit_tree": Row("GET", lambda w: reverse("campaign:unit_tree")),
+    "unit_detail": Row(
+        "GET", lambda w: reverse("campaign:unit_detail", args=[w.east_community.pk]), lambda w: w.east_community.name
+    ),
+    "unit_import_page": Row("GET", lambda w: reverse("campaign:unit_import")),
+    "participation_list": Row("GET", lambda w: reverse("campaign:participation_list")),
+    "campaign_detail": Row(
+        "GET", lambda w: reverse("campaign:campaign_detail", args=[w.campaign.pk]), lambda w: w.campaign.name
+    ),
+    # the staff's steps
+    "task_edit": Row(
+        "POST", task_url("task_edit"), data=edit_post,
+        done=lambda w: Task.objects.get(pk=w.task.pk).title.endswith("（改）"),
+    ),  # fmt: skip
+    "progress": Row(
+        "POST", task_url("task_add_progress"),
+        data=lambda w: {"progress-entry_date": TODAY().isoformat(), "progress-text": "新进展", "progress-percent": 50},
+        done=lambda w: ProgressUpdate.objects.filter(task=w.task, text="新进展").exists(),
+    ),  # fmt: skip
+    "ask_closing": Row(
+        "POST", task_url("task_request_verification"), data=lambda w: {"closing-note": "已完成"},
+        done=lambda w: Verification.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "explain": Row(
+        "POST", task_url("task_explain"), data=lambda w: {"explain-reason_code": "policy", "explain-text": "政策调整"},
+        done=lambda w: Explanation.objects.filter(task=w.task, text="政策调整").exists(),
+    ),  # fmt: skip
+    "ask_extension": Row(
+        "POST", task_url("task_request_extension"),
+        data=lambda w: {"extend-new_due_date": (TODAY() + datetime.timedelta(days=40)).isoformat(), "extend-reason": "施工期长"},
+        done=lambda w: ExtensionRequest.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "ask_coordination": Row(
+        "POST", lambda w: reverse("rectification:coordination_create") + f"?task={w.task.pk}",
+        data=lambda w: {"coord-to_unit": w.east.pk, "coord-subject": "协调用地", "coord-text": "请区里协调"},
+        done=lambda w: CoordinationRequest.objects.filter(subject="协调用地").exists(),
+    ),  # fmt: skip
+    "problem_create": Row(
+        "POST", lambda w: reverse("rectification:problem_create"),
+        data=lambda w: {"title": "新查摆的问题", "source": "self", "category": "other", "unit": w.east_community.pk,
+                        "batch": w.batch.pk, "found_on": TODAY().isoformat()},
+        done=lambda w: Problem.objects.filter(title="新查摆的问题").exists(),
+    ),  # fmt: skip
+    "task_create": Row(
+        "POST", lambda w: reverse("rectification:task_create", args=[w.problem.pk]),
+        data=lambda w: {"title": "新的整改任务", "measures": "措施", "unit": w.east_community.pk, "leader_name": "王书记",
+                        "person_name": "李干事", "term": "short", "start_date": TODAY().isoformat(),
+                        "due_date": (TODAY() + datetime.timedelta(days=30)).isoformat()},
+        done=lambda w: Task.objects.filter(title="新的整改任务").exists(),
+    ),  # fmt: skip
+    # decisions
+    "urge": Row(
+        "POST", task_url("task_urge"), data=lambda w: {f"overdue-{w.task.pk}-message": "请尽快整改"},
+        done=lambda w: Urge.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "approve_closing": Row(
+        "POST", lambda w: reverse("rectification:verification_bulk"),
+        data=lambda w: {"ids": [w.verification.pk], "action": "approve", "note": ""},
+        done=lambda w: Task.objects.get(pk=w.closing_task.pk).status == TaskStatus.CLOSED,
+    ),  # fmt: skip
+    "return_closing": Row(
+        "POST", lambda w: reverse("rectification:verification_bulk"),
+        data=lambda w: {"ids": [w.verification.pk], "action": "return", "note": "照片不清楚"},
+        done=lambda w: Verification.objects.get(pk=w.verification.pk).outcome == Verification.Outcome.RETURNED,
+    ),  # fmt: skip
+    "decide_extension": Row(
+        "POST", lambda w: reverse("rectification:extension_decide", args=[w.extension.pk]),
+        data=lambda w: {f"extensions-{w.extension.pk}-decision": "approve", f"extensions-{w.extension.pk}-note": ""},
+        done=lambda w: ExtensionRequest.objects.get(pk=w.extension.pk).decision == Decision.APPROVED,
+    ),  # fmt: skip
+    "review_explanation": Row(
+        "POST", lambda w: reverse("rectification:explanation_review", args=[w.explanation.pk]),
+        data=lambda w: {f"explanations-{w.explanation.pk}-note": "已阅"},
+        done=lambda w: Explanation.objects.get(pk=w.explanation.pk).reviewed_at is not None,
+    ),  # fmt: skip
+    "record_spot_check": Row(
+        "POST", lambda w: reverse("rectification:spotcheck_create"),
+        data=lambda w: {"step": "findings", "group": w.east_group.pk, "checked_on": TODAY().isoformat(),
+                        "units": [w.east_community.pk], "tasks": [w.closed_task.pk],
+                        f"result_{w.closed_task.pk}": "passed", f"note_{w.closed_task.pk}": "", "summary": "抽查"},
+        done=lambda w: SpotCheck.objects.count() > w.spot_checks_before,
+    ),  # fmt: skip
+    "record_accountability": Row(
+        "POST", lambda w: reverse("rectification:accountability_create"),
+        data=lambda w: {"unit": w.east_community.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
+                        "decided_on": TODAY().isoformat(), "decided_by": "区纪委", "note": "整改不力"},
+        done=lambda w: AccountabilityRecord.objects.exists(),
+    ),  # fmt: skip
+    # coordination
+    "reply_coordination": Row(
+        "POST", lambda w: reverse("rectification:coordination_reply", args=[w.coordination.pk]),
+        data=lambda w: {"text": "已安排"},
+        done=lambda w: CoordinationReply.objects.filter(request=w.coordination, text="已安排").exists(),
+    ),  # fmt: skip
+    "resolve_coordination": Row(
+        "POST", lambda w: reverse("rectification:coordination_resolve", args=[w.coordination.pk]), data=lambda w: {},
+        done=lambda w: CoordinationRequest.objects.get(pk=w.coordination.pk).status == CoordinationRequest.Status.RESOLVED,
+    ),  # fmt: skip
+    # running the installation
+    "run_sweep": Row(
+        "POST", lambda w: reverse("rectification:operations_sweep"), data=lambda w: {},
+        done=lambda w: JobRun.objects.exists(),
+    ),  # fmt: skip
+    "edit_policies": Row(
+        "POST", lambda w: reverse("rectification:warningpolicy_edit", args=[w.campaign.pk]),
+        data=lambda w: {
+            "form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "3", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+            **{f"form-{i}-{key}": value for i, term in enumerate(("immediate", "short", "long"))
+               for key, value in (("term", term), ("window_days", 2), ("escalate_after_days", 30),
+                                  ("explanation_grace_days", 3), ("reminder_days", 0))},
+        },
+        done=lambda w: WarningPolicy.objects.exists(),
+    ),  # fmt: skip
+    "person_list": Row("GET", lambda w: reverse("campaign:person_list"), lambda w: "second-staff"),
+    "person_detail": Row("GET", lambda w: reverse("campaign:person_detail", args=[w.target.pk]), lambda w: "second-staff"),
+    "person_slip": Row("GET", lambda w: reverse("campaign:person_slip", args=[w.newcomer.pk])),
+    "provision_page": Row("GET", lambda w: reverse("campaign:provision")),
+    "provision_template": Row("GET", lambda w: reverse("campaign:provision_template")),
+    "provisioning_run": Row("GET", lambda w: reverse("campaign:provisioning_run", args=[w.run.pk]), lambda w: "newcomer"),
+    "provisioning_slips": Row("GET", lambda w: reverse("campaign:provisioning_slips", args=[w.run.pk])),
+    "reset_password": Row(
+        "POST", lambda w: reverse("campaign:person_reset_password", args=[w.target.pk]), data=lambda w: {},
+        done=lambda w: not get_user_model().objects.get(pk=w.target.pk).check_password("pw-test-2026"),
+    ),  # fmt: skip
+    "deactivate_person": Row(
+        "POST", lambda w: reverse("campaign:person_deactivate", args=[w.target.pk]), data=lambda w: {"replacement": ""},
+        done=lambda w: not get_user_model().objects.get(pk=w.target.pk).is_active,
+    ),  # fmt: skip
+    "reactivate_person": Row(
+        "POST", lambda w: reverse("campaign:person_reactivate", args=[w.former.pk]), data=lambda w: {},
+        done=lambda w: get_user_model().objects.get(pk=w.former.pk).is_active,
+    ),  # fmt: skip
+    "unlock_person": Row(
+        "POST", lambda w: reverse("campaign:person_unlock", args=[w.target.pk]), data=lambda w: {},
+        done=lambda w: not AccessAttempt.objects.filter(username=w.target.username).exists(),
+    ),  # fmt: skip
+    "remove_membership": Row(
+        "POST", lambda w: reverse("campaign:membership_remove", args=[w.target.memberships.get().pk]),
+        data=lambda w: {"replacement": ""},
+        done=lambda w: not w.target.memberships.exists(),
+    ),  # fmt: skip
+    "read_notification": Row(
+        "POST", lambda w: reverse("rectification:notification_read", args=[w.notification.pk]), data=lambda w: {},
+        done=lambda w: Notification.objects.get(pk=w.notification.pk).read_at is not None,
+    ),  # fmt: skip
+}
+
+
+def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
+    from django.urls import get_resolver
+
+    assert set(EXPECTED) == set(ROWS)
+    tried = {name.removesuffix("_page") for name in ROWS}
+    routes = {
+        f"{namespace}:{name}"
+        for namespace in ("rectification", "campaign", "reports")
+        for name in get_resolver().namespace_dict[namespace][1].reverse_dict
+        if isinstance(name, str)
+    }
+    # every route of the product's apps is tried by some row (named after it or after what it does)
+    aliases = {
+        "rectification:task_add_progress": "progress", "rectification:task_request_verification": "ask_closing",
+        "rectification:task_explain": "explain", "rectification:task_request_extension": "ask_extension",
+        "rectification:task_urge": "urge", "rectification:verification_bulk": "approve_closing",
+        "rectification:extension_decide": "decide_extension", "rectification:explanation_review": "review_explanation",
+        "rectification:spotcheck_create": "spotcheck_create", "rectification:coordination_reply": "reply_coordination",
+        "rectification:coordination_resolve": "resolve_coordination", "rectification:operations_sweep": "run_sweep",
+        "rectification:warningpolicy_edit": "policy_edit", "rectification:notification_read": "read_notification",
+        "rectification:notification_list": "notifications", "rectification:evidence_download": "evidence",
+        "rectification:ledger_template": "ledger_import", "rectification:notification_read_all": "read_notification",
+        "campaign:unit_import_template": "unit_import", "rectification:accountability_create": "accountability_create",
+        "campaign:person_reset_password": "reset_password", "campaign:person_deactivate": "deactivate_person",
+        "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
+        "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
+    }  # fmt: skip
+    missing = sorted(route for route in routes if aliases.get(route, route.split(":")[1]) not in tried)
+    assert not missing, f"routes the matrix does not try: {missing}"
+
+
+# What a refused user reads ("R" cells and the decisions' 403s), where it matters.
+REASONS = {
+    ("approve_closing", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("return_closing", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("decide_extension", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("review_explanation", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("record_spot_check", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("record_accountability", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("record_accountability", "sup_out"): "Select a valid choice",
+    ("approve_closing", "sup_out"): "no longer awaiting verification or is outside your scope",
+    ("reply_coordination", "leader"): "Only the department asked (or the units above it) and the asking unit reply",
+    ("reply_coordination", "root"): "Only the department asked (or the units above it) and the asking unit reply",
+    ("operations", "c_admin"): "Only the administrators of the whole tree run its background jobs.",
+    ("run_sweep", "c_admin"): "Only the administrators of the whole tree run its background jobs.",
+    ("task_edit_page", "co"): "Only the office staff of this unit (or of a unit above it) may do this.",
+    ("problem_create", "co"): "Select a valid choice",
+}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world, built once for the module inside a transaction rolled back at the end;
+    each test runs in a savepoint of it (pytest-django's ``db``), so its writes vanish."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield World()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _cells():
+    return [pytest.param(row, persona, id=f"{row}-{persona}") for row in ROWS for persona in PERSONAS]
+
+
+def _messages(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row_name,persona", _cells())
+def test_matrix(client, world, row_name, persona, settings):
+    settings.LANGUAGE_CODE = "en"  # read the msgids (the catalogue is tested on its own)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    row, expected = ROWS[row_name], EXPECTED[row_name][persona]
+    user = world.user(persona)
+    if user is not None:
+        client.force_login(user)
+    url = row.url(world)
+    done_before = row.done(world) if row.done else None
+    if row.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, row.data(world))
+    status = response.status_code
+    where = f"{row_name} as {persona}: expected {expected}, got {status}"
+
+    if expected == "L":
+        assert status == 302 and response["Location"].startswith(reverse("login")), where
+    elif expected == "200":
+        assert status == 200, where
+        if row.marker and row.marker(world):
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert row.marker(world) in body.decode(), where
+    elif expected == "ok":
+        assert status in (200, 302), where
+        assert row.done(world), f"{where}: nothing was written"
+    elif expected == "R":
+        assert status in (200, 302), where
+        if status == 302:
+            assert _messages(response), f"{where}: refused without a word"
+        else:
+            assert response.context and (
+                any(form.errors for form in response.context.get("form") and [response.context["form"]] or [])
+                or "errorlist" in response.content.decode()
+            ), f"{where}: the page says nothing of the refusal"
+    elif expected == "403":
+        assert status == 403, where
+        if row.marker and row.marker(world) and row.method == "GET":
+            assert row.marker(world) not in response.content.decode(), f"{where}: the refusal page shows the data"
+    elif expected == "404":
+        assert status == 404, where
+        if row.marker and row.marker(world):
+            assert row.marker(world) not in response.content.decode(), f"{where}: the 404 page shows the data"
+    else:  # pragma: no cover - a typo in the table
+        raise AssertionError(f"unknown outcome {expected!r} in the matrix")
+    if row.done and expected != "ok":
+        assert row.done(world) == done_before, f"{where}: something was written although refused"
+    reason = REASONS.get((row_name, persona))
+    if reason:
+        said = " ".join(_messages(response)) + (html.unescape(response.content.decode()) if not response.streaming else "")
+        assert reason in said, f"{where}: the user is not told {reason!r}"
+
+
+# --- query counts --------------------------------------------------------------------------------
+
+BASELINES = Path(__file__).with_name("query_baselines.json")
+
+
+def _first_allowed(row_name):
+    return next(persona for persona in PERSONAS if EXPECTED[row_name][persona] == "200")
+
+
+@pytest.mark.django_db
+def test_page_query_counts_do_not_grow(client, world):
+    """Each page, as the first persona allowed to see it, takes no more queries than its baseline."""
+    counts = {}
+    for name, row in ROWS.items():
+        if row.method != "GET":
+            continue
+        persona = _first_allowed(name)
+        client.force_login(world.user(persona))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(row.url(world))
+            if response.streaming:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200, name
+        counts[f"{name} as {persona}"] = len(captured)
+    if os.environ.get("UPDATE_QUERY_BASELINES") == "1":
+        BASELINES.write_text(json.dumps(counts, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    baselines = json.loads(BASELINES.read_text())
+    grown = {page: (baselines.get(page), count) for page, count in counts.items() if count > baselines.get(page, 0)}
+    assert not grown, f"pages that take more queries than their baseline (baseline, now): {grown}"
