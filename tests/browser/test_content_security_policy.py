@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 
 def urls_of(persona):
+    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
     from campaign.models import Campaign, Unit
@@ -14,7 +15,8 @@ def urls_of(persona):
 
     task = Task.objects.filter(unit__short_name="明达东路社区").order_by("pk").first()
     common = [
-        reverse("home"),
+        reverse("reports:home"),
+        reverse("password_change"),
         reverse("rectification:my_tasks"),
         reverse("rectification:task_list"),
         reverse("reports:ledger"),
@@ -45,6 +47,9 @@ def urls_of(persona):
         ]
     return common + [  # admin
         reverse("campaign:unit_import"),
+        reverse("campaign:person_list"),
+        reverse("campaign:person_detail", args=[get_user_model().objects.get(username="staff").pk]),
+        reverse("campaign:provision"),
         reverse("rectification:operations"),
         reverse("admin:index"),
         reverse("admin:rectification_task_changelist"),
