@@ -55,12 +55,12 @@ from rectification.models import (
     Term,
     Verification,
     WarningLevel,
+    WarningPolicy,
 )
 from rectification.models.decisions import Decision, ExplanationReason
 from rectification.models.problems import ProblemCategory, ProblemSource
 from rectification.models.supervision import AccountabilityMeasure
 from rectification.permissions import can_verify
-from rectification.warnings import policy_for
 
 # --- evidence files, made in code ------------------------------------------------
 
@@ -1066,7 +1066,7 @@ class _Ledger:
     def settle_warning_levels(self):
         """Store the level each new task has today, since when it has had it."""
         for task in Task.objects.filter(pk__in=[t.pk for t in self.new_tasks]).select_related("batch"):
-            policy = policy_for(task.batch.campaign_id, task.term)
+            policy = WarningPolicy.objects.effective(task.batch_id, task.term)
             task.refresh_warning_level(self.today, policy)
             since = self.level_since(task, policy)
             Task.objects.filter(pk=task.pk).update(warning_level=task.warning_level, warning_since=since)

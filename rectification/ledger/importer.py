@@ -48,7 +48,7 @@ from campaign.importers import Column, ImportResult, Problem, UnreadableFile, no
 from campaign.models import Batch, Campaign, Membership, Participation, Unit
 from campaign.scoping import EVERYTHING
 from rectification.models import Problem as RectificationProblem
-from rectification.models import ProgressUpdate, Task, Term
+from rectification.models import ProgressUpdate, Task, Term, WarningPolicy
 from rectification.models.problems import ProblemSource
 from rectification.permissions import EDITORS
 
@@ -466,8 +466,6 @@ def create_tasks(entries, user, batch):
     reason says they were imported). What ``Task.save`` derives is derived here
     the same way: the path copy, the original due date, and the warning level
     from the task's own rule with its campaign's policy (read once per term)."""
-    from rectification.warnings import policy_for
-
     today = timezone.localdate()
     reason = _("Imported from a ledger")
     problems = []
@@ -486,7 +484,7 @@ def create_tasks(entries, user, batch):
                 created_by=user,
             )
         )
-    policies = {term: policy_for(batch.campaign_id, term) for term in {entry.term for entry in entries}}
+    policies = {term: WarningPolicy.objects.effective(batch.pk, term) for term in {entry.term for entry in entries}}
     with transaction.atomic():
         bulk_create_with_history(problems, RectificationProblem, default_user=user, default_change_reason=reason)
         tasks = []

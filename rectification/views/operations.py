@@ -9,7 +9,7 @@ administrator of the campaign's issuing unit (or a unit above it).
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 
 from campaign.models import Campaign, Membership, Role
 from campaign.scoping import is_administrator
+from rectification import policy
 from rectification.jobs import latest_runs, queue_counts
 from rectification.models import Term, WarningPolicy
 from rectification.sweep import JOB_NAME, run_sweep
-from rectification.warnings import default_policy
 
 # The hourly Celery job wraps the sweep (recorded on its own, JOB_NAME) and
 # then makes the notifications and queues the e-mails: both rows are shown.
@@ -108,13 +108,11 @@ def _campaign_policies(user):
     paths = administered_paths(user)
     result = []
     for campaign in campaigns:
-        own = {policy.term: policy for policy in campaign.warning_policies.all()}
+        own = {stored.term: stored for stored in campaign.warning_policies.all()}
         rows = []
         for term in Term:
-            policy = own.get(term.value)
-            rows.append(
-                {"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None}
-            )
+            stored = own.get(term.value)
+            rows.append({"term": term.label, "policy": policy.for_term(term.value, stored), "is_default": stored is None})
         result.append({"campaign": campaign, "rows": rows, "editable": may_edit_policies(user, campaign, paths)})
     return result
 
@@ -137,26 +135,34 @@ def operations_sweep(request):
 
 
 class WarningPolicyForm(forms.Form):
+    """One term's row; the limits and the checks are rectification.policy's, as in the admin."""
+
     term = forms.ChoiceField(choices=Term.choices, widget=forms.HiddenInput)
-    window_days = forms.IntegerField(label=gettext_lazy("Warning window (days before due)"), min_value=0, max_value=365)
+    window_days = forms.IntegerField(
+        label=gettext_lazy("Warning window (days before due)"), min_value=0, max_value=policy.LIMITS["window_days"]
+    )
     escalate_after_days = forms.IntegerField(
-        label=gettext_lazy("Escalate when overdue by more than (days)"), min_value=0, max_value=3650
+        label=gettext_lazy("Escalate when overdue by more than (days)"),
+        min_value=0,
+        max_value=policy.LIMITS["escalate_after_days"],
     )
     explanation_grace_days = forms.IntegerField(
-        label=gettext_lazy("Escalate when unexplained for more than (days)"), min_value=0, max_value=3650
+        label=gettext_lazy("Escalate when unexplained for more than (days)"),
+        min_value=0,
+        max_value=policy.LIMITS["explanation_grace_days"],
     )
     reminder_days = forms.IntegerField(
-        label=gettext_lazy("Remind this many days before due"), min_value=0, max_value=365
+        label=gettext_lazy("Remind this many days before due"), min_value=0, max_value=policy.LIMITS["reminder_days"]
     )
 
     def clean(self):
         data = super().clean()
-        grace, escalate = data.get("explanation_grace_days"), data.get("escalate_after_days")
-        if grace is not None and escalate is not None and grace > escalate:
-            self.add_error(
-                "explanation_grace_days",
-                _("Cannot be longer than the days overdue after which every task is escalated."),
-            )
+        try:
+            policy.validate(data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                if field not in self.errors:  # a field already refused says it once
+                    self.add_error(field, errors)
         return data
 
     def term_label(self):
@@ -185,31 +191,21 @@ WarningPolicyFormSet = forms.formset_factory(
 
 
 def _initial_policies(campaign):
-    own = {policy.term: policy for policy in campaign.warning_policies.all()}
+    """The form's rows: the campaign's values, or the defaults (reminders 0: the term's default)."""
+    own = {stored.term: stored for stored in campaign.warning_policies.all()}
     initial = []
     for term in Term.values:
-        policy = own.get(term)
-        if policy is None:
-            defaults = default_policy(term)
-            initial.append(
-                {
-                    "term": term,
-                    "window_days": defaults.window_days,
-                    "escalate_after_days": defaults.escalate_after_days,
-                    "explanation_grace_days": defaults.explanation_grace_days,
-                    "reminder_days": 0,
-                }
-            )
-        else:
-            initial.append(
-                {
-                    "term": term,
-                    "window_days": policy.window_days,
-                    "escalate_after_days": policy.escalate_after_days,
-                    "explanation_grace_days": policy.explanation_grace_days,
-                    "reminder_days": policy.reminder_days,
-                }
-            )
+        stored = own.get(term)
+        effective = policy.for_term(term, stored)
+        initial.append(
+            {
+                "term": term,
+                "window_days": effective.window_days,
+                "escalate_after_days": effective.escalate_after_days,
+                "explanation_grace_days": effective.explanation_grace_days,
+                "reminder_days": stored.reminder_days if stored else 0,
+            }
+        )
     return initial
 
 
