@@ -1,5 +1,9 @@
 """The task workflow (DESIGN §3). Every step checks who may take it, writes in
-one transaction, and leaves a row saying who, when and why."""
+one transaction, and leaves a row saying who, when and why.
+
+Side effects belong to the step, not to its caller: a decision or an urge
+tells the task's unit once the transaction commits (nobody when it rolls
+back), whether a view, the demo or an import took it."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -7,6 +11,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import notify, tasks
 from .models import (
     CoordinationReply,
     CoordinationRequest,
@@ -43,6 +48,13 @@ def _locked(task):
 def _require(allowed):
     if not allowed:
         raise PermissionDenied
+
+
+def _tell_on_commit(notice, row):
+    """When the current transaction commits, make ``notice``'s notifications for
+    ``row`` (a function of rectification.notify) and queue their e-mails. A
+    failure to notify is logged, never undoes the decision (``robust``)."""
+    transaction.on_commit(lambda: notice(row, queue_emails=tasks.queue_email_delivery), robust=True)
 
 
 # --- editing ------------------------------------------------------------------
@@ -169,15 +181,22 @@ def _pending_verification(task):
     return verification
 
 
+def _decide(verification, outcome, user, when, reason):
+    """Record the decision on a pending request to close, and tell the unit after commit."""
+    fields = {"outcome": outcome, "decided_by": user, "decided_at": when, "reason": reason}
+    Verification.objects.filter(pk=verification.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(verification, name, value)
+    _tell_on_commit(notify.notify_verification_decided, verification)
+
+
 def approve_closing(task, user, note=""):
     _require(can_verify(user, task))
     with transaction.atomic():
         current = _locked(task)
         verification = _pending_verification(current)
         now = timezone.now()
-        Verification.objects.filter(pk=verification.pk).update(
-            outcome=Verification.Outcome.APPROVED, decided_by=user, decided_at=now, reason=note
-        )
+        _decide(verification, Verification.Outcome.APPROVED, user, now, note)
         current.status = TaskStatus.CLOSED
         current.closed_at = now
         current.progress = 100
@@ -195,9 +214,7 @@ def return_task(task, user, reason):
     with transaction.atomic():
         current = _locked(task)
         verification = _pending_verification(current)
-        Verification.objects.filter(pk=verification.pk).update(
-            outcome=Verification.Outcome.RETURNED, decided_by=user, decided_at=timezone.now(), reason=reason
-        )
+        _decide(verification, Verification.Outcome.RETURNED, user, timezone.now(), reason)
         current.status = TaskStatus.IN_PROGRESS
         current._change_reason = _("Returned: %(reason)s") % {"reason": reason}
         current.save()
@@ -267,6 +284,7 @@ def decide_extension(extension, user, approve, note=""):
             current.explained_at = None  # the new date starts a new clock
             current._change_reason = _("Extension approved")
             current.save()
+        _tell_on_commit(notify.notify_extension_decided, extension)
     return extension
 
 
@@ -274,7 +292,10 @@ def urge(task, user, message):
     _require(can_supervise(user, task))
     if not message.strip():
         raise TransitionRefused(_("Write what the unit should do."))
-    return Urge.objects.create(task=task, author=user, message=message)
+    with transaction.atomic():
+        row = Urge.objects.create(task=task, author=user, message=message)
+        _tell_on_commit(notify.notify_urge, row)
+    return row
 
 
 # --- coordination -------------------------------------------------------------
