@@ -1021,7 +1021,8 @@ class _Ledger:
         when = self.moment(spec.found)
         author = self.clerk(unit)
         with self.acting_as(author, when):
-            problem = Problem.objects.create(
+            problem = services.create_problem(
+                author,
                 title=spec.title,
                 description=spec.description,
                 source=spec.source,
@@ -1031,7 +1032,6 @@ class _Ledger:
                 batch=self.batches[spec.batch],
                 related_problem=related,
                 found_on=self.day(-spec.found),
-                created_by=author,
             )
         Problem.objects.filter(pk=problem.pk).update(created_at=when)
         return problem
@@ -1043,8 +1043,9 @@ class _Ledger:
         when = self.moment(-spec.start)
         author = self.clerk(unit)
         with self.acting_as(author, when):
-            task = Task.objects.create(
-                problem=problem,
+            task = services.create_task(
+                problem,
+                author,
                 parent=parent,
                 title=spec.title,
                 measures=spec.measures,
@@ -1054,9 +1055,8 @@ class _Ledger:
                 term=spec.term,
                 start_date=self.day(spec.start),
                 due_date=self.day(spec.due),
-                created_by=author,
+                co_units=[self.units[name] for name in spec.co_units],
             )
-            task.co_units.set([self.units[name] for name in spec.co_units])
         Task.objects.filter(pk=task.pk).update(created_at=when)
         self.new_tasks.append(task)
         for subtask in spec.subtasks:
@@ -1137,8 +1137,6 @@ class _Player:
         services.approve_closing(self.task, actor, note)
         Verification.objects.filter(pk=pending.pk).update(decided_at=when)
         Task.objects.filter(pk=self.task.pk).update(closed_at=when)
-        if self.task.parent_id:
-            services.roll_up_progress(self.task.parent_id)  # approve_closing defers it to the commit
 
     def send_back(self, actor, when, reason):
         pending = self.task.verifications.get(outcome=Verification.Outcome.PENDING)
