@@ -154,19 +154,19 @@ def import_ledger_rows(user, batch, rows, reason):
     problems = [new_problem(user, batch=batch, **row.problem) for row in rows]
     with transaction.atomic():
         bulk_create_with_history(problems, Problem, default_user=user, default_change_reason=reason)
-        tasks = [
+        created = [
             new_task(problem, user, policy=policies[row.task["term"]], today=today, **row.task)
             for row, problem in zip(rows, problems)
         ]
-        bulk_create_with_history(tasks, Task, default_user=user, default_change_reason=reason)
+        bulk_create_with_history(created, Task, default_user=user, default_change_reason=reason)
         ProgressUpdate.objects.bulk_create(
             ProgressUpdate(
                 task=task, entry_date=today, text=row.progress_text, percent=task.progress, author=user, unit=task.unit
             )
-            for row, task in zip(rows, tasks)
+            for row, task in zip(rows, created)
             if row.progress_text
         )
-    return tasks
+    return created
 
 
 # --- editing ------------------------------------------------------------------

@@ -2,8 +2,10 @@
 the service itself (as the demo, an import or a script does) tells the task's
 unit once, after its transaction commits, and a rolled-back one tells nobody.
 
-These tests commit for real (``transaction=True``): the notifications are made
-by ``transaction.on_commit``, as in production."""
+The notifications are made by ``transaction.on_commit``. Every kind of
+decision is tried inside the test's transaction with the commit callbacks run
+as Django would run them (``committed``); two tests commit for real
+(``transaction=True``, slower), as in production."""
 
 import datetime
 from unittest import mock
@@ -15,7 +17,6 @@ from rectification import services
 from rectification.models import Notification, Task
 from tests.rectification.conftest import png_bytes
 
-pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = datetime.date(2026, 11, 20)
 
 
@@ -70,11 +71,14 @@ def delay():
         yield delay
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", DECISIONS)
-def test_a_decision_by_the_service_tells_the_unit_once_after_commit(name, task, community_staff, supervisor, delay):
+def test_a_decision_by_the_service_tells_the_unit_once_after_commit(name, task, community_staff, supervisor, committed):
     prepare, kind, words = DECISIONS[name]
     decide = prepare(task, community_staff, supervisor)
-    decide()
+    with committed() as delay:
+        decide()
+        assert not Notification.objects.exists()  # not before the commit
     told = Notification.objects.get(user=community_staff)
     assert told.kind == kind and told.task_id == task.pk
     assert words in told.title + told.body
@@ -82,12 +86,13 @@ def test_a_decision_by_the_service_tells_the_unit_once_after_commit(name, task, 
     assert Notification.objects.filter(user=supervisor).count() == 0
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", DECISIONS)
-def test_a_rolled_back_decision_tells_nobody(name, task, community_staff, supervisor, delay):
+def test_a_rolled_back_decision_tells_nobody(name, task, community_staff, supervisor, committed):
     prepare, _kind, _words = DECISIONS[name]
     decide = prepare(task, community_staff, supervisor)
     before = Task.objects.values_list("status", "due_date").get(pk=task.pk)
-    with pytest.raises(Rollback), transaction.atomic():
+    with committed() as delay, pytest.raises(Rollback), transaction.atomic():
         decide()
         raise Rollback
     assert not Notification.objects.exists()
@@ -95,10 +100,26 @@ def test_a_rolled_back_decision_tells_nobody(name, task, community_staff, superv
     assert Task.objects.values_list("status", "due_date").get(pk=task.pk) == before
 
 
-def test_two_decisions_in_one_transaction_tell_the_unit_of_each_when_it_commits(task, community_staff, supervisor, delay):
+# --- for real: committed and rolled back on PostgreSQL ------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_closing_tells_the_unit_once(task, community_staff, supervisor, delay):
+    approve(task, community_staff, supervisor)()
+    told = Notification.objects.get()
+    assert (told.user, told.kind, told.task_id) == (community_staff, "decision", task.pk)
+    delay.assert_called_once_with(told.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_urges_in_one_transaction_tell_the_unit_of_each_when_it_commits(task, community_staff, supervisor, delay):
     with transaction.atomic():
         services.urge(task, supervisor, "第一次催办")
         services.urge(task, supervisor, "第二次催办")
         assert not Notification.objects.exists()  # not before the commit
     assert Notification.objects.filter(user=community_staff, kind="urge").count() == 2
     assert delay.call_count == 2
+    with pytest.raises(Rollback), transaction.atomic():
+        services.urge(task, supervisor, "第三次催办")
+        raise Rollback
+    assert Notification.objects.count() == 2 and delay.call_count == 2
