@@ -27,6 +27,7 @@ from campaign.forms import DeactivateForm, ProvisionForm
 from campaign.models import Membership, Profile, ProvisionedAccount, ProvisioningRun, Role
 from campaign.people import person_name
 from campaign.tables import PersonTable
+from campaign.tasks import provision_accounts
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -227,6 +228,7 @@ def provision(request):
                 form.data_bytes,
                 form.rows,
                 directory_sign_in=bool(form.cleaned_data.get("directory_sign_in")),
+                queue=provision_accounts.delay_on_commit,
             )
             return redirect("campaign:provisioning_run", pk=run.pk)
     else:

@@ -34,8 +34,9 @@ def docx_bytes():
     """A minimal Office Open XML word document, as filetype recognises one."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        # A fixed date: the same bytes on every call, even across a second's turn.
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 1, 9, 0, 0)), text)
     return buffer.getvalue()
 
 
