@@ -481,8 +481,10 @@ def _outcome(provisioning):
         return Outcome(rows=len(records), problems=[Problem(None, "", message)])
 
 
-def start(user, file_name, data, rows, directory_sign_in=False):
-    """Record a run for an upload; import it now when small, else queue it for a worker."""
+def start(user, file_name, data, rows, directory_sign_in=False, *, queue):
+    """Record a run for an upload; import it now when small, else hand its id to
+    ``queue`` (the caller's Celery task, ``campaign.tasks.provision_accounts``,
+    so that this module does not import the tasks that import it)."""
     provisioning = ProvisioningRun.objects.create(
         created_by=user,
         file_name=file_name[:255],
@@ -493,9 +495,7 @@ def start(user, file_name, data, rows, directory_sign_in=False):
     )
     if provisioning.row_count <= BACKGROUND_ROWS:
         return run(provisioning.pk) or provisioning
-    from campaign.tasks import provision_accounts
-
-    provision_accounts.delay_on_commit(provisioning.pk)
+    queue(provisioning.pk)
     return provisioning
 
 

@@ -56,11 +56,11 @@ from rectification.models import (
     Term,
     Verification,
     WarningLevel,
+    WarningPolicy,
 )
 from rectification.models.decisions import Decision, ExplanationReason
 from rectification.models.problems import ProblemCategory, ProblemSource
 from rectification.models.supervision import AccountabilityMeasure
-from rectification.warnings import policy_for
 
 # --- evidence files, made in code ------------------------------------------------
 
@@ -1026,7 +1026,8 @@ class _Ledger:
         when = self.moment(spec.found)
         author = self.clerk(unit)
         with self.acting_as(author, when):
-            problem = Problem.objects.create(
+            problem = services.create_problem(
+                author,
                 title=spec.title,
                 description=spec.description,
                 source=spec.source,
@@ -1036,7 +1037,6 @@ class _Ledger:
                 batch=self.batches[spec.batch],
                 related_problem=related,
                 found_on=self.day(-spec.found),
-                created_by=author,
             )
         Problem.objects.filter(pk=problem.pk).update(created_at=when)
         return problem
@@ -1048,8 +1048,9 @@ class _Ledger:
         when = self.moment(-spec.start)
         author = self.clerk(unit)
         with self.acting_as(author, when):
-            task = Task.objects.create(
-                problem=problem,
+            task = services.create_task(
+                problem,
+                author,
                 parent=parent,
                 title=spec.title,
                 measures=spec.measures,
@@ -1059,9 +1060,8 @@ class _Ledger:
                 term=spec.term,
                 start_date=self.day(spec.start),
                 due_date=self.day(spec.due),
-                created_by=author,
+                co_units=[self.units[name] for name in spec.co_units],
             )
-            task.co_units.set([self.units[name] for name in spec.co_units])
         Task.objects.filter(pk=task.pk).update(created_at=when)
         self.new_tasks.append(task)
         for subtask in spec.subtasks:
@@ -1071,7 +1071,7 @@ class _Ledger:
     def settle_warning_levels(self):
         """Store the level each new task has today, since when it has had it."""
         for task in Task.objects.filter(pk__in=[t.pk for t in self.new_tasks]).select_related("batch"):
-            policy = policy_for(task.batch.campaign_id, task.term)
+            policy = WarningPolicy.objects.effective(task.batch_id, task.term)
             task.refresh_warning_level(self.today, policy)
             since = self.level_since(task, policy)
             Task.objects.filter(pk=task.pk).update(warning_level=task.warning_level, warning_since=since)
@@ -1142,8 +1142,6 @@ class _Player:
         services.approve_closing(self.task, actor, note)
         Verification.objects.filter(pk=pending.pk).update(decided_at=when)
         Task.objects.filter(pk=self.task.pk).update(closed_at=when)
-        if self.task.parent_id:
-            services.roll_up_progress(self.task.parent_id)  # approve_closing defers it to the commit
 
     def send_back(self, actor, when, reason):
         pending = self.task.verifications.get(outcome=Verification.Outcome.PENDING)

@@ -27,6 +27,7 @@ from campaign.forms import DeactivateForm, ProvisionForm
 from campaign.models import Membership, Profile, ProvisionedAccount, ProvisioningRun, Role
 from campaign.people import person_name
 from campaign.tables import PersonTable
+from campaign.tasks import provision_accounts
 from campaign.upload_limits import refuse_if_stopped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -229,6 +230,7 @@ def provision(request):
                 form.data_bytes,
                 form.rows,
                 directory_sign_in=bool(form.cleaned_data.get("directory_sign_in")),
+                queue=provision_accounts.delay_on_commit,
             )
             return redirect("campaign:provisioning_run", pk=run.pk)
     else:

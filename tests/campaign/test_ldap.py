@@ -16,6 +16,7 @@ from django.test import Client
 from campaign import provisioning
 from campaign.importers import read_rows
 from campaign.models import Membership, Role
+from campaign.tasks import provision_accounts
 from config import ldap as ldap_config
 from tests.campaign.ldap_server import SlapdServer, free_port
 from tests.campaign.test_provisioning import xlsx
@@ -53,7 +54,7 @@ def wangfang(city, directory):
     """Office staff of the east district, provisioned to sign in through the directory."""
     admin = MembershipFactory(unit=city["east"], role=Role.ADMIN, user=UserFactory(username="east-admin")).user
     data = xlsx([("王芳", "wangfang", "中共东区委员会", "填报员")], header=["姓名", "登录名", "单位", "角色"])
-    run = provisioning.start(admin, "东区.xlsx", data, read_rows(data), directory_sign_in=True)
+    run = provisioning.start(admin, "东区.xlsx", data, read_rows(data), directory_sign_in=True, queue=provision_accounts.delay)
     assert run.counts["accounts"] == 1, run.problems
     return User.objects.get(username="wangfang")
 

@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import check_password
 from campaign import accounts, provisioning
 from campaign.importers import read_rows
 from campaign.models import Membership, Profile, ProvisioningRun, Role
+from campaign.tasks import provision_accounts
 from tests.factories import CampaignFactory, MembershipFactory, SupervisionGroupFactory, UserFactory
 
 User = get_user_model()
@@ -30,6 +31,7 @@ def xlsx(rows, header=HEADER, title="东区账号花名册"):
 
 
 def run_import(user, data, **options):
+    options.setdefault("queue", provision_accounts.delay_on_commit)
     return provisioning.start(user, "花名册.xlsx", data, read_rows(data), **options)
 
 

@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from unittest import mock
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -87,3 +90,18 @@ def upload_file():
     return make
 
 
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed() as delay:`` runs what the code inside leaves to the
+    commit (the services' notifications), as if its transaction committed;
+    the e-mail deliveries it queues go to ``delay``, a mock, not to a broker."""
+
+    @contextmanager
+    def run():
+        with mock.patch("rectification.tasks.deliver_notification.delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield delay
+
+    return run

@@ -236,14 +236,16 @@ class TestBulkVerification:
             assert each.verifications.get().reason == "照片不能证明已通水"
 
     def test_the_units_staff_are_told_of_the_return_and_why(self, client, city, batch, city_admin, task, supervisor,
-                                                            community_staff):  # fmt: skip
+                                                            community_staff, committed):  # fmt: skip
         from rectification.models import Notification
 
         ids = [ask_to_close(task, city_admin).pk]
-        login(client, supervisor).post(
-            reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
-        )
+        with committed() as delay:
+            login(client, supervisor).post(
+                reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
+            )
         notification = Notification.objects.get(user=community_staff, kind="decision")
+        delay.assert_called_once_with(notification.pk)
         assert notification.task == task and "照片不能证明已通水" in notification.body
 
     def test_nothing_selected_is_an_error(self, client, supervisor):
@@ -288,10 +290,11 @@ class TestExtensionDecisions:
         extension.refresh_from_db()
         assert extension.decision == Decision.APPROVED and extension.decided_by == supervisor
 
-    def test_the_units_staff_are_told_the_new_date(self, client, supervisor, extension, task, community_staff):
+    def test_the_units_staff_are_told_the_new_date(self, client, supervisor, extension, task, community_staff, committed):
         from rectification.models import Notification
 
-        self.post(login(client, supervisor), extension, "approve")
+        with committed():
+            self.post(login(client, supervisor), extension, "approve")
         notification = Notification.objects.get(user=community_staff, kind="decision")
         assert f"{extension.requested_due_date:%Y-%m-%d}" in notification.body
 
@@ -372,13 +375,14 @@ class TestUrge:
         listed = client.get(QUEUE + "?tab=overdue").context["page"][0]
         assert listed.urge_count == 1 and listed.last_urged_at == urge.created_at
 
-    def test_urging_notifies_the_units_staff(self, client, city, batch, supervisor, community_staff):
+    def test_urging_notifies_the_units_staff(self, client, city, batch, supervisor, community_staff, committed):
         from rectification.models import Notification
 
         task = overdue_task(city["east_community"], batch)
-        login(client, supervisor).post(
-            reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
-        )
+        with committed():
+            login(client, supervisor).post(
+                reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
+            )
         notification = Notification.objects.get(user=community_staff)
         assert notification.task == task and notification.kind == "urge"
 
@@ -608,16 +612,17 @@ class TestAccountabilityPages:
 
 
 @pytest.mark.django_db
-def test_a_supervisor_urges_from_the_task_page_and_returns_to_it(client, task, supervisor, community_staff):
+def test_a_supervisor_urges_from_the_task_page_and_returns_to_it(client, task, supervisor, community_staff, committed):
     """Any open task in scope can be urged, explained or not, from its own page."""
     from rectification.models import Notification
 
     page = login(client, supervisor).get(task.get_absolute_url()).content.decode()
     assert reverse("rectification:task_urge", args=[task.pk]) in page
-    response = client.post(
-        reverse("rectification:task_urge", args=[task.pk]),
-        {f"overdue-{task.pk}-message": "请本周内报送进展", "next": task.get_absolute_url()},
-    )
+    with committed():
+        response = client.post(
+            reverse("rectification:task_urge", args=[task.pk]),
+            {f"overdue-{task.pk}-message": "请本周内报送进展", "next": task.get_absolute_url()},
+        )
     assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
     assert Notification.objects.filter(user=community_staff, kind="urge").exists()
 

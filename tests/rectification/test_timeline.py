@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from rectification import services, timeline
 from rectification.models import SpotCheck, SpotCheckFinding
+from rectification.sweep import run_sweep
 from tests.factories import SupervisionGroupFactory, UnitFactory, UserFactory
 
 TODAY = timezone.localdate
@@ -117,8 +118,8 @@ class TestOneList:
         services.request_verification(task, community_staff, "申请销号")
         services.return_task(task, supervisor, "缺少通水记录")
         type(task).objects.filter(pk=task.pk).update(due_date=TODAY() - datetime.timedelta(days=1))
+        run_sweep()  # overdue now, as the sweep finds it: only an overdue task is explained
         task.refresh_from_db()
-        task.save()  # overdue now: only an overdue task is explained
         services.give_explanation(task, community_staff, "funds", "资金未到位")
         extension = services.request_extension(task, community_staff, task.due_date + datetime.timedelta(days=30), "等资金")
         services.decide_extension(extension, supervisor, approve=False, note="不同意")
