@@ -46,7 +46,7 @@ def _random_words(count, seed):
 
 
 def _ledger_header():
-    from rectification.ledger import COLUMNS
+    from rectification.ledger.importer import COLUMNS
 
     return [column.header for column in COLUMNS]
 
@@ -55,7 +55,7 @@ def largest_within_limits():
     """A ledger that passes every check of the archive and the scan: rows up to
     the row limit, every cell long, about as much unpacked text as the limits
     allow, compressed like ordinary text. The heaviest file an importer reads whole."""
-    from rectification.ledger import MAX_ROWS
+    from rectification.ledger.importer import MAX_ROWS
 
     header = _ledger_header()
     cell_chars = 40 * MiB // (MAX_ROWS * len(header) * 3)  # CJK: 3 bytes a character; 40 of the 48 MiB a sheet may take
@@ -71,7 +71,7 @@ def largest_within_limits():
 
 def many_small_strings():
     """The largest shared-string table the limits allow: a string per cell, each tiny."""
-    from rectification.ledger import LIMITS
+    from rectification.ledger.importer import LIMITS
 
     count = LIMITS.max_cells
     return hostile_files.workbook(
@@ -145,7 +145,7 @@ def import_once(importer, data):
     from django.utils import timezone, translation
 
     from campaign.models import Batch, Campaign, Participation, Unit, UnitKind
-    from rectification import ledger
+    from rectification.ledger import importer as ledger
 
     translation.activate("en")
     outcome = {}
