@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import translation
 
 from campaign.models import Role, UnitKind
+from tests.demo_snapshot import DemoSnapshot
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 
@@ -45,6 +46,23 @@ def west_staff(city):
 @pytest.fixture
 def city_admin(city):
     return MembershipFactory(unit=city["city"], role=Role.ADMIN, user=UserFactory(username="city-admin")).user
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """The demo city, loaded once for the whole session and kept aside (tests/demo_snapshot.py)."""
+    with django_db_blocker.unblock():
+        snapshot = DemoSnapshot.take()
+    yield snapshot
+    with django_db_blocker.unblock():
+        snapshot.drop()
+
+
+@pytest.fixture
+def demo_city(db, demo_snapshot):
+    """The demo city as ``load_demo`` leaves it, inside this test's transaction:
+    what the test changes is rolled back after it."""
+    demo_snapshot.restore()
 
 
 def in_english(client):

@@ -27,8 +27,7 @@ def run_command():
 
 
 @pytest.fixture
-def demo():
-    run_command()
+def demo(demo_city):
     return Unit.objects.get(name=CITY, parent=None)
 
 
