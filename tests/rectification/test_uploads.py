@@ -26,8 +26,9 @@ def docx_bytes():
     """A minimal Office Open XML word document, as filetype recognises one."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        for name, content in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>")):
+            # a fixed date, so that two calls a second apart give the same bytes
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 20, 9, 0, 0)), content)
     return buffer.getvalue()
 
 
