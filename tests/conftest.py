@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from campaign.models import Role, UnitKind
 from tests.demo_snapshot import DemoSnapshot
@@ -146,6 +147,21 @@ def demo_city(db, demo_snapshot):
     """The demo city as ``load_demo`` leaves it, inside this test's transaction:
     what the test changes is rolled back after it."""
     demo_snapshot.restore()
+
+
+REFUSALS = {
+    403: gettext_noop("You may not do this. If you think you should, ask an administrator to check your units and role."),
+    404: gettext_noop("This page does not exist, or it belongs to a unit outside your scope."),
+}
+
+
+def assert_refused(response, status):
+    """``response`` is the page a user is refused with, saying why in the page's language:
+    403 (seen but not theirs to do) or 404 (not there, or outside their scope)."""
+    assert response.status_code == status
+    with translation.override(response.get("Content-Language") or settings.LANGUAGE_CODE):
+        message = gettext(REFUSALS[status])
+    assert message in response.content.decode(), f"the {status} page does not say “{message}”"
 
 
 def in_english(client):

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from campaign import importers
 from campaign.models import Unit, UnitKind
-from tests.conftest import in_english
+from tests.conftest import assert_refused, in_english
 from tests.factories import UnitFactory
 
 HEADER = ["名称", "上级单位", "类型", "代码", "书记", "简称", "党员数"]
@@ -314,7 +314,7 @@ class TestAccess:
     @pytest.mark.parametrize("url", [URL, TEMPLATE_URL])
     def test_staff_who_are_not_administrators_get_403(self, client, staff_above, url):
         client.force_login(staff_above)
-        assert client.get(url).status_code == 403
+        assert_refused(client.get(url), 403)
 
     def test_staff_cannot_post_a_file_either(self, client, staff_above, city):
         client.force_login(staff_above)

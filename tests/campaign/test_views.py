@@ -8,6 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaign.models import Role
+from tests.conftest import assert_refused
 from tests.factories import (
     BatchFactory,
     CampaignFactory,
@@ -117,18 +118,23 @@ class TestUnitDetail:
         assert response.context["subtree_totals"]["makeup_members"] == 4
 
     def test_another_districts_unit_is_not_found(self, client, staff_above, city):
-        assert login(client, staff_above).get(city["west_community"].get_absolute_url()).status_code == 404
+        response = login(client, staff_above).get(city["west_community"].get_absolute_url())
+        assert_refused(response, 404)
+        assert "西区社区党支部" not in response.content.decode()
 
     def test_the_city_above_ones_district_is_not_reachable(self, client, staff_above, city):
-        assert login(client, staff_above).get(city["city"].get_absolute_url()).status_code == 404
+        response = login(client, staff_above).get(city["city"].get_absolute_url())
+        assert_refused(response, 404)
+        assert "中共测试市委员会" not in response.content.decode()
 
     def test_a_supervisor_sees_the_units_of_their_group(self, client, city, campaign):
         supervisor = UserFactory(username="inspector")
         group = SupervisionGroupFactory(campaign=campaign, organising_unit=city["city"])
         group.members.add(supervisor)
         group.units.add(city["west"])
-        assert login(client, supervisor).get(city["west_community"].get_absolute_url()).status_code == 200
-        assert client.get(city["east_community"].get_absolute_url()).status_code == 404
+        response = login(client, supervisor).get(city["west_community"].get_absolute_url())
+        assert response.status_code == 200 and "西区社区党支部" in response.content.decode()
+        assert_refused(client.get(city["east_community"].get_absolute_url()), 404)
 
 
 @pytest.mark.django_db
@@ -142,7 +148,9 @@ class TestCampaignPage:
 
     def test_a_campaign_of_another_city_is_not_found(self, client, staff_above):
         other = CampaignFactory(name="别处的活动")
-        assert login(client, staff_above).get(other.get_absolute_url()).status_code == 404
+        response = login(client, staff_above).get(other.get_absolute_url())
+        assert_refused(response, 404)
+        assert "别处的活动" not in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -271,7 +279,9 @@ def test_logging_out_ends_the_session(client, staff_above):
     login(client, staff_above)
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
-    assert client.get(reverse("reports:home")).status_code == 302
+    assert "_auth_user_id" not in client.session
+    home = client.get(reverse("reports:home"))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.django_db

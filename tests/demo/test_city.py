@@ -191,10 +191,14 @@ def test_the_demo_password_comes_from_settings(client):
 
 def test_only_admin_reaches_the_django_admin(demo, client, settings):
     client.login(username="admin", password=settings.DEMO_PASSWORD)
-    assert client.get("/admin/").status_code == 200
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert 'href="/admin/campaign/unit/"' in response.content.decode()  # the admin's list of models
 
     client.login(username="leader", password=settings.DEMO_PASSWORD)
-    assert client.get("/admin/").status_code == 302
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")  # the admin's own login, not its pages
 
 
 def test_the_campaign_is_issued_by_the_city_in_two_batches(demo):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from campaign.models import Role, UnitKind
 from rectification import services
 from rectification.models import CoordinationReply, CoordinationRequest
-from tests.conftest import in_english
+from tests.conftest import assert_refused, in_english
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 
 INBOX_URL = reverse("rectification:coordination_inbox")
@@ -84,11 +84,13 @@ class TestAsking:
         assert CoordinationRequest.objects.count() == 0
 
     def test_a_user_who_only_supervises_may_not_ask(self, client, task, supervisor_in_scope, tax_bureau):
-        assert as_user(client, supervisor_in_scope).get(CREATE_URL, {"task": task.pk}).status_code == 403
+        assert_refused(as_user(client, supervisor_in_scope).get(CREATE_URL, {"task": task.pk}), 403)
 
     def test_a_task_of_another_district_is_not_found(self, client, task, other_district_staff):
-        assert as_user(client, other_district_staff).get(CREATE_URL, {"task": task.pk}).status_code == 404
-        assert client.get(CREATE_URL, {"task": "x"}).status_code == 404
+        response = as_user(client, other_district_staff).get(CREATE_URL, {"task": task.pk})
+        assert_refused(response, 404)
+        assert task.title not in response.content.decode()
+        assert_refused(client.get(CREATE_URL, {"task": "x"}), 404)
 
 
 @pytest.mark.django_db

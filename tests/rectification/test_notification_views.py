@@ -101,6 +101,8 @@ class TestMarkRead:
         client.force_login(unit_staff)
         response = client.post(read_url(mine), {"next": "https://evil.example.com/"})
         assert response.url == LIST
+        mine.refresh_from_db()
+        assert mine.read_at is not None  # read all the same
 
     def test_with_htmx_it_returns_the_updated_item(self, client, unit_staff, mine):
         client.force_login(unit_staff)

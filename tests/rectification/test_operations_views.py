@@ -92,8 +92,11 @@ def test_an_administrator_sees_jobs_queues_and_policies(client, city_admin, camp
 
 def test_a_superuser_sees_the_page(client, campaign, superuser):
     client.force_login(superuser)
-    assert client.get(OPERATIONS).status_code == 200
-    assert client.get(policy_url(campaign)).status_code == 200
+    page = client.get(OPERATIONS)
+    assert page.status_code == 200
+    assert page.context["campaigns"][0]["editable"] and policy_url(campaign) in page.content.decode()
+    form = client.get(policy_url(campaign))
+    assert form.status_code == 200 and 'name="form-0-window_days"' in form.content.decode()
 
 
 def test_a_failed_job_shows_that_it_failed_and_why(client, city_admin):

@@ -26,6 +26,7 @@ from rectification.models import (
 )
 from rectification.models.decisions import Decision
 from rectification.models.supervision import AccountabilityMeasure
+from tests.conftest import assert_refused
 from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UserFactory
 from tests.rectification.conftest import png_bytes
 
@@ -399,6 +400,7 @@ class TestUrge:
         data = {f"overdue-{task.pk}-message": "快"}
         assert client.post(url, {**data, "next": "/rectification/queue/?tab=overdue&page=1"})["Location"].endswith("page=1")
         assert client.post(url, {**data, "next": "https://evil.example/"})["Location"] == f"{QUEUE}?tab=overdue"
+        assert Urge.objects.filter(task=task).count() == 2  # both urges were sent, wherever they led back
 
 
 @pytest.mark.django_db
@@ -492,7 +494,7 @@ class TestSpotCheckPages:
         assert west.status == TaskStatus.CLOSED and not SpotCheck.objects.exists()
 
     def test_staff_get_403_on_create(self, client, unit_staff):
-        assert login(client, unit_staff).get(reverse("rectification:spotcheck_create")).status_code == 403
+        assert_refused(login(client, unit_staff).get(reverse("rectification:spotcheck_create")), 403)
 
     def test_list_and_detail_are_scoped(self, client, city, batch, group, member, supervisor_out_of_scope, unit_staff):
         task = closed_task(city["east_community"], batch)

@@ -15,8 +15,18 @@ from openpyxl import load_workbook
 
 from campaign.models import Role, UnitKind
 from rectification import services
-from rectification.models import CoordinationRequest, ExtensionRequest, Problem, ProgressUpdate, Task, TaskStatus, Term
+from rectification.models import (
+    CoordinationRequest,
+    Explanation,
+    ExtensionRequest,
+    Problem,
+    ProgressUpdate,
+    Task,
+    TaskStatus,
+    Term,
+)
 from rectification.models.problems import ProblemCategory
+from tests.conftest import assert_refused
 from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import pdf_bytes, png_bytes
 
@@ -149,10 +159,14 @@ class TestTaskPage:
         assert response.context["progress_form"] is None and response.context["verification_form"] is None
 
     def test_staff_of_another_district_get_404(self, client, task, other_district_staff):
-        assert as_user(client, other_district_staff).get(task_urls(task)["detail"]).status_code == 404
+        response = as_user(client, other_district_staff).get(task_urls(task)["detail"])
+        assert_refused(response, 404)
+        assert task.title not in response.content.decode()
 
     def test_a_supervisor_out_of_scope_gets_404(self, client, task, supervisor_out_of_scope):
-        assert as_user(client, supervisor_out_of_scope).get(task_urls(task)["detail"]).status_code == 404
+        response = as_user(client, supervisor_out_of_scope).get(task_urls(task)["detail"])
+        assert_refused(response, 404)
+        assert task.title not in response.content.decode()
 
     def test_shows_the_original_due_date_of_an_extended_task(self, client, task, unit_staff, supervisor_in_scope):
         original = task.due_date
@@ -204,12 +218,16 @@ class TestWhoMayTakeWhichStep:
         user = request.getfixturevalue(persona)
         overdue_task.co_units.add(request.getfixturevalue("city")["west_community"])
         data = {"explain-reason_code": "funds", "explain-text": "资金未到位"}
-        assert self.post(client, user, overdue_task, "explain", data).status_code == expected
+        response = self.post(client, user, overdue_task, "explain", data)
+        assert response.status_code == expected
+        if expected != 302:
+            assert_refused(response, expected)
+        assert Explanation.objects.filter(task=overdue_task).exists() == (expected == 302)
 
     @pytest.mark.parametrize("persona,expected", [("co_unit_staff", 403), ("supervisor_in_scope", 403), ("other_district_staff", 404)])
     def test_asking_for_closing(self, client, task, request, persona, expected):
         user = request.getfixturevalue(persona)
-        assert self.post(client, user, task, "closing", {"closing-note": "完成"}).status_code == expected
+        assert_refused(self.post(client, user, task, "closing", {"closing-note": "完成"}), expected)
         task.refresh_from_db()
         assert task.status == TaskStatus.IN_PROGRESS
 
@@ -224,7 +242,8 @@ class TestWhoMayTakeWhichStep:
         assert CoordinationRequest.objects.filter(task=task).exists() == (expected == 302)
 
     def test_steps_answer_only_posts(self, client, task, unit_staff):
-        assert as_user(client, unit_staff).get(task_urls(task)["progress"]).status_code == 405
+        response = as_user(client, unit_staff).get(task_urls(task)["progress"])
+        assert response.status_code == 405 and response["Allow"] == "POST"
 
 
 # --- progress inline with htmx --------------------------------------------------------------------
@@ -414,15 +433,19 @@ class TestEditing:
         assert list(task.co_units.values_list("name", flat=True)) == ["西区社区党支部"]
 
     def test_co_responsible_staff_may_not_edit(self, client, task, co_unit_staff):
-        assert as_user(client, co_unit_staff).get(task_urls(task)["edit"]).status_code == 403
-        assert client.post(task_urls(task)["edit"], {"title": "改"}).status_code == 403
+        assert_refused(as_user(client, co_unit_staff).get(task_urls(task)["edit"]), 403)
+        assert_refused(client.post(task_urls(task)["edit"], {"title": "改"}), 403)
+        task.refresh_from_db()
+        assert task.title == "解决明达小区吃水难问题"
 
     def test_a_supervisor_may_not_edit(self, client, task, supervisor_in_scope):
-        assert as_user(client, supervisor_in_scope).get(task_urls(task)["edit"]).status_code == 403
+        assert_refused(as_user(client, supervisor_in_scope).get(task_urls(task)["edit"]), 403)
 
     def test_staff_of_another_district_get_404(self, client, task, other_district_staff, supervisor_out_of_scope):
-        assert as_user(client, other_district_staff).get(task_urls(task)["edit"]).status_code == 404
-        assert as_user(client, supervisor_out_of_scope).post(task_urls(task)["edit"], {}).status_code == 404
+        assert_refused(as_user(client, other_district_staff).get(task_urls(task)["edit"]), 404)
+        assert_refused(as_user(client, supervisor_out_of_scope).post(task_urls(task)["edit"], {"title": "改"}), 404)
+        task.refresh_from_db()
+        assert task.title == "解决明达小区吃水难问题"
 
     def test_a_closed_task_is_not_editable(self, client, task, unit_staff, supervisor_in_scope, photo):
         services.add_progress(task, unit_staff, entry_date=TODAY(), text="完成", percent=100, files=[photo])
@@ -558,8 +581,13 @@ class TestProblemsAndNewTasks:
 
     def test_another_districts_problem_is_not_found(self, client, task, other_district_staff):
         as_user(client, other_district_staff)
-        assert client.get(reverse("rectification:problem_detail", args=[task.problem_id])).status_code == 404
-        assert client.get(reverse("rectification:task_create", args=[task.problem_id])).status_code == 404
+        for url in (
+            reverse("rectification:problem_detail", args=[task.problem_id]),
+            reverse("rectification:task_create", args=[task.problem_id]),
+        ):
+            response = client.get(url)
+            assert_refused(response, 404)
+            assert task.problem.title not in response.content.decode()
 
     def test_a_related_problem_out_of_scope_is_named_but_not_linked(self, client, task, unit_staff, city, batch):
         from tests.factories import ProblemFactory
@@ -572,9 +600,10 @@ class TestProblemsAndNewTasks:
 
     def test_a_supervisor_without_a_staff_role_may_not_record_problems(self, client, task, supervisor_in_scope):
         as_user(client, supervisor_in_scope)
-        assert client.get(reverse("rectification:problem_create")).status_code == 403
-        assert client.get(reverse("rectification:task_create", args=[task.problem_id])).status_code == 403
-        assert client.get(reverse("rectification:problem_detail", args=[task.problem_id])).status_code == 200
+        assert_refused(client.get(reverse("rectification:problem_create")), 403)
+        assert_refused(client.get(reverse("rectification:task_create", args=[task.problem_id])), 403)
+        response = client.get(reverse("rectification:problem_detail", args=[task.problem_id]))
+        assert response.status_code == 200 and task.problem.title in response.content.decode()
 
 
 # --- my units' tasks ---------------------------------------------------------------------------------
@@ -743,7 +772,8 @@ class TestTaskList:
         assert len(many) == len(few)
 
     def test_the_list_is_for_logged_in_users_only(self, client, db):
-        assert client.get(reverse("rectification:task_list")).status_code == 302
+        response = client.get(reverse("rectification:task_list"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rectification import services
 from rectification.models import Evidence, ProgressUpdate
+from tests.conftest import assert_refused
 from tests.rectification.conftest import pdf_bytes, png_bytes
 
 
@@ -140,12 +141,13 @@ class TestDownload:
 
     @pytest.mark.parametrize("persona", ["co_unit_staff", "supervisor_in_scope", "staff_above"])
     def test_others_who_may_see_the_task_get_it(self, client, evidence, request, persona):
-        assert download(client, request.getfixturevalue(persona), evidence).status_code == 200
+        response = download(client, request.getfixturevalue(persona), evidence)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == png_bytes()
 
     @pytest.mark.parametrize("persona", ["other_district_staff", "supervisor_out_of_scope"])
     def test_another_districts_evidence_by_url_is_not_found(self, client, evidence, request, persona):
         response = download(client, request.getfixturevalue(persona), evidence)
-        assert response.status_code == 404
+        assert_refused(response, 404)
 
     def test_anonymous_visitors_are_sent_to_login(self, client, evidence):
         response = download(client, None, evidence)
@@ -153,7 +155,7 @@ class TestDownload:
 
     def test_evidence_that_does_not_exist_is_not_found(self, client, unit_staff, db):
         client.force_login(unit_staff)
-        assert client.get(reverse("rectification:evidence_download", args=[999999])).status_code == 404
+        assert_refused(client.get(reverse("rectification:evidence_download", args=[999999])), 404)
 
     def test_the_timeline_links_the_file_through_the_download_view(self, client, evidence, unit_staff, task):
         client.force_login(unit_staff)
