@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 
 PUBLISHED_DEMO_PASSWORD = "demo-pass-2026"  # in the README: anyone can read it
-# The demo's logins (demo/city.py USERS; campaign may not import the demo app, so they are named here).
+# The demo's logins (demo/data/people.yaml; campaign may not import the demo app, so they are named here).
 DEMO_USERNAMES = ("staff", "supervisor", "inspector", "leader", "admin")
 MAX_USERS_CHECKED = 200  # each check hashes a password (a fraction of a second): administrators come first
 

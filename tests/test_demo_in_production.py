@@ -103,6 +103,6 @@ def test_the_check_is_silent_without_such_accounts():
 
 def test_the_check_knows_every_demo_login():
     from campaign.checks import DEMO_USERNAMES
-    from demo.city import USERS
+    from demo import stories
 
-    assert {user.username for user in USERS} <= set(DEMO_USERNAMES)
+    assert {user.username for user in stories.city().users} <= set(DEMO_USERNAMES)

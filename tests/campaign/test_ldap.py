@@ -105,7 +105,7 @@ def test_a_login_unknown_to_the_directory_is_refused(client, directory, city):
 
 
 @pytest.fixture
-def dead_directory(settings, slapd, city, east_staff):
+def dead_directory(settings, slapd, city, staff_above):
     """The directory's address with nothing listening there."""
     use_directory(settings, slapd.environment(uri=f"ldap://127.0.0.1:{free_port()}", timeout=TIMEOUT))
 
@@ -118,7 +118,7 @@ def test_a_directory_that_does_not_answer_is_named_and_local_accounts_still_sign
     assert log_in(Client(), "east-staff", "pw-test-2026").status_code == 302
 
 
-def test_a_directory_that_hangs_is_given_up_after_its_timeout(client, settings, slapd, city, east_staff):
+def test_a_directory_that_hangs_is_given_up_after_its_timeout(client, settings, slapd, city, staff_above):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # connections are accepted by the kernel, and nothing is ever answered

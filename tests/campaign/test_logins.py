@@ -14,12 +14,19 @@ from django.utils import timezone
 
 from campaign import accounts
 from campaign.models import Profile, Role
+from tests.conftest import member
 from tests.factories import MembershipFactory, UserFactory
 
 User = get_user_model()
 PASSWORD = "pw-test-2026"  # tests.factories.UserFactory
 NEW_PASSWORD = "晓梅的新密码-Quiet-Harbour-58"
 
+
+
+@pytest.fixture
+def west_staff(city):
+    """Office staff of 西区, the other district of the test city."""
+    return member(city["west"], Role.STAFF, "west-staff")
 
 def log_in(client, username, password, **extra):
     return client.post("/login/", {"username": username, "password": password}, **extra)
@@ -93,7 +100,7 @@ def test_an_expired_initial_password_is_refused_with_a_reason(client, newcomer):
     assert "此初始密码已过期，请联系管理员重新生成" in response.content.decode()
 
 
-def test_anyone_changes_their_own_password_and_their_other_sessions_end(east_staff):
+def test_anyone_changes_their_own_password_and_their_other_sessions_end(staff_above):
     here, elsewhere = Client(), Client()
     log_in(here, "east-staff", PASSWORD)
     log_in(elsewhere, "east-staff", PASSWORD)
@@ -116,7 +123,7 @@ def test_the_password_page_needs_a_login(client):
 # --- lockout -----------------------------------------------------------------------------
 
 
-def test_repeated_failures_lock_the_login_name_with_a_message_saying_until_when(client, east_staff):
+def test_repeated_failures_lock_the_login_name_with_a_message_saying_until_when(client, staff_above):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(client, "east-staff", "wrong").status_code == 200
     assert log_in(client, "east-staff", "wrong").status_code == 429  # the last failure allowed says so at once
@@ -131,7 +138,7 @@ def test_repeated_failures_lock_the_login_name_with_a_message_saying_until_when(
     assert "_auth_user_id" not in Client().session  # nobody signed in
 
 
-def test_repeated_failures_from_one_address_lock_that_address_for_every_name(client, east_staff, west_staff):
+def test_repeated_failures_from_one_address_lock_that_address_for_every_name(client, staff_above, west_staff):
     for number in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, f"guess{number}", "wrong", REMOTE_ADDR="10.9.9.9")
 
@@ -142,7 +149,7 @@ def test_repeated_failures_from_one_address_lock_that_address_for_every_name(cli
     assert from_elsewhere.status_code == 302
 
 
-def test_the_lock_ends_by_itself_after_the_cool_off(client, east_staff):
+def test_the_lock_ends_by_itself_after_the_cool_off(client, staff_above):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "east-staff", "wrong")
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - datetime.timedelta(seconds=5))
@@ -150,42 +157,42 @@ def test_the_lock_ends_by_itself_after_the_cool_off(client, east_staff):
     assert log_in(client, "east-staff", PASSWORD).status_code == 302
 
 
-def test_an_administrator_unlocks_a_locked_login_name(client, east_staff, city_admin):
+def test_an_administrator_unlocks_a_locked_login_name(client, staff_above, city_admin):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(Client(), "east-staff", "wrong")
     admin = Client()
     admin.force_login(city_admin)
-    page = admin.get(f"/campaign/people/{east_staff.pk}/").content.decode()
+    page = admin.get(f"/campaign/people/{staff_above.pk}/").content.decode()
     assert "因多次登录失败，登录已锁定至" in page
 
-    response = admin.post(f"/campaign/people/{east_staff.pk}/unlock/")
+    response = admin.post(f"/campaign/people/{staff_above.pk}/unlock/")
 
     assert response.status_code == 302
     assert log_in(client, "east-staff", PASSWORD).status_code == 302
 
 
-def test_unlocking_is_for_administrators_of_the_persons_units(client, east_staff, west_staff, city):
+def test_unlocking_is_for_administrators_of_the_persons_units(client, staff_above, west_staff, city):
     west_admin = MembershipFactory(unit=city["west"], role=Role.ADMIN, user=UserFactory(username="west-admin")).user
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(Client(), "east-staff", "wrong")
 
     client.force_login(west_admin)
-    assert client.post(f"/campaign/people/{east_staff.pk}/unlock/").status_code == 404
+    assert client.post(f"/campaign/people/{staff_above.pk}/unlock/").status_code == 404
     client.force_login(west_staff)
-    assert client.post(f"/campaign/people/{east_staff.pk}/unlock/").status_code == 403
-    anonymous = Client().post(f"/campaign/people/{east_staff.pk}/unlock/")
+    assert client.post(f"/campaign/people/{staff_above.pk}/unlock/").status_code == 403
+    anonymous = Client().post(f"/campaign/people/{staff_above.pk}/unlock/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
     assert AccessAttempt.objects.filter(username="east-staff").exists()
 
 
-def test_logins_and_failures_are_recorded_and_shown_to_the_administrator(client, east_staff, city_admin):
+def test_logins_and_failures_are_recorded_and_shown_to_the_administrator(client, staff_above, city_admin):
     log_in(Client(), "east-staff", "wrong", REMOTE_ADDR="10.3.3.3")
     log_in(Client(), "east-staff", PASSWORD, REMOTE_ADDR="10.4.4.4")
 
     assert AccessFailureLog.objects.filter(username="east-staff", ip_address="10.3.3.3").count() == 1
     assert AccessLog.objects.filter(username="east-staff", ip_address="10.4.4.4").count() == 1
     client.force_login(city_admin)
-    table = client.get(f"/campaign/people/{east_staff.pk}/").content.decode()
+    table = client.get(f"/campaign/people/{staff_above.pk}/").content.decode()
     table = table[table.index('data-testid="logins"') :]
     assert re.search(r"登录成功.*10\.4\.4\.4", table, re.S)
     assert re.search(r"登录失败.*10\.3\.3\.3", table, re.S)
@@ -199,7 +206,7 @@ def test_the_idle_timeout_defaults_to_two_hours():
     assert settings.SESSION_COOKIE_AGE > settings.SESSION_IDLE_TIMEOUT
 
 
-def test_a_session_unused_past_the_idle_timeout_is_over(client, east_staff):
+def test_a_session_unused_past_the_idle_timeout_is_over(client, staff_above):
     log_in(client, "east-staff", PASSWORD)
     session = client.session
     session["last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
@@ -214,7 +221,7 @@ def test_a_session_unused_past_the_idle_timeout_is_over(client, east_staff):
     assert client.get("/").status_code == 302
 
 
-def test_a_session_in_use_stays_and_its_clock_restarts(client, east_staff):
+def test_a_session_in_use_stays_and_its_clock_restarts(client, staff_above):
     log_in(client, "east-staff", PASSWORD)
     session = client.session
     session["last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT + 60
@@ -224,7 +231,7 @@ def test_a_session_in_use_stays_and_its_clock_restarts(client, east_staff):
     assert client.session["last_seen"] >= int(time.time()) - 5
 
 
-def test_logging_out_ends_the_users_sessions_on_every_browser(east_staff, west_staff):
+def test_logging_out_ends_the_users_sessions_on_every_browser(staff_above, west_staff):
     office, phone, colleague = Client(), Client(), Client()
     for browser in (office, phone):
         log_in(browser, "east-staff", PASSWORD)
@@ -237,7 +244,7 @@ def test_logging_out_ends_the_users_sessions_on_every_browser(east_staff, west_s
     assert Session.objects.count() == 1
 
 
-def test_an_htmx_request_after_the_timeout_is_sent_to_the_login_page_as_a_whole(client, east_staff):
+def test_an_htmx_request_after_the_timeout_is_sent_to_the_login_page_as_a_whole(client, staff_above):
     log_in(client, "east-staff", PASSWORD)
     session = client.session
     session["last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
@@ -249,7 +256,7 @@ def test_an_htmx_request_after_the_timeout_is_sent_to_the_login_page_as_a_whole(
     assert response["HX-Redirect"].startswith("/login/?next=")
 
 
-def test_a_long_day_at_work_is_still_ended_by_logging_out_elsewhere(east_staff, west_staff):
+def test_a_long_day_at_work_is_still_ended_by_logging_out_elsewhere(staff_above, west_staff):
     """Sessions are remembered per person until they end, however long they last."""
     from campaign.models import LoginSession
 

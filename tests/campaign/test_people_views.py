@@ -28,6 +28,13 @@ def member(unit, role, username):
 
 
 @pytest.fixture
+def west_staff(city):
+    """Office staff of 西区, the other district of the test city."""
+    return member(city["west"], Role.STAFF, "west-staff")
+
+
+
+@pytest.fixture
 def east_admin(city):
     return member(city["east"], Role.ADMIN, "east-admin")
 
@@ -58,7 +65,7 @@ def pdf_text(data):
 # --- the list and a person's page -------------------------------------------------------------
 
 
-def test_the_list_shows_the_administrators_own_people_only(east_admin, east_staff, west_staff):
+def test_the_list_shows_the_administrators_own_people_only(east_admin, staff_above, west_staff):
     page = signed_in(east_admin).get("/campaign/people/")
 
     assert page.status_code == 200
@@ -66,13 +73,13 @@ def test_the_list_shows_the_administrators_own_people_only(east_admin, east_staf
     assert "east-staff" in names and "west-staff" not in names
 
 
-def test_the_list_is_for_administrators(east_staff, client):
-    assert signed_in(east_staff).get("/campaign/people/").status_code == 403
+def test_the_list_is_for_administrators(staff_above, client):
+    assert signed_in(staff_above).get("/campaign/people/").status_code == 403
     response = client.get("/campaign/people/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_the_list_warns_of_units_without_office_staff(east_admin, east_staff):
+def test_the_list_warns_of_units_without_office_staff(east_admin, staff_above):
     page = signed_in(east_admin).get("/campaign/people/").content.decode()
 
     assert "您管理的单位中有 2 个没有填报员账号" in page  # the east street and community; the district has east-staff
@@ -83,7 +90,7 @@ def test_a_person_of_another_district_is_not_found(east_admin, west_staff):
     assert signed_in(east_admin).get(f"/campaign/people/{west_staff.pk}/").status_code == 404
 
 
-def test_the_list_exports_what_it_shows(east_admin, east_staff):
+def test_the_list_exports_what_it_shows(east_admin, staff_above):
     response = signed_in(east_admin).get("/campaign/people/?export=csv")
     text = response.content.decode("utf-8-sig")
     assert response.status_code == 200 and "east-staff" in text and "west-staff" not in text
@@ -92,38 +99,38 @@ def test_the_list_exports_what_it_shows(east_admin, east_staff):
 # --- resets --------------------------------------------------------------------------------------
 
 
-def test_an_administrator_resets_a_password_in_scope_and_ends_its_sessions(east_admin, east_staff):
-    their_browser = live_session(east_staff)
+def test_an_administrator_resets_a_password_in_scope_and_ends_its_sessions(east_admin, staff_above):
+    their_browser = live_session(staff_above)
 
-    page = signed_in(east_admin).post(f"/campaign/people/{east_staff.pk}/reset-password/")
+    page = signed_in(east_admin).post(f"/campaign/people/{staff_above.pk}/reset-password/")
 
     assert page.status_code == 200
     password = page.context["password"]
     assert password in page.content.decode()
-    east_staff.refresh_from_db()
-    assert check_password(password, east_staff.password) and not check_password(PASSWORD, east_staff.password)
-    assert Profile.objects.get(user=east_staff).must_change_password
+    staff_above.refresh_from_db()
+    assert check_password(password, staff_above.password) and not check_password(PASSWORD, staff_above.password)
+    assert Profile.objects.get(user=staff_above).must_change_password
     assert their_browser.get("/").status_code == 302  # signed out
     again = Client()
     again.post("/login/", {"username": "east-staff", "password": password})
     assert again.get("/")["Location"].startswith("/account/password/")
 
 
-def test_a_reset_out_of_scope_is_refused(east_admin, west_admin, west_staff, city, east_staff):
+def test_a_reset_out_of_scope_is_refused(east_admin, west_admin, west_staff, city, staff_above):
     password_before = User.objects.get(pk=west_staff.pk).password
     assert signed_in(east_admin).post(f"/campaign/people/{west_staff.pk}/reset-password/").status_code == 404
     # Someone who also sits in the east district is visible to the east admin, but only an
     # administrator over all their units may reset them.
     MembershipFactory(unit=city["east_street"], role=Role.LEADER, user=west_staff)
     assert signed_in(east_admin).post(f"/campaign/people/{west_staff.pk}/reset-password/").status_code == 403
-    assert signed_in(east_staff).post(f"/campaign/people/{west_staff.pk}/reset-password/").status_code == 403
+    assert signed_in(staff_above).post(f"/campaign/people/{west_staff.pk}/reset-password/").status_code == 403
     assert Client().post(f"/campaign/people/{west_staff.pk}/reset-password/").status_code == 302
     assert User.objects.get(pk=west_staff.pk).password == password_before
     assert signed_in(west_admin).post(f"/campaign/people/{east_admin.pk}/reset-password/").status_code == 404
 
 
-def test_a_reset_is_a_post(east_admin, east_staff):
-    assert signed_in(east_admin).get(f"/campaign/people/{east_staff.pk}/reset-password/").status_code == 405
+def test_a_reset_is_a_post(east_admin, staff_above):
+    assert signed_in(east_admin).get(f"/campaign/people/{staff_above.pk}/reset-password/").status_code == 405
 
 
 def test_nobody_resets_a_superuser_but_a_superuser(east_admin, city):
@@ -135,43 +142,43 @@ def test_nobody_resets_a_superuser_but_a_superuser(east_admin, city):
 # --- deactivation ------------------------------------------------------------------------------
 
 
-def test_the_last_office_staff_of_a_unit_is_not_deactivated_without_a_replacement(east_admin, east_staff):
-    response = signed_in(east_admin).post(f"/campaign/people/{east_staff.pk}/deactivate/", follow=True)
+def test_the_last_office_staff_of_a_unit_is_not_deactivated_without_a_replacement(east_admin, staff_above):
+    response = signed_in(east_admin).post(f"/campaign/people/{staff_above.pk}/deactivate/", follow=True)
 
-    assert User.objects.get(pk=east_staff.pk).is_active
+    assert User.objects.get(pk=staff_above.pk).is_active
     assert "中共东区委员会 将没有填报员：请指定接替人。" in response.content.decode()
 
 
-def test_deactivation_with_a_replacement_ends_the_session_and_keeps_the_history(east_admin, east_staff, city):
+def test_deactivation_with_a_replacement_ends_the_session_and_keeps_the_history(east_admin, staff_above, city):
     successor = member(city["east_street"], Role.STAFF, "successor")
-    task = TaskFactory(unit=city["east"], created_by=east_staff)
+    task = TaskFactory(unit=city["east"], created_by=staff_above)
     group = SupervisionGroupFactory(campaign=CampaignFactory(issuing_unit=city["city"]), organising_unit=city["city"])
-    group.members.add(east_staff)
-    waiting = Notification.objects.create(user=east_staff, kind="urge", key="urge:1", title="催办")
-    their_browser = live_session(east_staff)
+    group.members.add(staff_above)
+    waiting = Notification.objects.create(user=staff_above, kind="urge", key="urge:1", title="催办")
+    their_browser = live_session(staff_above)
 
     response = signed_in(east_admin).post(
-        f"/campaign/people/{east_staff.pk}/deactivate/", {"replacement": successor.username}, follow=True
+        f"/campaign/people/{staff_above.pk}/deactivate/", {"replacement": successor.username}, follow=True
     )
 
     page = response.content.decode()
     assert "已停用 east-staff 的账号" in page and "successor 现为 东区 的填报员" in page
-    east_staff.refresh_from_db()
-    assert not east_staff.is_active
+    staff_above.refresh_from_db()
+    assert not staff_above.is_active
     assert their_browser.get("/").status_code == 302  # the live session is over
     assert Membership.objects.filter(user=successor, unit=city["east"], role=Role.STAFF).exists()
     assert list(group.members.all()) == []
     waiting.refresh_from_db()
     assert waiting.email_status == Notification.Email.NONE  # no e-mail goes out to them any more
     task.refresh_from_db()
-    assert task.created_by == east_staff  # what they did stays theirs
-    assert Membership.objects.filter(user=east_staff).exists()
+    assert task.created_by == staff_above  # what they did stays theirs
+    assert Membership.objects.filter(user=staff_above).exists()
     assert Client().post("/login/", {"username": "east-staff", "password": PASSWORD}).status_code == 200
 
 
-def test_deactivation_out_of_scope_is_refused(east_admin, west_staff, east_staff):
+def test_deactivation_out_of_scope_is_refused(east_admin, west_staff, staff_above):
     assert signed_in(east_admin).post(f"/campaign/people/{west_staff.pk}/deactivate/").status_code == 404
-    assert signed_in(east_staff).post(f"/campaign/people/{west_staff.pk}/deactivate/").status_code == 403
+    assert signed_in(staff_above).post(f"/campaign/people/{west_staff.pk}/deactivate/").status_code == 403
     assert Client().post(f"/campaign/people/{west_staff.pk}/deactivate/").status_code == 302
     assert User.objects.get(pk=west_staff.pk).is_active
 
@@ -190,8 +197,8 @@ def test_a_unit_left_without_staff_anyway_warns_the_unit_above(city, east_admin)
     assert district_staff.is_active
 
 
-def test_removing_the_last_staff_membership_needs_a_replacement(east_admin, east_staff, city):
-    membership = Membership.objects.get(user=east_staff)
+def test_removing_the_last_staff_membership_needs_a_replacement(east_admin, staff_above, city):
+    membership = Membership.objects.get(user=staff_above)
     client = signed_in(east_admin)
 
     refused = client.post(f"/campaign/memberships/{membership.pk}/remove/", follow=True)
@@ -204,11 +211,11 @@ def test_removing_the_last_staff_membership_needs_a_replacement(east_admin, east
     assert Membership.objects.filter(user=successor, unit=city["east"], role=Role.STAFF).exists()
 
 
-def test_reactivation_lets_the_person_sign_in_again(east_admin, east_staff, city):
+def test_reactivation_lets_the_person_sign_in_again(east_admin, staff_above, city):
     successor = member(city["east"], Role.STAFF, "successor")
-    accounts.deactivate(east_admin, east_staff, replacement=successor)
+    accounts.deactivate(east_admin, staff_above, replacement=successor)
 
-    signed_in(east_admin).post(f"/campaign/people/{east_staff.pk}/reactivate/")
+    signed_in(east_admin).post(f"/campaign/people/{staff_above.pk}/reactivate/")
 
     assert Client().post("/login/", {"username": "east-staff", "password": PASSWORD}).status_code == 302
 
@@ -265,22 +272,22 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_form(east_admin):
     assert not ProvisioningRun.objects.exists()
 
 
-def test_an_import_and_its_slips_belong_to_whoever_uploaded_it(east_admin, west_admin, east_staff, group):
+def test_an_import_and_its_slips_belong_to_whoever_uploaded_it(east_admin, west_admin, staff_above, group):
     upload(signed_in(east_admin), every_role_sheet())
     run = ProvisioningRun.objects.get()
 
     for path in (f"/campaign/people/imports/{run.pk}/", f"/campaign/people/imports/{run.pk}/slips.pdf"):
         assert signed_in(west_admin).get(path).status_code == 404
-        assert signed_in(east_staff).get(path).status_code == 403
+        assert signed_in(staff_above).get(path).status_code == 403
         assert Client().get(path).status_code == 302
 
 
-def test_the_import_page_and_template_are_for_administrators(east_admin, east_staff):
+def test_the_import_page_and_template_are_for_administrators(east_admin, staff_above):
     assert signed_in(east_admin).get("/campaign/people/import/").status_code == 200
     template = signed_in(east_admin).get("/campaign/people/import/template/")
     assert template.status_code == 200 and template.content.startswith(b"PK")
-    assert signed_in(east_staff).get("/campaign/people/import/").status_code == 403
-    assert upload(signed_in(east_staff), every_role_sheet()).status_code == 403
+    assert signed_in(staff_above).get("/campaign/people/import/").status_code == 403
+    assert upload(signed_in(staff_above), every_role_sheet()).status_code == 403
     assert Client().get("/campaign/people/import/").status_code == 302
 
 
@@ -296,10 +303,10 @@ def test_a_slip_is_printable_only_until_the_first_login(east_admin, city):
     assert client.get(f"/campaign/people/{person.pk}/slip.pdf").status_code == 404
 
 
-def test_the_django_admin_shows_the_profile_and_memberships_of_a_user(east_staff, admin_client):
-    Profile.objects.create(user=east_staff, phone="13800000077")
+def test_the_django_admin_shows_the_profile_and_memberships_of_a_user(staff_above, admin_client):
+    Profile.objects.create(user=staff_above, phone="13800000077")
 
-    page = admin_client.get(f"/admin/auth/user/{east_staff.pk}/change/")
+    page = admin_client.get(f"/admin/auth/user/{staff_above.pk}/change/")
 
     assert page.status_code == 200
     text = page.content.decode()
@@ -350,15 +357,15 @@ def test_every_account_page_of_a_person_is_closed_to_other_units_staff_and_anony
     assert getattr(signed_in(east_admin), method)(url).status_code in (200, 302)  # the allowed persona
 
 
-def test_the_unit_page_marks_units_below_without_office_staff(east_staff, city):
-    page = signed_in(east_staff).get(f"/campaign/units/{city['east'].pk}/").content.decode()
+def test_the_unit_page_marks_units_below_without_office_staff(staff_above, city):
+    page = signed_in(staff_above).get(f"/campaign/units/{city['east'].pk}/").content.decode()
 
     assert 'data-testid="no-staff"' not in page  # the district has east-staff
     assert page.count('data-testid="child-no-staff"') == 1  # its street has nobody
     assert "无填报员" in page
 
 
-def test_the_list_filters_by_unit_below_and_by_state(east_admin, east_staff, city):
+def test_the_list_filters_by_unit_below_and_by_state(east_admin, staff_above, city):
     newcomer = member(city["east_street"], Role.STAFF, "newcomer")
     accounts.issue_initial_password(newcomer)
     client = signed_in(east_admin)

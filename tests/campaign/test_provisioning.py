@@ -204,8 +204,8 @@ def test_a_deactivated_account_must_be_reactivated_first(east_admin, city):
     assert "已停用" in run.problems[0]["message"]
 
 
-def test_staff_may_not_import_accounts_at_all(east_staff, city):
-    run = run_import(east_staff, every_role_sheet())
+def test_staff_may_not_import_accounts_at_all(staff_above, city):
+    run = run_import(staff_above, every_role_sheet())
 
     assert run.status == ProvisioningRun.Status.REFUSED
     assert User.objects.count() == 1

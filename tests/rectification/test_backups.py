@@ -64,10 +64,10 @@ def empty_postgres_database():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_postgresql_backup_restores_into_an_empty_database_with_the_same_rows_and_files(
-    tmp_path, task, community_staff, empty_postgres_database
+    tmp_path, task, unit_staff, empty_postgres_database
 ):
     url, connect = empty_postgres_database
-    evidence = evidence_on(task, community_staff)
+    evidence = evidence_on(task, unit_staff)
     original = Path(settings.MEDIA_ROOT) / evidence.file.name
     archive = tmp_path / "backup.tar.gz"
     call_command("backup", output=str(archive), stdout=open(os.devnull, "w"))

@@ -29,8 +29,8 @@ def hostile_task(city, batch):
 
 
 @pytest.fixture
-def staff_client(client, east_staff):
-    client.force_login(east_staff)
+def staff_client(client, staff_above):
+    client.force_login(staff_above)
     return client
 
 

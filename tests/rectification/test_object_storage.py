@@ -33,12 +33,12 @@ def local_files():
 
 
 def test_evidence_goes_to_the_bucket_and_comes_back_only_to_those_who_may_see_it(
-    client, task, community_staff, on_object_store
+    client, task, unit_staff, on_object_store
 ):
     outsider = MembershipFactory(unit=UnitFactory(name="中共另一区委员会"), role=Role.STAFF).user
     photo = png_bytes() + b"\x00" * 4096
     before = local_files()
-    as_user(client, community_staff).post(
+    as_user(client, unit_staff).post(
         task_urls(task)["progress"],
         progress_data(**{"progress-files": [SimpleUploadedFile("现场照片.png", photo)]}),
         HTTP_HX_REQUEST="true",
@@ -57,15 +57,15 @@ def test_evidence_goes_to_the_bucket_and_comes_back_only_to_those_who_may_see_it
     assert client.get(url).status_code == 302
 
 
-def test_a_missing_object_is_not_found_rather_than_an_error(client, task, community_staff, on_object_store):
+def test_a_missing_object_is_not_found_rather_than_an_error(client, task, unit_staff, on_object_store):
     evidence = Evidence.objects.create(
         task=task, file="evidence/none/missing.png", original_name="missing.png", content_type="image/png",
-        extension=".png", size=10, uploaded_by=community_staff,
+        extension=".png", size=10, uploaded_by=unit_staff,
     )  # fmt: skip
-    response = as_user(client, community_staff).get(reverse("rectification:evidence_download", args=[evidence.pk]))
+    response = as_user(client, unit_staff).get(reverse("rectification:evidence_download", args=[evidence.pk]))
     assert response.status_code == 404
 
 
-def test_the_backup_walks_the_bucket(task, community_staff, on_object_store):
+def test_the_backup_walks_the_bucket(task, unit_staff, on_object_store):
     name = default_storage.save(f"evidence/{task.pk}/walked.png", SimpleUploadedFile("walked.png", png_bytes()))
     assert name in list(backups.storage_files())

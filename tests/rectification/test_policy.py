@@ -108,7 +108,7 @@ def test_every_boundary_gives_the_same_level_by_rule_on_save_and_by_the_sweep(te
 
 @pytest.mark.parametrize("term", Term.values)
 def test_an_approved_extension_counts_the_new_date_and_starts_a_new_clock(
-    term, city, own_batch, community_staff, supervisor, frozen_today
+    term, city, own_batch, unit_staff, supervisor_in_scope, frozen_today
 ):
     own = OWN[term]
     task = TaskFactory(
@@ -116,8 +116,8 @@ def test_an_approved_extension_counts_the_new_date_and_starts_a_new_clock(
         due_date=TODAY - days(own.explanation_grace_days), explained_at=noon(TODAY - days(1)),
     )  # fmt: skip
     assert task.warning_level == RED
-    extension = services.request_extension(task, community_staff, TODAY + days(own.window_days), "冬季停工")
-    services.decide_extension(extension, supervisor, approve=True)
+    extension = services.request_extension(task, unit_staff, TODAY + days(own.window_days), "冬季停工")
+    services.decide_extension(extension, supervisor_in_scope, approve=True)
     task.refresh_from_db()
     assert (task.warning_level, task.explained_at) == (YELLOW, None)
     Task.objects.filter(pk=task.pk).update(warning_level=NONE)

@@ -32,28 +32,28 @@ def ask_to_close(task, staff):
     return services.request_verification(task, staff, "管网改造完成")
 
 
-def approve(task, staff, supervisor):
+def approve(task, staff, supervisor_in_scope):
     ask_to_close(task, staff)
-    return lambda: services.approve_closing(task, supervisor, "核查属实")
+    return lambda: services.approve_closing(task, supervisor_in_scope, "核查属实")
 
 
-def send_back(task, staff, supervisor):
+def send_back(task, staff, supervisor_in_scope):
     ask_to_close(task, staff)
-    return lambda: services.return_task(task, supervisor, "照片不能证明已通水")
+    return lambda: services.return_task(task, supervisor_in_scope, "照片不能证明已通水")
 
 
-def grant_extension(task, staff, supervisor):
+def grant_extension(task, staff, supervisor_in_scope):
     extension = services.request_extension(task, staff, task.due_date + datetime.timedelta(days=30), "冬季停工")
-    return lambda: services.decide_extension(extension, supervisor, approve=True, note="同意")
+    return lambda: services.decide_extension(extension, supervisor_in_scope, approve=True, note="同意")
 
 
-def refuse_extension(task, staff, supervisor):
+def refuse_extension(task, staff, supervisor_in_scope):
     extension = services.request_extension(task, staff, task.due_date + datetime.timedelta(days=30), "冬季停工")
-    return lambda: services.decide_extension(extension, supervisor, approve=False, note="理由不足")
+    return lambda: services.decide_extension(extension, supervisor_in_scope, approve=False, note="理由不足")
 
 
-def urge(task, staff, supervisor):
-    return lambda: services.urge(task, supervisor, "请本周内拿出方案")
+def urge(task, staff, supervisor_in_scope):
+    return lambda: services.urge(task, supervisor_in_scope, "请本周内拿出方案")
 
 
 DECISIONS = {
@@ -73,24 +73,24 @@ def delay():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", DECISIONS)
-def test_a_decision_by_the_service_tells_the_unit_once_after_commit(name, task, community_staff, supervisor, committed):
+def test_a_decision_by_the_service_tells_the_unit_once_after_commit(name, task, unit_staff, supervisor_in_scope, committed):
     prepare, kind, words = DECISIONS[name]
-    decide = prepare(task, community_staff, supervisor)
+    decide = prepare(task, unit_staff, supervisor_in_scope)
     with committed() as delay:
         decide()
         assert not Notification.objects.exists()  # not before the commit
-    told = Notification.objects.get(user=community_staff)
+    told = Notification.objects.get(user=unit_staff)
     assert told.kind == kind and told.task_id == task.pk
     assert words in told.title + told.body
     delay.assert_called_once_with(told.pk)
-    assert Notification.objects.filter(user=supervisor).count() == 0
+    assert Notification.objects.filter(user=supervisor_in_scope).count() == 0
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", DECISIONS)
-def test_a_rolled_back_decision_tells_nobody(name, task, community_staff, supervisor, committed):
+def test_a_rolled_back_decision_tells_nobody(name, task, unit_staff, supervisor_in_scope, committed):
     prepare, _kind, _words = DECISIONS[name]
-    decide = prepare(task, community_staff, supervisor)
+    decide = prepare(task, unit_staff, supervisor_in_scope)
     before = Task.objects.values_list("status", "due_date").get(pk=task.pk)
     with committed() as delay, pytest.raises(Rollback), transaction.atomic():
         decide()
@@ -104,22 +104,22 @@ def test_a_rolled_back_decision_tells_nobody(name, task, community_staff, superv
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_committed_closing_tells_the_unit_once(task, community_staff, supervisor, delay):
-    approve(task, community_staff, supervisor)()
+def test_a_committed_closing_tells_the_unit_once(task, unit_staff, supervisor_in_scope, delay):
+    approve(task, unit_staff, supervisor_in_scope)()
     told = Notification.objects.get()
-    assert (told.user, told.kind, told.task_id) == (community_staff, "decision", task.pk)
+    assert (told.user, told.kind, told.task_id) == (unit_staff, "decision", task.pk)
     delay.assert_called_once_with(told.pk)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_urges_in_one_transaction_tell_the_unit_of_each_when_it_commits(task, community_staff, supervisor, delay):
+def test_two_urges_in_one_transaction_tell_the_unit_of_each_when_it_commits(task, unit_staff, supervisor_in_scope, delay):
     with transaction.atomic():
-        services.urge(task, supervisor, "第一次催办")
-        services.urge(task, supervisor, "第二次催办")
+        services.urge(task, supervisor_in_scope, "第一次催办")
+        services.urge(task, supervisor_in_scope, "第二次催办")
         assert not Notification.objects.exists()  # not before the commit
-    assert Notification.objects.filter(user=community_staff, kind="urge").count() == 2
+    assert Notification.objects.filter(user=unit_staff, kind="urge").count() == 2
     assert delay.call_count == 2
     with pytest.raises(Rollback), transaction.atomic():
-        services.urge(task, supervisor, "第三次催办")
+        services.urge(task, supervisor_in_scope, "第三次催办")
         raise Rollback
     assert Notification.objects.count() == 2 and delay.call_count == 2

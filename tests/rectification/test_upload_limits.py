@@ -42,49 +42,49 @@ def nothing_saved(task, files_before):
     assert stored_files() == files_before
 
 
-def test_eleven_files_in_one_entry_are_refused_and_nothing_is_saved(client, task, community_staff):
+def test_eleven_files_in_one_entry_are_refused_and_nothing_is_saved(client, task, unit_staff):
     before = stored_files()
-    response = post_progress(client, community_staff, task, [png(f"现场{n}.png") for n in range(11)], text="十一张照片")
+    response = post_progress(client, unit_staff, task, [png(f"现场{n}.png") for n in range(11)], text="十一张照片")
     content = response.content.decode()
     assert "At most 10 files can be attached at a time." in content
     assert "十一张照片" in content  # what was typed is kept
     nothing_saved(task, before)
 
 
-def test_ten_files_are_accepted(client, task, community_staff):
-    post_progress(client, community_staff, task, [png(f"现场{n}.png") for n in range(10)])
+def test_ten_files_are_accepted(client, task, unit_staff):
+    post_progress(client, unit_staff, task, [png(f"现场{n}.png") for n in range(10)])
     assert ProgressUpdate.objects.get(task=task).evidence.count() == 10
 
 
-def test_files_larger_together_than_the_request_limit_are_refused(client, task, community_staff, settings):
+def test_files_larger_together_than_the_request_limit_are_refused(client, task, unit_staff, settings):
     settings.UPLOAD_MAX_REQUEST_BYTES = 100 * KB
     before = stored_files()
-    response = post_progress(client, community_staff, task, [png(f"大图{n}.png", 40 * KB) for n in range(3)])
+    response = post_progress(client, unit_staff, task, [png(f"大图{n}.png", 40 * KB) for n in range(3)])
     assert "The files together are larger than 100.0\xa0KB; attach at most 100.0\xa0KB at a time." in response.content.decode()
     nothing_saved(task, before)
 
 
-def test_a_request_announcing_more_than_the_limit_reads_no_file_at_all(client, task, community_staff, settings):
+def test_a_request_announcing_more_than_the_limit_reads_no_file_at_all(client, task, unit_staff, settings):
     settings.UPLOAD_MAX_REQUEST_BYTES = 10 * KB
     before = stored_files()
-    response = post_progress(client, community_staff, task, [png("巨图.png", 3 * 1024 * KB)])
+    response = post_progress(client, unit_staff, task, [png("巨图.png", 3 * 1024 * KB)])
     assert "The files together are larger than 10.0\xa0KB" in response.content.decode()
     nothing_saved(task, before)
 
 
-def test_evidence_past_the_tasks_total_is_refused_saying_how_much_it_holds(client, task, community_staff, settings):
+def test_evidence_past_the_tasks_total_is_refused_saying_how_much_it_holds(client, task, unit_staff, settings):
     settings.EVIDENCE_MAX_TASK_BYTES = 150 * KB
-    post_progress(client, community_staff, task, [png("第一张.png", 100 * KB)])
+    post_progress(client, unit_staff, task, [png("第一张.png", 100 * KB)])
     assert Evidence.objects.filter(task=task).count() == 1
     before = stored_files()
-    response = post_progress(client, community_staff, task, [png("第二张.png", 60 * KB)], text="第二次上报")
+    response = post_progress(client, unit_staff, task, [png("第二张.png", 60 * KB)], text="第二次上报")
     content = response.content.decode()
     assert "This task already holds 100.0\xa0KB of evidence; with these files it would hold more than 150.0\xa0KB." in content
     assert ProgressUpdate.objects.filter(task=task).count() == 1 and Evidence.objects.filter(task=task).count() == 1
     assert stored_files() == before
 
 
-def test_the_import_pages_refuse_a_request_over_the_limit(client, city_admin, east_staff, settings):
+def test_the_import_pages_refuse_a_request_over_the_limit(client, city_admin, staff_above, settings):
     settings.UPLOAD_MAX_REQUEST_BYTES = 10 * KB
     big = SimpleUploadedFile("units.xlsx", b"PK\x03\x04" + b"\0" * 20 * KB)
     response = in_english(as_user(client, city_admin)).post(reverse("campaign:unit_import"), {"file": big})
@@ -93,7 +93,7 @@ def test_the_import_pages_refuse_a_request_over_the_limit(client, city_admin, ea
     ]
 
 
-def test_a_failure_after_files_were_stored_removes_them_with_the_rows(task, community_staff, monkeypatch):
+def test_a_failure_after_files_were_stored_removes_them_with_the_rows(task, unit_staff, monkeypatch):
     before = stored_files()
 
     def broken_save(self, *args, **kwargs):
@@ -102,17 +102,17 @@ def test_a_failure_after_files_were_stored_removes_them_with_the_rows(task, comm
     monkeypatch.setattr(Task, "save", broken_save)
     with pytest.raises(RuntimeError):
         services.add_progress(
-            task, community_staff, entry_date=task.start_date, text="半途失败", percent=50,
+            task, unit_staff, entry_date=task.start_date, text="半途失败", percent=50,
             files=[png("现场一.png"), png("现场二.png")],
         )  # fmt: skip
     monkeypatch.undo()
     nothing_saved(task, before)
 
 
-def test_the_service_refuses_too_many_files_itself(task, community_staff):
+def test_the_service_refuses_too_many_files_itself(task, unit_staff):
     with pytest.raises(services.TransitionRefused):
         services.add_progress(
-            task, community_staff, entry_date=task.start_date, text="绕过表单", percent=50,
+            task, unit_staff, entry_date=task.start_date, text="绕过表单", percent=50,
             files=[png(f"现场{n}.png") for n in range(11)],
         )  # fmt: skip
     assert not ProgressUpdate.objects.filter(task=task).exists()

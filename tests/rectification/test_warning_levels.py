@@ -146,12 +146,12 @@ def test_closing_a_task_clears_its_warning(task, frozen_today):
 
 
 def test_an_approved_extension_counts_the_new_date_and_keeps_the_original(
-    batch, city, community_staff, supervisor, frozen_today
+    batch, city, unit_staff, supervisor_in_scope, frozen_today
 ):
     task = TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=TODAY - days(1))
     assert task.warning_level == WarningLevel.RED
-    extension = services.request_extension(task, community_staff, TODAY + days(2), "水源工程受冬季施工限制")
-    services.decide_extension(extension, supervisor, approve=True)
+    extension = services.request_extension(task, unit_staff, TODAY + days(2), "水源工程受冬季施工限制")
+    services.decide_extension(extension, supervisor_in_scope, approve=True)
     task.refresh_from_db()
     assert (task.due_date, task.original_due_date) == (TODAY + days(2), TODAY - days(1))
     assert task.warning_level == WarningLevel.YELLOW
