@@ -23,10 +23,11 @@ class HoneypotMixin(forms.Form):
 
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
-    def clean_website(self):
-        if self.cleaned_data.get("website"):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
             raise ValidationError(_("Your submission could not be accepted."))
-        return ""
+        return cleaned
 
 
 class OpinionForm(HoneypotMixin):

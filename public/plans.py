@@ -181,18 +181,13 @@ def dashboard_counts(user):
     def having(*statuses):
         return Exists(plan.filter(status__in=statuses))
 
-    rows = Participation.objects.visible_to(user).annotate(
-        under_review=having(PlanStatus.SUBMITTED),
-        returned=having(PlanStatus.RETURNED),
-        approved=having(PlanStatus.APPROVED),
-        published=having(PlanStatus.PUBLISHED),
-    )
+    rows = Participation.objects.visible_to(user)
     result = rows.aggregate(
         units=Count("pk"),
-        under_review=Count("pk", filter=Q(under_review=True)),
-        returned=Count("pk", filter=Q(returned=True)),
-        approved=Count("pk", filter=Q(approved=True)),
-        published=Count("pk", filter=Q(published=True)),
+        under_review=Count("pk", filter=Q(having(PlanStatus.SUBMITTED))),
+        returned=Count("pk", filter=Q(having(PlanStatus.RETURNED))),
+        approved=Count("pk", filter=Q(having(PlanStatus.APPROVED))),
+        published=Count("pk", filter=Q(having(PlanStatus.PUBLISHED))),
     )
     result["missing"] = result["units"] - sum(result[k] for k in ("under_review", "returned", "approved", "published"))
     return result
