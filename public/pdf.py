@@ -14,13 +14,9 @@ class RefusedFetch(ValueError):
     pass
 
 
-def static_only_fetcher(url, *args, **kwargs):
-    """Only ``/static/…`` (as the page links it) from the static folders; anything else is refused."""
-    from weasyprint.urls import default_url_fetcher
-
+def static_file(url):
+    """The bytes and type of a ``/static/…`` URL (as the page links it); anything else is refused."""
     parsed = urlparse(url)
-    if parsed.scheme == "data":
-        return default_url_fetcher(url, *args, **kwargs)
     prefix = "/" + settings.STATIC_URL.lstrip("/")
     if parsed.scheme not in ("", "static") or parsed.netloc or not parsed.path.startswith(prefix):
         raise RefusedFetch(f"refused: {url}")
@@ -32,12 +28,36 @@ def static_only_fetcher(url, *args, **kwargs):
         raise RefusedFetch(f"not a static file: {url}")
     with open(found, "rb") as handle:
         data = handle.read()
-    mime = "text/css" if relative.endswith(".css") else None
-    return {"string": data, "mime_type": mime, "encoding": "utf-8" if mime else None, "redirected_url": url}
+    mime = "text/css" if relative.endswith(".css") else "image/svg+xml" if relative.endswith(".svg") else "image/png"
+    return data, mime
+
+
+def static_only_fetcher():
+    """A WeasyPrint URL fetcher that answers only the app's static files and ``data:`` URIs."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint 70 and later
+
+        class StaticOnly(urls.URLFetcher):
+            def fetch(self, url, headers=None):
+                if url.startswith("data:"):
+                    return super().fetch(url, headers)
+                data, mime = static_file(url)
+                return urls.URLFetcherResponse(url, data, {"Content-Type": mime})
+
+        return StaticOnly(allowed_protocols=["data"])
+
+    def fetch(url, *args, **kwargs):  # earlier WeasyPrint: a function returning a dict
+        if url.startswith("data:"):
+            return urls.default_url_fetcher(url, *args, **kwargs)
+        data, mime = static_file(url)
+        return {"string": data, "mime_type": mime, "redirected_url": url}
+
+    return fetch
 
 
 def render_pdf(template, context):
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    return HTML(string=html, base_url="static:///", url_fetcher=static_only_fetcher).write_pdf()
+    return HTML(string=html, base_url="static:///", url_fetcher=static_only_fetcher()).write_pdf()
