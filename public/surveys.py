@@ -111,7 +111,9 @@ def close_round(survey, user):
         if not updated:
             raise SurveyRefused(_("This round is already closed."))
         survey.refresh_from_db()
-        for target, tally in zip(survey.targets.select_related("unit"), live_tallies(survey), strict=True):
+        by_target = {tally.target_id: tally for tally in live_tallies(survey)}
+        for target in survey.targets.select_related("unit"):
+            tally = by_target[target.pk]
             target.answers, target.satisfied = tally.answers, tally.satisfied
             target.fairly, target.dissatisfied = tally.fairly, tally.dissatisfied
             target.below_threshold = is_below(tally.satisfied + tally.fairly, tally.answers, threshold)
