@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from campaign.models import Role, UnitKind
 from tests.factories import (
@@ -13,14 +12,6 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
-
-
-@pytest.fixture(autouse=True)
-def empty_rate_limits():
-    """Rate limits count per address; every test starts with none counted."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class Town:
