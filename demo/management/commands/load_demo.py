@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from campaign.models import Participation, Unit
 from demo import city as campaign_demo
 from demo import ledger as rectification_demo
+from demo import public as public_demo
 from rectification.models import Problem, Task
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = campaign_demo.load_demo()
         ledger = rectification_demo.load_demo()
+        public = public_demo.load_demo(result.campaign.name)
         units = Unit.objects.subtree(result.root).count()
         participations = Participation.objects.filter(batch__campaign=result.campaign).count()
         tasks = Task.objects.filter(batch__campaign=result.campaign)
@@ -25,7 +27,7 @@ class Command(BaseCommand):
             f"Rectification ledger: {problems} problems, {tasks.count()} tasks "
             f"({tasks.open().count()} open, {tasks.overdue().count()} overdue)."
         )
-        created = result.created + ledger.created
+        created = result.created + ledger.created + public
         if created:
             created = ", ".join(f"{count} {model}" for model, count in sorted(created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))
