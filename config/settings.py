@@ -236,6 +236,8 @@ PUBLIC_RATE_LIMITS = {
     "status": (env_int("PUBLIC_STATUS_LOOKUPS_PER_HOUR", 60), 3600),
     "survey": (env_int("PUBLIC_SURVEY_ANSWERS_PER_HOUR", 120), 3600),
 }
+# The header holding the visitor's address behind a proxy (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR.
+PUBLIC_ADDRESS_HEADER = env_str("PUBLIC_ADDRESS_HEADER", "")
 # The largest body a public form accepts; bigger requests are refused before they are read.
 PUBLIC_MAX_BODY_BYTES = env_int("PUBLIC_MAX_BODY_BYTES", 16 * 1024)
 
