@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CampaignConfig(AppConfig):
     name = "campaign"
     verbose_name = _("Campaign and units")
+
+    def ready(self):
+        from campaign import receivers
+
+        receivers.connect()

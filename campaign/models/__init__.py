@@ -1,3 +1,4 @@
+from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
 from .campaigns import Batch, Campaign, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
@@ -10,7 +11,11 @@ __all__ = [
     "IndicatorValue",
     "Membership",
     "Participation",
+    "LoginSession",
     "Phase",
+    "Profile",
+    "ProvisionedAccount",
+    "ProvisioningRun",
     "Role",
     "SupervisionGroup",
     "Unit",

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, render
 
-from campaign.models import IndicatorValue, Participation, Unit
+from campaign.models import IndicatorValue, Membership, Participation, Role, Unit
 from campaign.tree import ancestor_ids_of, nest
 
 # Beyond this many visible units the tree shows only the top levels of the scope;
@@ -41,15 +41,17 @@ def unit_tree(request):
 def unit_detail(request, pk):
     visible = Unit.objects.visible_to(request.user)
     unit = get_object_or_404(visible, pk=pk)
+    staffed = Membership.objects.filter(unit=OuterRef("pk"), role=Role.STAFF, user__is_active=True)
     children = (
         unit.children.filter(pk__in=visible)
-        .annotate(child_count=Count("children", distinct=True))
+        .annotate(child_count=Count("children", distinct=True), has_staff=Exists(staffed))
         .order_by("path")
     )
     participations = Participation.objects.filter(unit=unit).select_related("batch")
     subtree_participation = Participation.objects.within(unit)
     context = {
         "unit": unit,
+        "has_staff": Membership.objects.filter(unit=unit, role=Role.STAFF, user__is_active=True).exists(),
         "ancestors": unit.ancestors().filter(pk__in=visible),
         "children": children,
         "participations": participations,

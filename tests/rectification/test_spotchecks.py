@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaign import permissions
 from campaign.models import Role
@@ -204,7 +204,7 @@ class TestAccountability:
 
     def test_an_administrator_above_the_unit_may_not_record(self, city, city_admin):
         """Accountability is a decision: those who administer the unit (or above it) do not decide on it."""
-        with pytest.raises(PermissionDenied, match="supervise"):
+        with translation.override("en"), pytest.raises(PermissionDenied, match="supervise"):
             spotchecks.record_accountability(
                 city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
             )
