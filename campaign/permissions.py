@@ -29,7 +29,20 @@ DECIDE      SUPERVISE, with separation of duties (below)                 closing
 OVERSEE     supervisor, administrator or leader; superusers              reading accountability records
 ADMINISTER  administrator; superusers                                    unit import, warning policies
 OPERATE     superusers, and administrators of a top-level unit           the operations page and the sweep
+REVIEW      staff, administrator or leader of a unit ABOVE the row's     reviewing a unit's rectification plan (审核)
+            unit, with separation of duties (below)
 ==========  ===========================================================  ===========================================
+
+The public's side (public/) asks the same table: the opinions queue is EDIT
+over the opinion's unit (its staff, and those of the units above it), opening
+a satisfaction survey round is SUPERVISE over every unit rated, marking a task
+for the public results board is ADMINISTER over its unit. The contact details
+the public leaves are read only by the staff and administrators *of the unit
+concerned itself* (:func:`sees_contact_details`), never by the units above it.
+
+**Review of a plan** (REVIEW): the reviewer holds a role in a unit above the
+plan's unit, none in the plan's unit itself, did not submit the plan, and
+shares no unit with whoever submitted it.
 
 **Separation of duties** (every DECIDE): the decider is never the person who
 asked; holds no staff or administrator role over the task's unit or any unit
@@ -61,7 +74,8 @@ DECIDE = "decide"
 OVERSEE = "oversee"
 ADMINISTER = "administer"
 OPERATE = "operate"
-ACTIONS = (VIEW, OWN, EDIT, REPORT, EXPLAIN, SUPERVISE, DECIDE, OVERSEE, ADMINISTER, OPERATE)
+REVIEW = "review"
+ACTIONS = (VIEW, OWN, EDIT, REPORT, EXPLAIN, SUPERVISE, DECIDE, OVERSEE, ADMINISTER, OPERATE, REVIEW)
 
 # Roles (campaign.models.Role values) that grant each action through a membership.
 STAFF, LEADER, ADMIN, SUPERVISOR = "staff", "leader", "admin", "supervisor"
@@ -76,6 +90,7 @@ ROLES = {
     DECIDE: (SUPERVISOR,),
     OVERSEE: (SUPERVISOR, ADMIN, LEADER),
     ADMINISTER: (ADMIN,),
+    REVIEW: (STAFF, ADMIN, LEADER),
 }
 # Actions that supervision groups grant, besides memberships.
 THROUGH_GROUPS = {VIEW, SUPERVISE, DECIDE, OVERSEE}
@@ -330,6 +345,20 @@ def restrict(queryset, user, action):
         queryset = queryset.filter(query)
     if action == DECIDE:
         queryset = _separation_of_duties(queryset, scope, me)
+    if action == REVIEW:
+        queryset = _review_separation(queryset, scope, me)
+    return queryset
+
+
+def _review_separation(queryset, scope, me):
+    """A plan is reviewed from above: not by a member of its own unit, nor by who submitted it or a colleague."""
+    if scope.unit and me.member_unit_ids:
+        queryset = queryset.exclude(**{f"{scope.unit}__in": me.member_unit_ids})
+    if scope.requester:
+        queryset = queryset.exclude(**{scope.requester: me.user})
+        colleagues = me.colleague_ids(ALL_ROLES)
+        if colleagues:
+            queryset = queryset.exclude(**{f"{scope.requester}__in": colleagues})
     return queryset
 
 
@@ -421,6 +450,21 @@ def refusal(user, action, obj, *, requested_by=None):
             requested_by = _follow(obj, f"{scope.requester}_id")
         unit_id = _follow(obj, scope.unit) if scope.unit else None
         return decision_refusal(user, path, unit_id=unit_id, requested_by=requested_by)
+    if action == REVIEW:
+        if requested_by is None and scope.requester:
+            requested_by = _follow(obj, f"{scope.requester}_id")
+        return _review_refusal(me, _follow(obj, scope.unit) if scope.unit else None, requested_by)
+    return None
+
+
+def _review_refusal(me, unit_id, requested_by):
+    requester_id = getattr(requested_by, "pk", requested_by)
+    if unit_id is not None and unit_id in me.member_unit_ids:
+        return _("You belong to this plan's unit: the unit above it reviews the plan.")
+    if requester_id is not None and requester_id == me.user.pk:
+        return _("You submitted this plan yourself: someone else of the unit above must review it.")
+    if requester_id is not None and requester_id in me.colleague_ids(ALL_ROLES):
+        return _("You work in the same unit as the person who submitted this plan: someone else must review it.")
     return None
 
 
@@ -433,6 +477,8 @@ def _not_allowed_message(action, me):
         return _("Only the office staff of this unit (or of a unit above it) may do this.")
     if action == ADMINISTER:
         return _("Only an administrator of this unit or of a unit above it may do this.")
+    if action == REVIEW:
+        return _("Only the unit above this plan's unit reviews it.")
     return _("You may not see this.")
 
 
@@ -495,6 +541,23 @@ def require_any(user, action):
     if action == OPERATE:
         raise Refused(_("Only the administrators of the whole tree run its background jobs."))
     raise Refused(_not_allowed_message(action, me))
+
+
+def sees_contact_details(user, obj):
+    """Whether ``user`` may read the contact details the public left on ``obj`` (an opinion):
+    staff or administrators of the unit concerned itself, and nobody else (not the units
+    above it, not superusers: DESIGN §8)."""
+    me = access(user)
+    if not me.active:
+        return False
+    unit_id = _follow(obj, type(obj).unit_scope.unit)
+    return any(member_unit == unit_id and role in (STAFF, ADMIN) for member_unit, _path, role in me.memberships)
+
+
+def contact_unit_ids(user):
+    """Ids of the units whose public contact details ``user`` reads (see :func:`sees_contact_details`)."""
+    me = access(user)
+    return {unit_id for unit_id, _path, role in me.memberships if role in (STAFF, ADMIN)}
 
 
 # --- accounts: whom an administrator manages --------------------------------------------------

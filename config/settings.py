@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "campaign",
     "rectification",
+    "public",
     "reports",
     "demo",
 ]
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.scope",
                 "rectification.context_processors.header",
+                "public.context_processors.header",
             ],
         },
     },
@@ -233,7 +235,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        "img-src": [SELF, "data:"],  # the survey slips' QR codes are data: URIs (public/qr.py); images only
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -317,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30),
         "options": {"expires": 23 * 60 * 60},
     },
+    "erase-public-contacts": {
+        "task": "public.tasks.erase_expired_contacts",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 23 * 60 * 60},
+    },
     "send-deadline-reminders": {
         "task": "rectification.tasks.send_deadline_reminders",
         "schedule": crontab(hour=8, minute=0),
@@ -328,6 +335,27 @@ CELERY_BEAT_SCHEDULE = {
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120)  # seconds since the newest worker heartbeat
 HEALTH_SWEEP_MAX_AGE = env_int("HEALTH_SWEEP_MAX_AGE", 2 * 60 * 60)  # the sweep runs hourly
+# --- cache (rate limits of the public pages) ------------------------------------
+# Shared by every web process: Redis in production; a folder under var/ in the
+# embedded shape (gunicorn's workers are separate processes, so not locmem).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "campaign")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
+# --- the public's pages (/public/) ------------------------------------------------
+# Requests per address and window, for every public form (see public/ratelimit.py).
+PUBLIC_RATE_LIMITS = {
+    "opinion": (env_int("PUBLIC_OPINIONS_PER_HOUR", 10), 3600),
+    "status": (env_int("PUBLIC_STATUS_LOOKUPS_PER_HOUR", 60), 3600),
+    "survey": (env_int("PUBLIC_SURVEY_ANSWERS_PER_HOUR", 120), 3600),
+}
+# The header holding the visitor's address behind a proxy (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR.
+PUBLIC_ADDRESS_HEADER = env_str("PUBLIC_ADDRESS_HEADER", "")
+# The largest body a public form accepts; bigger requests are refused before they are read.
+PUBLIC_MAX_BODY_BYTES = env_int("PUBLIC_MAX_BODY_BYTES", 16 * 1024)
 
 # --- history ------------------------------------------------------------------
 # A task's history is a record, not an undo button: reverting in the admin would

@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("campaign/", include("campaign.urls")),
     path("rectification/", include("rectification.urls")),
+    path("public/", include("public.urls")),
+    path("voice/", include("public.staff_urls")),
     path("admin/", admin.site.urls),
     path("", include("reports.urls")),
 ]

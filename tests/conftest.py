@@ -18,6 +18,16 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def empty_rate_limits():
+    """The public forms' rate limits count per address in the cache (locmem in tests):
+    every test starts with nothing counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def city(db):
     """A small tree: a city with two districts, each with a street and a community."""

@@ -23,3 +23,7 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="campaign-test-static-")
 # drop each other's database. pytest-django drops it at the end of the run.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
+
+# Rate limits count in this process's memory, emptied before each test (tests/conftest.py);
+# one test runs the limiter on the production cache (Redis) under its own prefix.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"tests-{os.getpid()}"}}

@@ -81,6 +81,7 @@ from tests.factories import (
     BatchFactory,
     CampaignFactory,
     MembershipFactory,
+    ParticipationFactory,
     SupervisionGroupFactory,
     TaskFactory,
     UnitFactory,
@@ -147,6 +148,40 @@ resolve_coordination       L    ok   404  404   403  404     ok        403    ok
 run_sweep                  L    403  403  403   403  403     403       403    403     ok         ok
 edit_policies              L    403  403  403   403  403     403       403    403     ok         ok
 read_notification          L    ok   404  404   404  404     404       404    404     404        404
+# --- the public's side: staff pages (public_staff:) -------------------------------------------------
+opinion_queue              L    200  200  200   403  403     200       403    200     200        200
+opinion_detail             L    200  404  404   404  404     200       404    200     200        200
+opinion_accept             L    ok   404  404   404  404     ok        404    ok      ok         ok
+opinion_merge              L    ok   404  404   404  404     ok        404    ok      ok         ok
+opinion_forward            L    ok   404  404   404  404     ok        404    ok      ok         ok
+opinion_decline            L    ok   404  404   404  404     ok        404    ok      ok         ok
+plan_list                  L    200  200  200   200  200     200       200    200     200        200
+plan_detail                L    200  404  404   200  404     200       200    200     200        200
+plan_pdf                   L    200  404  404   200  404     200       200    200     200        200
+plan_start                 L    404  404  404   403  404     ok        403    404     ok         ok
+plan_edit                  L    ok   404  404   403  404     ok        403    ok      ok         ok
+plan_review                L    403  404  404   403  404     ok        ok     403     ok         403
+plan_publish               L    ok   404  404   403  404     ok        403    ok      ok         ok
+survey_list                L    200  200  200   200  200     200       200    200     200        200
+survey_detail              L    200  404  404   200  404     200       200    200     200        200
+survey_create_page         L    403  403  403   200  200     200       403    403     403        403
+survey_create              L    403  403  403   ok   R       ok        403    403     403        403
+survey_close               L    403  404  404   ok   404     ok        403    403     403        403
+target_notice              L    403  404  404   200  404     200       403    403     403        403
+target_qr                  L    403  404  404   200  404     200       403    403     403        403
+target_slips               L    403  404  404   200  404     200       403    403     403        403
+board_edit                 L    403  403  403   403  403     403       403    200     200        200
+board_mark                 L    403  403  404   403  404     403       403    ok      ok         ok
+# --- the public's pages (public:): no account needed, the same for everyone ----------------------------
+public_index               200  200  200  200   200  200     200       200    200     200        200
+public_opinion_form        ok   ok   ok   ok    ok   ok      ok        ok     ok      ok         ok
+public_receipt             200  200  200  200   200  200     200       200    200     200        200
+public_status              200  200  200  200   200  200     200       200    200     200        200
+public_board               200  200  200  200   200  200     200       200    200     200        200
+public_plan                200  200  200  200   200  200     200       200    200     200        200
+public_plan_comment        ok   ok   ok   ok    ok   ok      ok        ok     ok      ok         ok
+public_survey              200  200  200  200   200  200     200       200    200     200        200
+public_survey_answer       ok   ok   ok   ok    ok   ok      ok        ok     ok      ok         ok
 # --- accounts (issue 14): the administrators of the person's units -----------------------------------
 person_list                L    403  403  403   403  403     403       403    200     200        200
 person_detail              L    403  403  403   403  403     403       403    200     200        200
@@ -275,6 +310,38 @@ class World:
                                           row=3, created=True)  # fmt: skip
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
+        self.public_side(staff)
+
+    def public_side(self, staff):
+        """An opinion on the east community, its plans in every state, a survey round over it."""
+        from public import opinions, plans, surveys
+        from public.models import RectificationPlan, SurveyMode
+
+        self.opinion = opinions.submit_opinion(self.campaign, self.east_community, "楼道灯坏了", name="王大爷", phone="13800001111")
+        ParticipationFactory(unit=self.east_community, batch=self.batch)
+        self.street_participation = ParticipationFactory(unit=self.east_street, batch=self.batch)
+        self.draft_plan = RectificationPlan.objects.create(unit=self.east_community, batch=self.batch, preamble="草稿正文")
+        batch1 = BatchFactory(campaign=self.campaign, number=1, name="第一批")
+        batch3 = BatchFactory(campaign=self.campaign, number=3, name="第三批")
+        self.submitted_plan = RectificationPlan.objects.create(unit=self.east_community, batch=batch1, preamble="送审正文")
+        TaskFactory(unit=self.east_community, problem__unit=self.east_community, problem__batch=batch1)
+        plans.submit(self.submitted_plan, staff)
+        self.approved_plan = RectificationPlan.objects.create(unit=self.east_community, batch=batch3, preamble="已审正文")
+        TaskFactory(unit=self.east_community, problem__unit=self.east_community, problem__batch=batch3)
+        plans.submit(self.approved_plan, staff)
+        plans.approve(self.approved_plan, self.people["city_admin"])
+        self.published_plan = RectificationPlan.objects.create(unit=self.bureau, batch=self.batch, preamble="公示正文")
+        bureau_staff = MembershipFactory(unit=self.bureau, role=Role.STAFF, user=UserFactory(username="bureau-staff")).user
+        TaskFactory(unit=self.bureau, problem__unit=self.bureau, problem__batch=self.batch)
+        plans.submit(self.published_plan, bureau_staff)
+        plans.approve(self.published_plan, self.people["city_admin"])
+        plans.publish(self.published_plan, bureau_staff, TODAY() + datetime.timedelta(days=7))
+        self.survey = surveys.open_round(
+            self.people["sup"], self.campaign, title="满意度测评", mode=SurveyMode.TOKENS, scope="units",
+            units=[self.east_community], closes_on=TODAY() + datetime.timedelta(days=7), tokens_per_unit=2,
+        )  # fmt: skip
+        self.survey_target = self.survey.targets.get()
+        self.token = self.survey_target.tokens.first()
 
     def user(self, persona):
         return self.people[persona]
@@ -494,6 +561,114 @@ ROWS = {
 }
 
 
+def _public_rows():
+    from public.models import (
+        Opinion,
+        OpinionStatus,
+        PlanStatus,
+        PublicTask,
+        RectificationPlan,
+        SurveyResponse,
+        SurveyRound,
+    )
+
+    def staff(name, *args):
+        return lambda w: reverse(f"public_staff:{name}", args=[arg(w) for arg in args])
+
+    def opinion_status(status, **extra):
+        return lambda w: Opinion.objects.filter(pk=w.opinion.pk, status=status, **extra).exists()
+
+    def plan_status(attr, status):
+        return lambda w: RectificationPlan.objects.get(pk=getattr(w, attr).pk).status == status
+
+    today = lambda: (TODAY() + datetime.timedelta(days=5)).isoformat()  # noqa: E731
+    return {
+        "opinion_queue": Row("GET", staff("opinion_queue")),
+        "opinion_detail": Row("GET", staff("opinion_detail", lambda w: w.opinion.pk), lambda w: "楼道灯坏了"),
+        "opinion_accept": Row(
+            "POST", staff("opinion_accept", lambda w: w.opinion.pk),
+            data=lambda w: {"title": "楼道照明", "category": "livelihood", "batch": w.batch.pk},
+            done=opinion_status(OpinionStatus.ACCEPTED),
+        ),  # fmt: skip
+        "opinion_merge": Row(
+            "POST", staff("opinion_merge", lambda w: w.opinion.pk), data=lambda w: {"problem": w.problem.pk},
+            done=opinion_status(OpinionStatus.MERGED),
+        ),  # fmt: skip
+        "opinion_forward": Row(
+            "POST", staff("opinion_forward", lambda w: w.opinion.pk), data=lambda w: {"to_unit": w.bureau.pk},
+            done=lambda w: Opinion.objects.get(pk=w.opinion.pk).unit_id == w.bureau.pk,
+        ),  # fmt: skip
+        "opinion_decline": Row(
+            "POST", staff("opinion_decline", lambda w: w.opinion.pk), data=lambda w: {"reason": "不属本单位职责"},
+            done=opinion_status(OpinionStatus.DECLINED),
+        ),  # fmt: skip
+        "plan_list": Row("GET", staff("plan_list")),
+        "plan_detail": Row("GET", staff("plan_detail", lambda w: w.submitted_plan.pk), lambda w: "送审正文"),
+        "plan_pdf": Row("GET", staff("plan_pdf", lambda w: w.submitted_plan.pk)),
+        "plan_start": Row(
+            "GET", staff("plan_start", lambda w: w.street_participation.pk),
+            done=lambda w: RectificationPlan.objects.filter(unit=w.east_street).exists(),
+        ),  # fmt: skip
+        "plan_edit": Row(
+            "POST", staff("plan_edit", lambda w: w.draft_plan.pk), data=lambda w: {"preamble": "修改后的正文"},
+            done=lambda w: RectificationPlan.objects.get(pk=w.draft_plan.pk).preamble == "修改后的正文",
+        ),  # fmt: skip
+        "plan_review": Row(
+            "POST", staff("plan_review", lambda w: w.submitted_plan.pk), data=lambda w: {"decision": "approve"},
+            done=plan_status("submitted_plan", PlanStatus.APPROVED),
+        ),  # fmt: skip
+        "plan_publish": Row(
+            "POST", staff("plan_publish", lambda w: w.approved_plan.pk), data=lambda w: {"comment_until": today()},
+            done=plan_status("approved_plan", PlanStatus.PUBLISHED),
+        ),  # fmt: skip
+        "survey_list": Row("GET", staff("survey_list")),
+        "survey_detail": Row("GET", staff("survey_detail", lambda w: w.survey.pk), lambda w: "满意度测评"),
+        "survey_create_page": Row("GET", staff("survey_create")),
+        "survey_create": Row(
+            "POST", staff("survey_create"),
+            data=lambda w: {"campaign": w.campaign.pk, "title": "第二轮测评", "units": [w.east_community.pk],
+                            "scope": "units", "mode": "open", "per_address_limit": 30, "closes_on": today()},
+            done=lambda w: SurveyRound.objects.filter(title="第二轮测评").exists(),
+        ),  # fmt: skip
+        "survey_close": Row(
+            "POST", staff("survey_close", lambda w: w.survey.pk), data=lambda w: {},
+            done=lambda w: SurveyRound.objects.get(pk=w.survey.pk).closed_at is not None,
+        ),  # fmt: skip
+        "target_notice": Row("GET", staff("target_notice", lambda w: w.survey_target.pk), lambda w: w.survey_target.key),
+        "target_qr": Row("GET", lambda w: reverse("public_staff:target_qr", args=[w.survey_target.pk, "svg"])),
+        "target_slips": Row("GET", staff("target_slips", lambda w: w.survey_target.pk), lambda w: w.token.code),
+        "board_edit": Row("GET", staff("board_edit"), lambda w: w.task.title),
+        "board_mark": Row(
+            "POST", staff("board_mark", lambda w: w.task.pk), data=lambda w: {"public": "1"},
+            done=lambda w: PublicTask.objects.filter(task=w.task).exists(),
+        ),  # fmt: skip
+        "public_index": Row("GET", lambda w: reverse("public:index"), lambda w: w.campaign.name),
+        "public_opinion_form": Row(
+            "POST", lambda w: reverse("public:opinion_form", args=[w.campaign.pk]),
+            data=lambda w: {"unit": w.east_community.pk, "text": "矩阵里的意见"},
+            done=lambda w: Opinion.objects.filter(text="矩阵里的意见").exists(),
+        ),  # fmt: skip
+        "public_receipt": Row("GET", lambda w: reverse("public:receipt", args=[w.opinion.receipt]), lambda w: w.opinion.receipt_display),
+        "public_status": Row("GET", lambda w: reverse("public:status", args=[w.opinion.receipt]), lambda w: "楼道灯坏了"),
+        "public_board": Row("GET", lambda w: reverse("public:board", args=[w.campaign.pk]), lambda w: w.bureau.name),
+        "public_plan": Row("GET", lambda w: reverse("public:plan", args=[w.published_plan.pk]), lambda w: "公示正文"),
+        "public_plan_comment": Row(
+            "POST", lambda w: reverse("public:plan", args=[w.published_plan.pk]),
+            data=lambda w: {"unit": w.bureau.pk, "text": "对方案的意见"},
+            done=lambda w: Opinion.objects.filter(plan=w.published_plan).exists(),
+        ),  # fmt: skip
+        "public_survey": Row("GET", lambda w: reverse("public:survey", args=[w.survey_target.key]), lambda w: w.east_community.name),
+        "public_survey_answer": Row(
+            "POST", lambda w: reverse("public:survey", args=[w.survey_target.key]),
+            data=lambda w: {"code": w.token.code, "answer": "satisfied"},
+            done=lambda w: SurveyResponse.objects.filter(token=w.token).exists(),
+        ),  # fmt: skip
+    }
+
+
+ROWS.update(_public_rows())
+
+
 def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
     from django.urls import get_resolver
 
@@ -501,7 +676,7 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
     tried = {name.removesuffix("_page") for name in ROWS}
     routes = {
         f"{namespace}:{name}"
-        for namespace in ("rectification", "campaign", "reports")
+        for namespace in ("rectification", "campaign", "reports", "public", "public_staff")
         for name in get_resolver().namespace_dict[namespace][1].reverse_dict
         if isinstance(name, str)
     }
@@ -517,6 +692,9 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "rectification:notification_list": "notifications", "rectification:evidence_download": "evidence",
         "rectification:ledger_template": "ledger_import", "rectification:notification_read_all": "read_notification",
         "campaign:unit_import_template": "unit_import", "rectification:accountability_create": "accountability_create",
+        "public:index": "public_index", "public:opinion_form": "public_opinion_form", "public:receipt": "public_receipt",
+        "public:unit_opinion_form": "public_opinion_form", "public:board": "public_board", "public:plan": "public_plan",
+        "public:status": "public_status", "public:status_lookup": "public_status", "public:survey": "public_survey",
         "campaign:person_reset_password": "reset_password", "campaign:person_deactivate": "deactivate_person",
         "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
         "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
@@ -635,10 +813,13 @@ def test_page_query_counts_do_not_grow(client, world):
     """Each page, as the first persona allowed to see it, takes no more queries than its baseline."""
     counts = {}
     for name, row in ROWS.items():
-        if row.method != "GET":
+        if row.method != "GET" or "200" not in EXPECTED[name].values():
             continue
         persona = _first_allowed(name)
-        client.force_login(world.user(persona))
+        if world.user(persona) is None:
+            client.logout()
+        else:
+            client.force_login(world.user(persona))
         with CaptureQueriesContext(connection) as captured:
             response = client.get(row.url(world))
             if response.streaming:

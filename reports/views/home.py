@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Unit
 from campaign.permissions import EXPLAIN
+from public import dashboard as public_dashboard
 from rectification import queues
 from rectification.models import Task
 
@@ -42,6 +43,7 @@ def home(request):
         ),
         "to_explain_count": own_tasks.needing_explanation().count(),
     }
+    context.update(public_dashboard.home_context(user))
     if queues.is_supervisor(user):
         context["to_decide"] = {
             "verifications": queues.pending_verifications(user, detailed=False).count(),

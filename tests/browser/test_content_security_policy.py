@@ -36,8 +36,20 @@ def urls_of(persona):
             reverse("rectification:coordination_detail", args=[CoordinationRequest.objects.order_by("pk").first().pk]),
         ]
     if persona == "supervisor":
+        from public import surveys
+        from public.models import SurveyTarget
+
+        supervisor = get_user_model().objects.get(username="supervisor")
+        slips = [
+            target for target in SurveyTarget.objects.filter(tokens__isnull=False).select_related("round").distinct()
+            if surveys.may_manage(supervisor, target.round) and SurveyTarget.objects.visible_to(supervisor).filter(pk=target.pk).exists()
+        ]
+        assert slips, "the demo's survey with one-time codes is run by the supervisor's group"
         queue = reverse("rectification:queue")
         return common + [
+            reverse("public_staff:target_notice", args=[slips[0].pk]),
+            reverse("public_staff:target_slips", args=[slips[0].pk]),  # QR codes as data: images
+            reverse("public_staff:survey_detail", args=[slips[0].round_id]),
             *(f"{queue}?tab={tab}" for tab in ("overdue", "verifications", "extensions", "explanations")),
             reverse("rectification:spotcheck_list"),
             reverse("rectification:spotcheck_create"),
@@ -46,6 +58,9 @@ def urls_of(persona):
             reverse("rectification:accountability_create"),
         ]
     return common + [  # admin
+        reverse("public_staff:opinion_queue"),
+        reverse("public_staff:plan_list"),
+        reverse("public_staff:survey_list"),
         reverse("campaign:unit_import"),
         reverse("campaign:person_list"),
         reverse("campaign:person_detail", args=[get_user_model().objects.get(username="staff").pk]),
@@ -70,10 +85,16 @@ def test_every_page_of_every_persona_runs_under_the_policy(demo, live_server, lo
     assert page.csp_violations == []
 
 
-def test_the_login_and_error_pages_run_under_the_policy(db, live_server, page):
-    for url, status in (("/login/", 200), ("/rectification/tasks/999999/", 302), ("/no-such-page/", 404)):
+def test_the_login_error_and_public_pages_run_under_the_policy(demo, live_server, page):
+    from django.urls import reverse
+
+    from campaign.models import Campaign
+
+    campaign = Campaign.objects.get()
+    public = [reverse("public:index"), reverse("public:opinion_form", args=[campaign.pk]), reverse("public:board", args=[campaign.pk])]
+    for url, status in (("/login/", 200), ("/rectification/tasks/999999/", 302), ("/no-such-page/", 404), *((u, 200) for u in public)):
         response = page.goto(f"{live_server.url}{url}")
-        assert response.status in (status, 200)
+        assert response.status in (status, 200), f"{url}: {response.status}"
     assert page.csp_violations == []
 
 

@@ -470,11 +470,13 @@ class TestBeatSchedule:
         "rectification.tasks.deliver_pending": 300,
         "rectification.tasks.send_daily_digests": 86400,
         "rectification.tasks.send_deadline_reminders": 86400,
+        "public.tasks.erase_expired_contacts": 86400,
     }
 
     def test_each_job_is_scheduled_once_and_expires_just_before_its_next_run(self):
         from config.celery import app
 
+        app.loader.import_default_modules()  # what a worker does when it starts: every app's tasks.py
         entries = settings.CELERY_BEAT_SCHEDULE.values()
         assert sorted(entry["task"] for entry in entries) == sorted(self.INTERVALS)
         for entry in entries:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from campaign.models import Participation, Unit
 from demo import city as campaign_demo
 from demo import ledger as rectification_demo
+from demo import public as public_demo
 from demo import stories
 from rectification.models import Problem, Task
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"The demo data in demo/data/ cannot be loaded: {exc}") from exc
         result = campaign_demo.load_demo()
         ledger = rectification_demo.load_demo()
+        public = public_demo.load_demo(result.campaign.name)
         units = Unit.objects.subtree(result.root).count()
         participations = Participation.objects.filter(batch__campaign=result.campaign).count()
         tasks = Task.objects.filter(batch__campaign=result.campaign)
@@ -48,7 +50,7 @@ class Command(BaseCommand):
             f"Rectification ledger: {problems} problems, {tasks.count()} tasks "
             f"({tasks.open().count()} open, {tasks.overdue().count()} overdue)."
         )
-        created = result.created + ledger.created
+        created = result.created + ledger.created + public
         if created:
             created = ", ".join(f"{count} {model}" for model, count in sorted(created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))
