@@ -159,6 +159,7 @@ class ScaleLoader:
             self.alerts_and_notifications,
             self.supervision,
             self.analyze,
+            self.rollups,
         ):
             self.step(step)
         self.say(f"total: {time.perf_counter() - started:.1f} s")
@@ -749,6 +750,11 @@ class ScaleLoader:
             JOIN LATERAL (SELECT id FROM rectification_task WHERE unit_id = r.unit_id ORDER BY id LIMIT 1) t ON true"""
         )
         return f"{groups} supervision groups, {checks} spot checks, {findings} findings, {records} accountability records"
+
+    def rollups(self):
+        from rectification import rollups
+
+        return f"{rollups.rebuild()} roll-up rows"
 
     def analyze(self):
         with connection.cursor() as cursor:

@@ -7,8 +7,13 @@ class RectificationConfig(AppConfig):
     verbose_name = _("Rectification")
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from campaign.signals import unit_moved
 
-        from .models.tasks import move_task_paths
+        from . import rollups
+        from .models.tasks import Task, move_task_paths
 
         unit_moved.connect(move_task_paths, dispatch_uid="rectification.move_task_paths")
+        unit_moved.connect(rollups.unit_moved, dispatch_uid="rectification.rollups.unit_moved")
+        post_delete.connect(rollups.task_deleted, sender=Task, dispatch_uid="rectification.rollups.task_deleted")

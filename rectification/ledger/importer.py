@@ -445,6 +445,7 @@ def create_tasks(entries, user, batch):
     reason says they were imported). What ``Task.save`` derives is derived here
     the same way: the path copy, the original due date, and the warning level
     from the task's own rule with its campaign's policy (read once per term)."""
+    from rectification import rollups
     from rectification.warnings import policy_for
 
     today = timezone.localdate()
@@ -489,6 +490,7 @@ def create_tasks(entries, user, batch):
             task.refresh_warning_level(today, policies[entry.term])
             tasks.append(task)
         bulk_create_with_history(tasks, Task, default_user=user, default_change_reason=reason)
+        rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in tasks]))
         ProgressUpdate.objects.bulk_create(
             ProgressUpdate(
                 task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,

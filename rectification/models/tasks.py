@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -172,7 +172,13 @@ class Task(models.Model):
         if not self.original_due_date:
             self.original_due_date = self.due_date
         self.refresh_warning_level()
-        super().save(*args, **kwargs)
+        from rectification import rollups
+
+        # The roll-ups of every unit above take the difference, in the same transaction.
+        with transaction.atomic():
+            before = rollups.loaded_state(self)
+            super().save(*args, **kwargs)
+            rollups.task_saved(self, before, kwargs.get("update_fields"))
 
     def refresh_warning_level(self, today=None, policy=None):
         """Recompute the stored warning level; returns True when it changed."""
