@@ -46,9 +46,10 @@ says for which one a user may speak.
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, models
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 VIEW = "view"
@@ -284,6 +285,27 @@ class UnitScope:
     seen_through: str | None = None
 
 
+class _EqualsAny(Expression):
+    """``lhs = ANY(array)`` (PostgreSQL), with the array an ``ArraySubquery``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, lhs, array):
+        super().__init__()
+        self.lhs, self.array = lhs, array
+
+    def get_source_expressions(self):
+        return [self.lhs, self.array]
+
+    def set_source_expressions(self, expressions):
+        self.lhs, self.array = expressions
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        array, array_params = compiler.compile(self.array)
+        return f"{lhs} = ANY({array})", [*lhs_params, *array_params]
+
+
 def _co_units_q(queryset, scope, paths):
     """Rows with a co-responsible unit under ``paths``: one EXISTS, never a join that doubles rows."""
     if not scope.co_units or not paths:
@@ -294,8 +316,18 @@ def _co_units_q(queryset, scope, paths):
     model = queryset.model
     for name in through:
         model = model._meta.get_field(name).related_model
-    related_query_name = model._meta.get_field(m2m).related_query_name()
     outer = "__".join([*through, "pk"]) if through else "pk"
+    if connection.vendor == "postgresql":
+        # ``pk = ANY(ARRAY(SELECT …))``: the ids are read once (an InitPlan), and the
+        # planner can OR an index scan on them with one on the path. An EXISTS OR-ed
+        # with the path filter would be a subplan run for every row of a full scan.
+        # Only rows outside ``paths`` are listed: the path filter finds the others.
+        field = model._meta.get_field(m2m)
+        links = field.remote_field.through.objects.filter(
+            paths_q(paths, f"{field.m2m_reverse_field_name()}__path")
+        ).exclude(paths_q(paths, f"{field.m2m_field_name()}__{model.unit_scope.path}"))
+        return Q(_EqualsAny(F(outer), ArraySubquery(links.values(field.m2m_field_name()))))
+    related_query_name = model._meta.get_field(m2m).related_query_name()
     units = _model("Unit").objects.filter(paths_q(paths, "path"), **{related_query_name: OuterRef(outer)})
     return Q(Exists(units))
 

@@ -45,7 +45,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from campaign.models.units import PATH_STEP_WIDTH
+from campaign import rollups as shared
 from campaign.permissions import EVERYTHING, VIEW, access, ancestor_ids
 
 from .models import DueRollup, RollupChange, Task, TaskRollup, TaskStatus, WarningLevel
@@ -61,7 +61,6 @@ LEVEL_COUNTERS = {
 }
 # pg_advisory lock key shared with the sweep: compaction and rebuilds never overlap.
 LOCK_KEY = 0x5357454550
-MAX_DEPTH = 255 // (PATH_STEP_WIDTH + 1)
 
 
 # --- how one task counts ------------------------------------------------------------------
@@ -296,12 +295,8 @@ def record_level_changes(rows):
 # --- folding in and rebuilding ---------------------------------------------------------------
 
 
-def _qn(name):
-    return connection.ops.quote_name(name)
-
-
-def _columns(model, names):
-    return {name: _qn(model._meta.get_field(name).column) for name in names}
+_qn = shared.qn
+_columns = shared.columns
 
 
 def compact():
@@ -395,66 +390,27 @@ def _rebuild():
     return written
 
 
-def _steps_sql():
-    """A derived table of the numbers 0 … MAX_DEPTH - 1 as ``n`` (portable: no VALUES aliases)."""
-    return "(" + " UNION ALL ".join(f"SELECT {n} AS n" for n in range(MAX_DEPTH)) + ")"
-
-
-def _ancestor_sql(path_column):
-    """The id of the unit at depth ``k.n`` of the path in ``path_column``, as an integer."""
-    width = PATH_STEP_WIDTH + 1
-    return f"CAST(SUBSTR({path_column}, 2 + {width} * k.n, {PATH_STEP_WIDTH}) AS BIGINT)"
-
-
-def _expansion(inner_sql, value_columns, keys=()):
-    """SELECT (ancestor unit id, batch id, *keys, SUM(value) …) over the rows of ``inner_sql``
-    (which has ``unit_path``, ``batch_id``, the keys and the values): every row counts
-    for each unit on its path."""
-    width = PATH_STEP_WIDTH + 1
-    extra = "".join(f", g.{column}" for column in keys)
-    return (
-        f"SELECT {_ancestor_sql('g.unit_path')}, g.batch_id{extra}, "
-        + ", ".join(f"SUM(g.{column})" for column in value_columns)
-        + f" FROM ({inner_sql}) g JOIN {_steps_sql()} k ON LENGTH(g.unit_path) > {width} * k.n + 1"
-        + f" GROUP BY {_ancestor_sql('g.unit_path')}, g.batch_id{extra}"
-    )
-
-
-def _insert(model, names, select_sql, params, constants=None):
-    """INSERT INTO ``model``'s table the ``names`` columns from ``select_sql``, the others
-    set to ``constants`` ({field: SQL literal})."""
-    constants = constants or {}
-    columns = _columns(model, [*names, *constants])
-    target = ", ".join(columns[name] for name in (*names, *constants))
-    if constants:
-        literals = ", ".join(constants.values())
-        select_sql = f"SELECT x.*, {literals} FROM ({select_sql}) x"
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {_qn(model._meta.db_table)} ({target}) {select_sql}", params)
-        return cursor.rowcount
-
-
 def _counter_rows(tasks):
     inner = tasks.order_by().values("unit_path", "batch_id").annotate(**_counter_expressions())
     inner_sql, params = inner.query.sql_with_params()
-    return _expansion(inner_sql, COUNTERS), params
+    return shared.expansion(inner_sql, COUNTERS), params
 
 
 def _due_rows(tasks):
     inner = tasks.open().order_by().values("unit_path", "batch_id", "due_date").annotate(n=Count("pk"))
     inner_sql, params = inner.query.sql_with_params()
-    return _expansion(inner_sql, ["n"], ("due_date",)), params
+    return shared.expansion(inner_sql, ["n"], ("due_date",)), params
 
 
 def _insert_counters(model, tasks, constants=None):
     """The counters of ``tasks``, summed for every unit above them, into ``model``'s table."""
     select_sql, params = _counter_rows(tasks)
-    return _insert(model, ["unit", "batch", *COUNTERS], select_sql, params, constants)
+    return shared.insert(model, ["unit", "batch", *COUNTERS], select_sql, params, constants)
 
 
 def _insert_dues(model, tasks, count_field, constants=None):
     select_sql, params = _due_rows(tasks)
-    return _insert(model, ["unit", "batch", "due_date", count_field], select_sql, params, constants)
+    return shared.insert(model, ["unit", "batch", "due_date", count_field], select_sql, params, constants)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -528,6 +484,15 @@ class Figures:
             counts[f"level_{level}"] = getattr(self, name)
         return counts
 
+    @classmethod
+    def total(cls, many, today=None):
+        """The sum of several :class:`Figures` (of units that do not overlap)."""
+        result = cls(today=today)
+        for figures in many:
+            result.today = result.today or figures.today
+            result.add(figures)
+        return result
+
     def add(self, other):
         for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -582,22 +547,27 @@ def child_figures(unit, *, campaign=None, batch=None, today=None, children=None)
     return [found[child.pk] for child in children]
 
 
-def scope_units(user):
-    """The outermost units whose subtrees the user sees (all roots for a superuser)."""
-    from campaign.models import Unit
-
-    paths = access(user).paths(VIEW)
+def scope_units(user, action=VIEW):
+    """The outermost units under which the user may do ``action`` (every root for a
+    superuser's own actions), as unit ids read off the permission layer's paths."""
+    paths = access(user).paths(action)
     if paths is EVERYTHING:
-        return list(Unit.objects.filter(parent__isnull=True))
-    return list(Unit.objects.filter(pk__in=[ancestor_ids(path)[-1] for path in paths]).order_by("path"))
+        from campaign.models import Unit
+
+        return list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    return [ancestor_ids(path)[-1] for path in paths]
 
 
-def scope_figures(user, *, campaign=None, batch=None, today=None):
-    """The figures of everything the user sees: the sum over :func:`scope_units`."""
-    total = Figures(today=today or timezone.localdate())
-    for figures in figures_for(scope_units(user), campaign=campaign, batch=batch, today=today).values():
-        total.add(figures)
-    return total
+def figures_sum(units, *, campaign=None, batch=None, today=None):
+    """The figures of ``units``' subtrees added up (units that do not overlap)."""
+    found = figures_for(units, campaign=campaign, batch=batch, today=today)
+    return Figures.total(found.values(), today=today or timezone.localdate())
+
+
+def scope_figures(user, *, campaign=None, batch=None, today=None, action=VIEW):
+    """The figures of everything the user may see (or do ``action`` on): tasks of the
+    units of their scope; tasks they see only as a co-responsible unit are not in them."""
+    return figures_sum(scope_units(user, action), campaign=campaign, batch=batch, today=today)
 
 
 def _where(model, ids, batch_ids, params):

@@ -1,0 +1,207 @@
+"""Lists that stay fast at any size (issue 10): keyset pages and counts that stop.
+
+**Keyset pages.** A page is "the next ``per_page`` rows after this one", found
+with a row comparison on the list's sort key, ``(a, b, id) > (x, y, z)``, which
+an index on ``(a, b, id)`` answers by seeking: page 20,000 costs what page 1
+costs, where ``OFFSET 500000`` reads half a million rows. The position travels
+in the URL as an opaque ``cursor`` (the sort key of the row it starts after,
+and how many rows came before, so rows keep their numbers); a cursor that
+does not decode is the first page.
+
+**Counts that stop.** :func:`capped_count` counts at most ``cap`` rows and
+says so ("1,000+"); a list whose exact count is known another way (the
+roll-ups) passes it instead.
+"""
+
+import base64
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Expression, F
+from django.utils.translation import gettext as _
+
+COUNT_CAP = 1000
+
+
+# --- counting -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A number of rows, exact or at least ``value`` (``capped``)."""
+
+    value: int
+    capped: bool = False
+
+    def __str__(self):
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+    def __int__(self):
+        return self.value
+
+
+def capped_count(queryset, cap=COUNT_CAP):
+    """How many rows ``queryset`` has, counting no further than ``cap`` (one query)."""
+    count = queryset.order_by()[: cap + 1].count()
+    return Tally(cap, True) if count > cap else Tally(count)
+
+
+# --- keyset pages -------------------------------------------------------------------------------
+
+
+class RowCompare(Expression):
+    """``(e1, e2, …) > (v1, v2, …)`` (or ``<``): a row comparison an index on (e1, e2, …) seeks to."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expressions, operator, values):
+        super().__init__()
+        self.expressions = [F(e) if isinstance(e, str) else e for e in expressions]
+        self.operator = operator
+        self.values = list(values)
+
+    def get_source_expressions(self):
+        return self.expressions
+
+    def set_source_expressions(self, expressions):
+        self.expressions = expressions
+
+    def as_sql(self, compiler, connection):
+        parts, params = [], []
+        for expression in self.expressions:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        placeholders = ", ".join(["%s"] * len(self.values))
+        return f"({', '.join(parts)}) {self.operator} ({placeholders})", [*params, *self.values]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a sort key: an annotation or field name, and how to read its value back."""
+
+    name: str
+    parse: object = None  # value from JSON -> Python; None: as is
+
+
+def parse_date(value):
+    return datetime.date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A sort key (all columns in one direction, the last one unique: the primary key)."""
+
+    keys: tuple
+    descending: bool = False
+
+    @property
+    def names(self):
+        return [key.name for key in self.keys]
+
+    def ordering(self, backwards=False):
+        down = self.descending != backwards
+        return [f"-{name}" if down else name for name in self.names]
+
+    def values_of(self, row):
+        return [getattr(row, name) for name in self.names]
+
+
+def encode_cursor(values, offset):
+    def plain(value):
+        return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+
+    text = json.dumps([[plain(value) for value in values], offset], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor, keyset):
+    """(values, offset) of a cursor, or None when it does not decode for this key."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values, offset = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if len(values) != len(keyset.keys) or not isinstance(offset, int) or offset < 0:
+            return None
+        return [key.parse(value) if key.parse and value is not None else value for key, value in zip(keyset.keys, values)], offset
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+@dataclass
+class KeysetPage:
+    """One page of rows: ``object_list``, numbered from ``start`` (1-based), and the
+    cursors of the pages before and after it (None at either end)."""
+
+    object_list: list
+    start: int
+    per_page: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    count: Tally | None = None
+    is_first: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def end(self):
+        return self.start + len(self.object_list) - 1
+
+    @property
+    def has_next(self):
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self):
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
+def keyset_page(queryset, keyset, cursor=None, per_page=25, backwards=False, count=None):
+    """The page of ``queryset`` after ``cursor`` (before it when ``backwards``), in ``keyset``'s order.
+
+    ``cursor`` is what a previous page's ``next_cursor`` or ``previous_cursor``
+    said; ``backwards`` is true for a ``previous_cursor``. One query of
+    ``per_page + 1`` rows, whatever the page."""
+    decoded = decode_cursor(cursor, keyset) if cursor else None
+    rows = queryset
+    offset = 0
+    if decoded is not None:
+        values, offset = decoded
+        after = ">" if keyset.descending == backwards else "<"
+        rows = rows.filter(RowCompare(keyset.names, after, values))
+    rows = list(rows.order_by(*keyset.ordering(backwards))[: per_page + 1])
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+        start = max(offset - len(rows), 0) + 1
+        is_first = not more
+        has_next = True
+    else:
+        start = offset + 1
+        is_first = decoded is None
+        has_next = more
+    page = KeysetPage(object_list=rows, start=start, per_page=per_page, count=count, is_first=is_first)
+    if rows and has_next:
+        page.next_cursor = encode_cursor(keyset.values_of(rows[-1]), start - 1 + len(rows))
+    if rows and not is_first:
+        page.previous_cursor = encode_cursor(keyset.values_of(rows[0]), start - 1)
+    return page
+
+
+def describe(page):
+    """“Rows 26–50 of 1,000+” for the page's heading line."""
+    if not page.object_list:
+        return _("No rows.")
+    if page.count is None:
+        return _("Rows %(start)s–%(end)s") % {"start": page.start, "end": page.end}
+    return _("Rows %(start)s–%(end)s of %(count)s") % {"start": page.start, "end": page.end, "count": page.count}
