@@ -41,8 +41,9 @@ class Tally:
         return self.value
 
 
-def capped_count(queryset, cap=COUNT_CAP):
-    """How many rows ``queryset`` has, counting no further than ``cap`` (one query)."""
+def capped_count(queryset, cap=None):
+    """How many rows ``queryset`` has, counting no further than ``cap`` (COUNT_CAP; one query)."""
+    cap = COUNT_CAP if cap is None else cap
     count = queryset.order_by()[: cap + 1].count()
     return Tally(cap, True) if count > cap else Tally(count)
 
@@ -91,10 +92,15 @@ def parse_date(value):
 
 @dataclass(frozen=True)
 class Keyset:
-    """A sort key (all columns in one direction, the last one unique: the primary key)."""
+    """A sort key (all columns in one direction, the last one unique: the primary key),
+    named so that a cursor of another sort is refused."""
 
+    name: str
     keys: tuple
     descending: bool = False
+
+    def reverse(self):
+        return Keyset(f"-{self.name}", self.keys, not self.descending)
 
     @property
     def names(self):
@@ -108,11 +114,11 @@ class Keyset:
         return [getattr(row, name) for name in self.names]
 
 
-def encode_cursor(values, offset):
+def encode_cursor(keyset, values, offset):
     def plain(value):
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
-    text = json.dumps([[plain(value) for value in values], offset], separators=(",", ":"))
+    text = json.dumps([keyset.name, [plain(value) for value in values], offset], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -120,11 +126,11 @@ def decode_cursor(cursor, keyset):
     """(values, offset) of a cursor, or None when it does not decode for this key."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values, offset = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if len(values) != len(keyset.keys) or not isinstance(offset, int) or offset < 0:
+        name, values, offset = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if name != keyset.name or len(values) != len(keyset.keys) or not isinstance(offset, int) or offset < 0:
             return None
         return [key.parse(value) if key.parse and value is not None else value for key, value in zip(keyset.keys, values)], offset
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
 
 
@@ -192,9 +198,9 @@ def keyset_page(queryset, keyset, cursor=None, per_page=25, backwards=False, cou
         has_next = more
     page = KeysetPage(object_list=rows, start=start, per_page=per_page, count=count, is_first=is_first)
     if rows and has_next:
-        page.next_cursor = encode_cursor(keyset.values_of(rows[-1]), start - 1 + len(rows))
+        page.next_cursor = encode_cursor(keyset, keyset.values_of(rows[-1]), start - 1 + len(rows))
     if rows and not is_first:
-        page.previous_cursor = encode_cursor(keyset.values_of(rows[0]), start - 1)
+        page.previous_cursor = encode_cursor(keyset, keyset.values_of(rows[0]), start - 1)
     return page
 
 
@@ -202,6 +208,104 @@ def describe(page):
     """“Rows 26–50 of 1,000+” for the page's heading line."""
     if not page.object_list:
         return _("No rows.")
-    if page.count is None:
-        return _("Rows %(start)s–%(end)s") % {"start": page.start, "end": page.end}
-    return _("Rows %(start)s–%(end)s of %(count)s") % {"start": page.start, "end": page.end, "count": page.count}
+    rows = {"start": page.start, "end": page.end}
+    if page.count is None or (page.count.capped and page.end > page.count.value):
+        return _("Rows %(start)s–%(end)s") % rows
+    if page.count.capped:
+        return _("Rows %(start)s–%(end)s of more than %(count)s") % {**rows, "count": page.count.value}
+    return _("Rows %(start)s–%(end)s of %(count)s") % {**rows, "count": page.count.value}
+
+
+def parse_int(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("not an integer")
+    return value
+
+
+def parse_bool(value):
+    if not isinstance(value, bool):
+        raise ValueError("not a boolean")
+    return value
+
+
+def parse_str(value):
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+PAGE_PARAMETERS = ("cursor", "back", "page")
+
+
+class KeysetListMixin:
+    """For django-tables2 list views: the table shows one keyset page of the (filtered)
+    rows, sorted by ``?sort=`` among ``keysets`` ({sort parameter: Keyset}; "" is the
+    default), with ``page`` (a :class:`KeysetPage` carrying its links) in the context.
+    ``list_count(rows)`` says how many rows there are (capped by default)."""
+
+    keysets = {}
+    per_page = 25
+
+    def get_table_pagination(self, table):
+        return False
+
+    def sort_parameter(self):
+        return sort_parameter(self.request, self.keysets)
+
+    def keyset_rows(self, rows):
+        """The rows to page through (annotate what the sort keys need here)."""
+        return rows
+
+    def list_count(self, rows):
+        return capped_count(rows)
+
+    def get_table_data(self):
+        rows = self.keyset_rows(super().get_table_data())
+        self.page = paged(self.request, rows, self.keysets, count=self.list_count(rows), per_page=self.per_page)
+        return self.page.object_list
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        kwargs["order_by"] = self.sort_parameter() or None
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = self.page
+        return context
+
+
+def sort_parameter(request, keysets):
+    sort = request.GET.get("sort", "")
+    return sort if sort in keysets else ""
+
+
+def paged(request, rows, keysets, count=None, per_page=25):
+    """The keyset page of ``rows`` that the request asks for (``?sort``, ``?cursor``, ``?back``), with its links."""
+    page = keyset_page(
+        rows,
+        keysets[sort_parameter(request, keysets)],
+        cursor=request.GET.get("cursor"),
+        backwards=request.GET.get("back") == "1",
+        per_page=per_page,
+        count=count,
+    )
+    set_links(page, request)
+    return page
+
+
+def set_links(page, request):
+    """The query strings of the first, previous and next pages, keeping every other parameter."""
+    base = request.GET.copy()
+    for name in (*PAGE_PARAMETERS, "export"):
+        base.pop(name, None)
+    page.first_query = base.urlencode()
+    if page.previous_cursor:
+        previous = base.copy()
+        previous["cursor"], previous["back"] = page.previous_cursor, "1"
+        page.previous_query = previous.urlencode()
+    if page.next_cursor:
+        following = base.copy()
+        following["cursor"] = page.next_cursor
+        page.next_query = following.urlencode()
+    page.description = describe(page)

@@ -394,6 +394,15 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.model.unit_scope.path}__startswith": unit.path})
 
 
+def beyond_own_subtrees(queryset, user, action=VIEW):
+    """The rows of ``queryset`` the user may ``action`` only through a co-responsible unit
+    (outside the subtrees of their own units and groups): the lists add these to roll-up counts."""
+    paths = access(user).paths(EDIT if action == REPORT else action)
+    if paths is EVERYTHING:
+        return queryset.none()
+    return queryset.restrict(user, action).exclude(paths_q(paths, queryset.model.unit_scope.path))
+
+
 # --- one object ----------------------------------------------------------------------------
 
 
