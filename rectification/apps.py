@@ -12,6 +12,7 @@ class RectificationConfig(AppConfig):
         from campaign.signals import unit_moved
 
         from . import rollups
+        from .forms import tasks  # noqa: F401  (registers the unit pickers' "roots" source)
         from .models.tasks import Task, move_task_paths
 
         unit_moved.connect(move_task_paths, dispatch_uid="rectification.move_task_paths")

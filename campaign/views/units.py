@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from campaign import widgets
 from campaign.models import IndicatorValue, Participation, Unit
 from campaign.tree import ancestor_ids_of, nest
 
@@ -58,3 +60,15 @@ def unit_detail(request, pk):
         "indicators": IndicatorValue.objects.rolled_up(unit),
     }
     return render(request, "campaign/unit_detail.html", context)
+
+
+@login_required
+def unit_search(request):
+    """The units a picker offers (campaign.widgets): the source's units matching ``q``."""
+    source = widgets.SOURCES.get(request.GET.get("source", ""))
+    if source is None:
+        raise Http404
+    query = request.GET.get("q", "")[:100]
+    found = list(widgets.search(source(request.user), query, limit=widgets.SEARCH_LIMIT + 1))
+    context = {"units": found[: widgets.SEARCH_LIMIT], "more": len(found) > widgets.SEARCH_LIMIT, "query": query}
+    return render(request, "campaign/_unit_search_results.html", context)
