@@ -83,11 +83,21 @@ class TestHome:
 
 @pytest.mark.django_db
 class TestUnitTree:
-    def test_lists_the_users_subtree(self, client, east_staff, city):
+    def test_lists_the_users_units_and_the_level_below(self, client, east_staff, city):
         content = login(client, east_staff).get(reverse("campaign:unit_tree")).content.decode()
-        assert "东区社区党支部" in content
+        assert "中共东区委员会" in content and "东区街道党工委" in content
+        assert "东区社区党支部" not in content  # one level further: loaded when the street is opened
+        assert reverse("campaign:unit_children", args=[city["east_street"].pk]) in content
         assert "西区" not in content
         assert "中共测试市委员会" not in content
+
+    def test_opening_a_unit_loads_the_units_below_it(self, client, east_staff, city):
+        response = login(client, east_staff).get(reverse("campaign:unit_children", args=[city["east_street"].pk]))
+        assert "东区社区党支部" in response.content.decode()
+
+    def test_another_districts_children_are_not_found(self, client, east_staff, city):
+        response = login(client, east_staff).get(reverse("campaign:unit_children", args=[city["west_street"].pk]))
+        assert response.status_code == 404
 
     def test_search_finds_by_name_and_shows_the_way_down(self, client, east_staff, city):
         response = login(client, east_staff).get(reverse("campaign:unit_tree"), {"q": "社区"})
@@ -104,6 +114,8 @@ class TestUnitTree:
     def test_a_leader_of_the_city_sees_every_district(self, client, city):
         leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
         content = login(client, leader).get(reverse("campaign:unit_tree")).content.decode()
+        assert "中共东区委员会" in content and "中共西区委员会" in content
+        content = client.get(reverse("campaign:unit_tree"), {"q": "社区"}).content.decode()
         assert "东区社区党支部" in content and "西区社区党支部" in content
 
 
