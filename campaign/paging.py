@@ -27,7 +27,7 @@ COUNT_CAP = 1000
 # --- counting -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Tally:
     """A number of rows, exact or at least ``value`` (``capped``)."""
 
@@ -39,6 +39,19 @@ class Tally:
 
     def __int__(self):
         return self.value
+
+    def __bool__(self):
+        return self.value > 0
+
+    def __eq__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool):
+            return not self.capped and self.value == other
+        if isinstance(other, Tally):
+            return (self.value, self.capped) == (other.value, other.capped)
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((self.value, self.capped))
 
 
 def capped_count(queryset, cap=None):

@@ -394,6 +394,15 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.model.unit_scope.path}__startswith": unit.path})
 
 
+def outermost_unit_ids(user, action=VIEW):
+    """Ids of the outermost units under which the user may do ``action``: the roots of
+    their scope, whose roll-ups add up to it (every root unit for a superuser's own actions)."""
+    paths = access(user).paths(EDIT if action == REPORT else action)
+    if paths is EVERYTHING:
+        return list(_model("Unit").objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    return [ancestor_ids(path)[-1] for path in paths]
+
+
 def beyond_own_subtrees(queryset, user, action=VIEW):
     """The rows of ``queryset`` the user may ``action`` only through a co-responsible unit
     (outside the subtrees of their own units and groups): the lists add these to roll-up counts."""

@@ -46,7 +46,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from campaign import rollups as shared
-from campaign.permissions import EVERYTHING, VIEW, access, ancestor_ids
+from campaign.permissions import VIEW, ancestor_ids
 
 from .models import DueRollup, RollupChange, Task, TaskRollup, TaskStatus, WarningLevel
 from .models.rollups import COUNTERS
@@ -549,13 +549,10 @@ def child_figures(unit, *, campaign=None, batch=None, today=None, children=None)
 
 def scope_units(user, action=VIEW):
     """The outermost units under which the user may do ``action`` (every root for a
-    superuser's own actions), as unit ids read off the permission layer's paths."""
-    paths = access(user).paths(action)
-    if paths is EVERYTHING:
-        from campaign.models import Unit
+    superuser's own actions), as ids: campaign.permissions.outermost_unit_ids."""
+    from campaign.permissions import outermost_unit_ids
 
-        return list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
-    return [ancestor_ids(path)[-1] for path in paths]
+    return outermost_unit_ids(user, action)
 
 
 def figures_sum(units, *, campaign=None, batch=None, today=None):
@@ -619,3 +616,19 @@ def _read_overdue(ids, batch_ids, today):
 
 def _as_date(value):
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def visible_task_count(user, within=None, batch=None):
+    """How many tasks a list of ``Task.objects.visible_to(user)`` holds, within a unit's
+    subtree and/or a batch, from the roll-ups: exact for a unit's subtree; for the
+    whole scope, plus the tasks seen only as a co-responsible unit's (counted, capped)."""
+    from campaign import permissions
+    from campaign.paging import Tally, capped_count
+
+    if within is not None:
+        return Tally(figures(within, batch=batch).tasks)
+    beyond = permissions.beyond_own_subtrees(Task.objects.all(), user)
+    if batch is not None:
+        beyond = beyond.filter(batch=batch)
+    extra = capped_count(beyond)
+    return Tally(scope_figures(user, batch=batch).tasks + extra.value, extra.capped)

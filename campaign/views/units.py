@@ -34,19 +34,11 @@ def unit_tree(request):
         units = matches + list(visible.filter(pk__in=ancestor_ids_of(matches) - matched_ids))
         roots = nest(units, matched_ids)
     else:
-        tops = list(_with_child_count(visible.filter(pk__in=rollups_scope(request.user))).order_by("path"))
+        tops = list(_with_child_count(visible.filter(pk__in=permissions.outermost_unit_ids(request.user))).order_by("path"))
         below = list(_with_child_count(visible.filter(parent__in=tops)).order_by("path"))
         roots = nest(tops + below)
     context = {"roots": roots, "query": query, "match_count": len(matched_ids), "more": more}
     return render(request, "campaign/unit_tree.html", context)
-
-
-def rollups_scope(user):
-    """Ids of the outermost units the user sees (every root for a superuser)."""
-    paths = permissions.access(user).paths(permissions.VIEW)
-    if paths is permissions.EVERYTHING:
-        return Unit.objects.filter(parent__isnull=True).values("pk")
-    return [permissions.ancestor_ids(path)[-1] for path in paths]
 
 
 @login_required

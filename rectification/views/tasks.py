@@ -25,7 +25,7 @@ from django_tables2.views import SingleTableMixin
 
 from campaign import paging, permissions
 from campaign.exports import ExportMixin
-from campaign.paging import KeysetListMixin, Tally, capped_count
+from campaign.paging import KeysetListMixin, capped_count
 from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
 from rectification import rollups, services, timeline
 from rectification.filters import TaskFilterSet
@@ -119,16 +119,7 @@ class TaskListView(LoginRequiredMixin, ExportMixin, KeysetListMixin, SingleTable
         data = form.cleaned_data if form.is_valid() else None
         if data is None or {name for name, value in data.items() if value not in (None, "", False)} - {"within", "batch"}:
             return capped_count(rows)
-        batch = data.get("batch")
-        if data.get("within") is not None:
-            return Tally(rollups.figures(data["within"], batch=batch).tasks)
-        # the user's scope, and the tasks they see only as a co-responsible unit's
-        user = self.request.user
-        beyond = permissions.beyond_own_subtrees(Task.objects.all(), user)
-        if batch is not None:
-            beyond = beyond.filter(batch=batch)
-        extra = capped_count(beyond)
-        return Tally(rollups.scope_figures(user, batch=batch).tasks + extra.value, extra.capped)
+        return rollups.visible_task_count(self.request.user, within=data.get("within"), batch=data.get("batch"))
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

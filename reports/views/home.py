@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from campaign import rollups as campaign_rollups
 from campaign.models import Campaign, Membership, Phase, Unit
+from campaign.paging import capped_count
 from campaign.permissions import EXPLAIN, SUPERVISE
 from rectification import queues, rollups
 from rectification.models import Task
@@ -52,9 +53,9 @@ def home(request):
     }
     if queues.is_supervisor(user):
         context["to_decide"] = {
-            "verifications": queues.pending_verifications(user, detailed=False).count(),
-            "extensions": queues.pending_extensions(user, detailed=False).count(),
-            "explanations": queues.unreviewed_explanations(user, detailed=False).count(),
+            "verifications": capped_count(queues.pending_verifications(user, detailed=False)),
+            "extensions": capped_count(queues.pending_extensions(user, detailed=False)),
+            "explanations": capped_count(queues.unreviewed_explanations(user, detailed=False)),
             "overdue": rollups.Figures.total(found[pk] for pk in supervised).unexplained,
         }
     return render(request, "reports/home.html", context)

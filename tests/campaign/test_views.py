@@ -180,10 +180,13 @@ class TestParticipationList:
         response = login(client, east_staff).get(reverse("campaign:participation_list"), {"within": city["west"].pk})
         assert "within" in response.context["filter"].errors
 
-    def test_sorts_by_a_column(self, client, city, campaign):
+    def test_lists_unit_by_unit_and_no_column_sorts_a_provinces_list(self, client, city, campaign):
+        """Only the order an index serves at a province's 100,000 participations (issue 10)."""
         leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
         response = login(client, leader).get(reverse("campaign:participation_list"), {"sort": "-makeup_members"})
-        assert [row.record.makeup_members for row in response.context["table"].rows] == [9, 4]
+        units = [row.record.unit_id for row in response.context["table"].rows]
+        assert units == sorted(units) and len(units) == 2
+        assert response.context["totals"]["makeup_members"] == 13
 
     def test_exports_the_filtered_rows_as_excel(self, client, east_staff, campaign):
         response = login(client, east_staff).get(reverse("campaign:participation_list"), {"export": "xlsx"})
