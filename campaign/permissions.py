@@ -406,10 +406,14 @@ def outermost_unit_ids(user, action=VIEW):
 def beyond_own_subtrees(queryset, user, action=VIEW):
     """The rows of ``queryset`` the user may ``action`` only through a co-responsible unit
     (outside the subtrees of their own units and groups): the lists add these to roll-up counts."""
-    paths = access(user).paths(EDIT if action == REPORT else action)
-    if paths is EVERYTHING:
+    me = access(user)
+    paths = me.paths(EDIT if action == REPORT else action)
+    scope = queryset.model.unit_scope
+    if not me.active or paths is EVERYTHING or not paths or action not in (VIEW, OWN, REPORT) or not scope.co_units:
         return queryset.none()
-    return queryset.restrict(user, action).exclude(paths_q(paths, queryset.model.unit_scope.path))
+    # Only the co-responsible arm of restrict(): on PostgreSQL an id list of the rows
+    # outside ``paths``, found through the link table, never a scan of the whole table.
+    return queryset.filter(_co_units_q(queryset, scope, paths)).exclude(paths_q(paths, scope.path))
 
 
 # --- one object ----------------------------------------------------------------------------
