@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from .models import (
     Batch,
@@ -8,6 +10,8 @@ from .models import (
     Membership,
     Participation,
     Phase,
+    Profile,
+    ProvisioningRun,
     SupervisionGroup,
     Unit,
 )
@@ -76,3 +80,53 @@ class SupervisionGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "campaign", "organising_unit", "leader"]
     filter_horizontal = ["members", "units"]
     autocomplete_fields = ["organising_unit"]
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+User = get_user_model()
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    fk_name = "user"
+    can_delete = False
+    fields = ["phone", "staff_number", "must_change_password", "initial_password_set_at", "password_changed_at",
+              "deactivated_at", "deactivated_by"]  # fmt: skip
+    readonly_fields = ["must_change_password", "initial_password_set_at", "password_changed_at", "deactivated_at",
+                       "deactivated_by"]  # fmt: skip
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(ProvisioningRun)
+class ProvisioningRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are made by uploading a file on the accounts page."""
+
+    list_display = ["file_name", "created_by", "created_at", "status", "row_count"]
+    list_filter = ["status"]
+    exclude = ["data"]
+    readonly_fields = [f.name for f in ProvisioningRun._meta.fields if f.name != "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Django's user admin with the profile and memberships on the page. Switching
+    "active" off here has the same effects as deactivating on the accounts page
+    (campaign.receivers); only the last-staff check is the superuser's own call."""
+
+    inlines = [ProfileInline, MembershipInline]

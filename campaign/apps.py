@@ -9,10 +9,13 @@ class CampaignConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from campaign import receivers
+
         from . import rollups
         from .models import IndicatorValue, Participation
         from .signals import unit_moved
 
+        receivers.connect()
         unit_moved.connect(rollups.unit_moved, dispatch_uid="campaign.rollups.unit_moved")
         for model in (Participation, IndicatorValue):
             for name, signal in (("saved", post_save), ("deleted", post_delete)):

@@ -24,7 +24,61 @@ class UnitImportForm(forms.Form):
                 params={"limit": filesizeformat(settings.IMPORT_MAX_BYTES)},
             )
         try:
-            self.rows = read_rows(upload.read())
+            self.data_bytes = upload.read()
+            self.rows = read_rows(self.data_bytes)
         except UnreadableFile as error:
             raise ValidationError(str(error), code="unreadable") from error
         return upload
+
+
+class ProvisionForm(UnitImportForm):
+    """An uploaded sheet of people; with LDAP configured, the choice of how they sign in."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet of people (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    directory_sign_in = forms.TypedChoiceField(
+        label=_("How they sign in"),
+        choices=[
+            ("", _("With an initial password printed on a slip, changed at the first login")),
+            ("1", _("With their intranet account (directory): the login column holds it; no password here")),
+        ],
+        coerce=bool,
+        required=False,
+        widget=forms.RadioSelect,
+        initial="",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.LDAP_SERVER_URI:
+            del self.fields["directory_sign_in"]
+
+
+class DeactivateForm(forms.Form):
+    """Deactivating a person (or taking a unit from them), with the replacement
+    who takes over their office staff work where they are the last one."""
+
+    replacement = forms.CharField(
+        label=_("Replacement (login)"),
+        required=False,
+        max_length=150,
+        help_text=_("Becomes office staff of the units this person is the last office staff of."),
+        widget=forms.TextInput(attrs={"list": "replacement-suggestions", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+
+    def clean_replacement(self):
+        login = self.cleaned_data["replacement"].strip()
+        if not login:
+            return None
+        user = self.candidates.filter(username=login).first()
+        if user is None:
+            raise ValidationError(
+                _("No active account “%(login)s” among the people you manage."), params={"login": login}
+            )
+        return user

@@ -551,6 +551,51 @@ def require_any(user, action):
     raise Refused(_not_allowed_message(action, me))
 
 
+# --- accounts: whom an administrator manages --------------------------------------------------
+
+
+def managed_people(user):
+    """Accounts with a membership in a unit ``user`` administers (everyone, for a superuser)."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.all()
+    paths = access(user).paths(ADMINISTER)
+    if paths is EVERYTHING:
+        return people
+    return people.filter(pk__in=_model("Membership").objects.filter(paths_q(paths, "unit__path")).values("user_id"))
+
+
+def manageable_person_ids(user, people):
+    """The ids among ``people`` whose password ``user`` may reset, whom they may deactivate or unlock.
+
+    Only when every unit the person belongs to lies in what ``user`` administers:
+    a district administrator does not reset the password of a city leader who also
+    sits in the district. Nobody manages themselves (their own password has its own
+    page), and only a superuser manages a superuser or someone without any unit.
+    Two queries at most."""
+    people = [person for person in people if person.pk != getattr(user, "pk", None)]
+    paths = access(user).paths(ADMINISTER)
+    if paths is EVERYTHING:
+        return {person.pk for person in people}
+    if not paths:
+        return set()
+    unit_paths = {}
+    rows = _model("Membership").objects.filter(user__in=people).values_list("user_id", "unit__path")
+    for user_id, path in rows:
+        unit_paths.setdefault(user_id, []).append(path)
+    return {
+        person.pk
+        for person in people
+        if not person.is_superuser
+        and unit_paths.get(person.pk)
+        and all(under(path, paths) for path in unit_paths[person.pk])
+    }
+
+
+def may_manage_person(user, person):
+    return person.pk in manageable_person_ids(user, [person])
+
+
 def may_add_top_level_unit(user):
     """A new root of the tree (a province, a city) is set up by a superuser only."""
     return access(user).superuser

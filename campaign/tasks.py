@@ -27,3 +27,12 @@ def write_worker_heartbeat(name):
     partial.write_text(f"{timezone.now().isoformat()} {socket.gethostname()}\n")
     partial.replace(path)  # atomic: readers never see half a file
     return str(path)
+
+
+@shared_task
+def provision_accounts(run_id):
+    """Import a large account spreadsheet uploaded by an administrator (campaign.provisioning)."""
+    from campaign import provisioning
+
+    result = provisioning.run(run_id)
+    return {"run": run_id, "status": result.status if result else "taken"}

@@ -5,6 +5,7 @@ variable is documented in `.env.example`. With no variable set, the project
 runs in its embedded shape: SQLite and a Celery broker on disk under `var/`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "axes",
     "campaign",
     "rectification",
     "reports",
@@ -49,9 +51,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "campaign.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so that a locked-out login attempt's response is replaced on the way out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +115,60 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:home"
 LOGOUT_REDIRECT_URL = "login"
+# Initial passwords of provisioned accounts are random (about 60 bits) and must be
+# changed at the first login, so a lighter hash serves them: a district's hundred
+# accounts are made in seconds, not minutes. Passwords people choose get the default.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "campaign.hashers.InitialPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# An initial (one-time) password stops working this many days after it was made.
+INITIAL_PASSWORD_MAX_AGE_DAYS = env_int("INITIAL_PASSWORD_MAX_AGE_DAYS", 30)
+
+# Sessions end after this many seconds without a request (default 2 hours); logging
+# out ends every session of the user, on every browser.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 2 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT + 60 * 60  # the store forgets idle sessions soon after
+
+# Locking out repeated login failures (django-axes): after LOGIN_FAILURE_LIMIT
+# failures for one login name, or from one address, that name or address waits
+# LOGIN_LOCKOUT_MINUTES; an administrator can unlock it earlier. Successful and
+# failed logins are recorded (Django admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "campaign.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Each on its own: per login name, and per address. LOGIN_LOCKOUT_BY_ADDRESS=off counts per
+# login name only, for an intranet whose offices all reach the site through one NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if env_bool("LOGIN_LOCKOUT_BY_ADDRESS", True) else ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it said it would
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "campaign.views.account.locked_out"
+AXES_VERBOSE = False
+# Behind N reverse proxies, the client's address is the N-th from the right of X-Forwarded-For;
+# without this every login would seem to come from the proxy, and one lock would lock everybody.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# --- the intranet's own sign-on (optional LDAP) --------------------------------------------
+# With LDAP_SERVER_URI set, a login the app does not know locally is checked against
+# the directory (django-auth-ldap); memberships are still kept in the app. See docs/deploy.md.
+LDAP_SERVER_URI = env_str("LDAP_SERVER_URI")
+if LDAP_SERVER_URI:
+    from . import ldap as _ldap
+
+    globals().update(_ldap.ldap_settings())
+    AUTHENTICATION_BACKENDS.append(_ldap.BACKEND)
 
 # --- language and time: Chinese first ------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -238,5 +297,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every page it lays out at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
     AccountabilityRecord,
     CoordinationRequest,
@@ -59,6 +61,13 @@ class TaskAdmin(HistoryReadOnlyAdmin):
         # A new task needs its first due date; after that it moves only by extension.
         fields = super().get_readonly_fields(request, obj)
         return [field for field in fields if field != "due_date"] if obj is None else fields
+
+    def save_model(self, request, obj, form, change):
+        """A sub-task moved here from one parent to another (or added) changes
+        both parents' progress, in the same transaction as the move."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.roll_up_progress(obj.parent_id, form.initial.get("parent") if change else None)
 
 
 @admin.register(WarningPolicy)

@@ -9,12 +9,15 @@ class RectificationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete
 
-        from campaign.signals import unit_moved
+        from campaign.signals import account_deactivated, unit_moved, unit_without_staff
 
         from . import rollups
+        from .accounts import drop_waiting_email, warn_unit_above
         from .forms import tasks  # noqa: F401  (registers the unit pickers' "roots" source)
         from .models.tasks import Task, move_task_paths
 
         unit_moved.connect(move_task_paths, dispatch_uid="rectification.move_task_paths")
         unit_moved.connect(rollups.unit_moved, dispatch_uid="rectification.rollups.unit_moved")
         post_delete.connect(rollups.task_deleted, sender=Task, dispatch_uid="rectification.rollups.task_deleted")
+        account_deactivated.connect(drop_waiting_email, dispatch_uid="rectification.drop_waiting_email")
+        unit_without_staff.connect(warn_unit_above, dispatch_uid="rectification.warn_unit_above")

@@ -1,28 +1,39 @@
 """The task workflow (DESIGN §3). Every step checks who may take it, writes in
-one transaction, and leaves a row saying who, when and why."""
+one transaction, and leaves a row saying who, when and why.
+
+Side effects belong to the step, not to its caller: a decision or an urge
+tells the task's unit once the transaction commits (nobody when it rolls
+back), whether a view, the demo or an import took it."""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from campaign import permissions
 from campaign.permissions import DECIDE, EDIT, REPORT, SUPERVISE
 
+from . import notify, rollups, tasks
 from .models import (
     CoordinationReply,
     CoordinationRequest,
     Evidence,
     Explanation,
     ExtensionRequest,
+    Problem,
     ProgressUpdate,
     Task,
     TaskStatus,
     Urge,
     Verification,
+    WarningPolicy,
 )
 from .models.decisions import Decision
+from .models.problems import ProblemCategory, ProblemSource
 
 
 class TransitionRefused(ValidationError):
@@ -45,6 +56,120 @@ def _locked(task):
 def _require(user, action, obj, **kwargs):
     """The permission layer's answer, as a refusal with its reason (a PermissionDenied)."""
     permissions.require(user, action, obj, **kwargs)
+
+
+def _tell_on_commit(notice, row):
+    """When the current transaction commits, make ``notice``'s notifications for
+    ``row`` (a function of rectification.notify) and queue their e-mails. A
+    failure to notify is logged, never undoes the decision (``robust``)."""
+    transaction.on_commit(lambda: notice(row, queue_emails=tasks.queue_email_delivery), robust=True)
+
+
+# --- problems and tasks ----------------------------------------------------------
+
+
+
+
+def new_problem(user, *, unit, batch, title, source, found_on, description="", category=ProblemCategory.OTHER,
+                root_unit=None, related_problem=None):  # fmt: skip
+    """An unsaved problem, as every way of recording one builds it."""
+    return Problem(
+        title=title, description=description, source=source, category=category, unit=unit, root_unit=root_unit,
+        batch=batch, related_problem=related_problem, found_on=found_on, created_by=user,
+    )  # fmt: skip
+
+
+def create_problem(user, **fields):
+    """Record a problem (查摆问题) found in ``unit``: see :func:`new_problem` for the fields.
+
+    ``user`` is office staff or an administrator of the unit or above it; None
+    only for an opinion of the public (source 群众意见), given without an account."""
+    if user is None:
+        if fields.get("source") != ProblemSource.PUBLIC:
+            raise permissions.Refused(_("Only an opinion of the public is recorded without an account."))
+    else:
+        _require(user, EDIT, fields["unit"])
+    problem = new_problem(user, **fields)
+    problem.save()
+    return problem
+
+
+def new_task(problem, user, *, unit, title, measures, leader_name, person_name, term, start_date, due_date,
+             parent=None, progress=0, policy=None, today=None):  # fmt: skip
+    """An unsaved task of ``problem`` with everything ``Task.save`` would derive
+    already set (the batch, the copied path, the original due date, the warning
+    level under ``policy``, read when not given), so that a bulk insert stores
+    the same row as a save. Refuses dates out of order and a parent of another
+    problem or already closed."""
+    if due_date < start_date:
+        raise TransitionRefused(_("The due date cannot be before the start date."))
+    if parent is not None and (parent.problem_id != problem.pk or not parent.is_open):
+        raise TransitionRefused(_("A sub-task belongs to an open task of the same problem."))
+    if parent is not None and not unit.path.startswith(parent.unit_path):
+        raise TransitionRefused(
+            _("A sub-task goes to %(unit)s or a unit below it, where its parent task lies.") % {"unit": parent.unit.name}
+        )
+    task = Task(
+        problem=problem, batch_id=problem.batch_id, parent=parent, title=title, measures=measures, unit=unit,
+        unit_path=unit.path, leader_name=leader_name, person_name=person_name, term=term, start_date=start_date,
+        due_date=due_date, original_due_date=due_date, progress=progress, created_by=user,
+    )  # fmt: skip
+    task.refresh_warning_level(today, policy or WarningPolicy.objects.effective(problem.batch_id, term))
+    return task
+
+
+def create_task(problem, user, *, co_units=(), **fields):
+    """Add a task (整改任务) to ``problem``: see :func:`new_task` for the fields.
+    A sub-task's parent takes its share of progress at once."""
+    _require(user, EDIT, fields["unit"])
+    if fields["unit"] in co_units:
+        raise TransitionRefused(_("The responsible unit cannot also be co-responsible."))
+    with transaction.atomic():
+        task = new_task(problem, user, **fields)
+        task._change_reason = _("Created")
+        task.save()
+        if co_units:
+            task.co_units.set(co_units)
+        roll_up_progress(task.parent_id)
+    return task
+
+
+@dataclass
+class LedgerRow:
+    """One row of an imported ledger: a problem, its task and the first progress entry's text."""
+
+    problem: dict
+    task: dict
+    progress_text: str = ""
+
+
+def import_ledger_rows(user, batch, rows, reason):
+    """Create a problem and a task for each :class:`LedgerRow`, and its first
+    progress entry, in one transaction and in bulk (a district's ledger is
+    thousands of rows), with a history row for each problem and task giving
+    ``reason``. The rows are built by :func:`new_problem` and :func:`new_task`,
+    as one at a time; each unit is checked once. Returns the tasks."""
+    for unit in {row.task["unit"] for row in rows} | {row.problem["unit"] for row in rows}:
+        _require(user, EDIT, unit)
+    today = timezone.localdate()
+    policies = {term: WarningPolicy.objects.effective(batch.pk, term) for term in {row.task["term"] for row in rows}}
+    problems = [new_problem(user, batch=batch, **row.problem) for row in rows]
+    with transaction.atomic():
+        bulk_create_with_history(problems, Problem, default_user=user, default_change_reason=reason)
+        created = [
+            new_task(problem, user, policy=policies[row.task["term"]], today=today, **row.task)
+            for row, problem in zip(rows, problems)
+        ]
+        bulk_create_with_history(created, Task, default_user=user, default_change_reason=reason)
+        rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in created]))
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                task=task, entry_date=today, text=row.progress_text, percent=task.progress, author=user, unit=task.unit
+            )
+            for row, task in zip(rows, created)
+            if row.progress_text
+        )
+    return created
 
 
 # --- editing ------------------------------------------------------------------
@@ -108,8 +233,7 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
         current.progress = percent
         current._change_reason = _("Progress reported")
         current.save()
-        if current.parent_id:
-            roll_up_progress(current.parent_id)
+        roll_up_progress(current.parent_id)
     return entry
 
 
@@ -130,16 +254,26 @@ def attach_evidence(task, user, upload, progress=None):
     )
 
 
-def roll_up_progress(parent_id):
-    """A split task's progress is the mean of its sub-tasks', up every level."""
-    while parent_id:
-        with transaction.atomic():
-            parent = Task.objects.select_for_update().get(pk=parent_id)
-            mean = parent.subtasks.aggregate(mean=Avg("progress"))["mean"] or 0
-            parent.progress = round(mean)
-            parent._change_reason = _("Progress of sub-tasks rolled up")
-            parent.save()
-        parent_id = parent.parent_id
+def roll_up_progress(*parent_ids):
+    """A split task's progress is the mean of its sub-tasks', up every level.
+
+    Every step that changes a sub-task's progress, status or parent calls it
+    inside its own transaction, with the parents concerned (a moved sub-task:
+    the old and the new one), so the figures change together or not at all.
+    Locks go upwards only (sub-task, then parent), so two steps never wait
+    for each other in a circle. A parent whose figure is unchanged is not
+    saved again, and neither are the tasks above it."""
+    for parent_id in dict.fromkeys(parent_ids):
+        while parent_id:
+            with transaction.atomic():
+                parent = Task.objects.select_for_update().get(pk=parent_id)
+                mean = round(parent.subtasks.aggregate(mean=Avg("progress"))["mean"] or 0)
+                if mean == parent.progress:
+                    break
+                parent.progress = mean
+                parent._change_reason = _("Progress of sub-tasks rolled up")
+                parent.save()
+            parent_id = parent.parent_id
 
 
 # --- closing (销号) -------------------------------------------------------------
@@ -171,22 +305,28 @@ def _pending_verification(task):
     return verification
 
 
+def _decide(verification, outcome, user, when, reason):
+    """Record the decision on a pending request to close, and tell the unit after commit."""
+    fields = {"outcome": outcome, "decided_by": user, "decided_at": when, "reason": reason}
+    Verification.objects.filter(pk=verification.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(verification, name, value)
+    _tell_on_commit(notify.notify_verification_decided, verification)
+
+
 def approve_closing(task, user, note=""):
     with transaction.atomic():
         current = _locked(task)
         verification = _pending_verification(current)
         _require(user, DECIDE, verification)
         now = timezone.now()
-        Verification.objects.filter(pk=verification.pk).update(
-            outcome=Verification.Outcome.APPROVED, decided_by=user, decided_at=now, reason=note
-        )
+        _decide(verification, Verification.Outcome.APPROVED, user, now, note)
         current.status = TaskStatus.CLOSED
         current.closed_at = now
         current.progress = 100
         current._change_reason = _("Closed after verification")
         current.save()
-        if current.parent_id:
-            transaction.on_commit(lambda: roll_up_progress(current.parent_id))
+        roll_up_progress(current.parent_id)
     return current
 
 
@@ -197,12 +337,11 @@ def return_task(task, user, reason):
         current = _locked(task)
         verification = _pending_verification(current)
         _require(user, DECIDE, verification)
-        Verification.objects.filter(pk=verification.pk).update(
-            outcome=Verification.Outcome.RETURNED, decided_by=user, decided_at=timezone.now(), reason=reason
-        )
+        _decide(verification, Verification.Outcome.RETURNED, user, timezone.now(), reason)
         current.status = TaskStatus.IN_PROGRESS
         current._change_reason = _("Returned: %(reason)s") % {"reason": reason}
         current.save()
+        roll_up_progress(current.parent_id)
     return current
 
 
@@ -216,6 +355,7 @@ def reopen_task(task, user, reason):
         current.closed_at = None
         current._change_reason = _("Reopened: %(reason)s") % {"reason": reason}
         current.save()
+        roll_up_progress(current.parent_id)
     return current
 
 
@@ -269,6 +409,7 @@ def decide_extension(extension, user, approve, note=""):
             current.explained_at = None  # the new date starts a new clock
             current._change_reason = _("Extension approved")
             current.save()
+        _tell_on_commit(notify.notify_extension_decided, extension)
     return extension
 
 
@@ -276,7 +417,10 @@ def urge(task, user, message):
     _require(user, SUPERVISE, task)
     if not message.strip():
         raise TransitionRefused(_("Write what the unit should do."))
-    return Urge.objects.create(task=task, author=user, message=message)
+    with transaction.atomic():
+        row = Urge.objects.create(task=task, author=user, message=message)
+        _tell_on_commit(notify.notify_urge, row)
+    return row
 
 
 # --- coordination -------------------------------------------------------------

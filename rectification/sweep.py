@@ -9,9 +9,10 @@ alerts. The per-campaign, per-term windows of ``WarningPolicy`` become an OR
 of conditions inside each UPDATE, grouped by identical policy, so the
 statement count does not grow with campaigns either.
 
-The rule is ``rectification.warnings.warning_level``; ``_level_q`` is the
-same rule written as a filter on ``due_date`` and ``explained_at``, and the
-tests check that both agree task by task.
+The rule is ``rectification.policy``: each UPDATE is built from its
+``level_q`` (the rule written as a filter on ``due_date`` and ``explained_at``)
+and ``bounds_q``; the tests check that the stored levels equal its
+``warning_level`` at every boundary of every term.
 
 History: django-simple-history records ``Task.save()`` only, not queryset
 UPDATEs, so the sweep's level changes do not appear in a task's history. That
@@ -27,7 +28,6 @@ constraint ``alert_once_per_level_and_due`` with ``ON CONFLICT DO NOTHING``
 keeps alerts single in any case. SQLite serialises writers by itself.
 """
 
-import datetime
 import time
 from collections import defaultdict
 
@@ -38,7 +38,7 @@ from django.utils import timezone
 from rectification import rollups
 from rectification.jobs import job_run
 from rectification.models import Alert, Task, TaskStatus, Term, WarningLevel, WarningPolicy
-from rectification.warnings import Policy, default_policy
+from rectification.policy import Policy, bounds_q, default_policy, level_q
 
 JOB_NAME = "overdue_sweep"
 # pg_advisory_xact_lock key: "SWEEP" in ASCII, so that it is recognisable in pg_locks.
@@ -95,14 +95,14 @@ def update_levels(now):
     for level in (WarningLevel.ESCALATED, WarningLevel.RED, WarningLevel.YELLOW):
         condition = Q()
         for term, policy, batch_q in groups:
-            condition |= Q(term=term) & batch_q & _level_q(level, policy, today)
+            condition |= Q(term=term) & batch_q & level_q(level, policy, today)
         counts[LEVEL_KEYS[level]] = rollups.set_level(
             Task.objects.filter(OPEN, _other_level_q(level), _bounds_q(level, groups, today), condition), level, now
         )
     # Back to none: open tasks due beyond their window, and every closed task.
     condition = Q()
     for term, policy, batch_q in groups:
-        condition |= Q(term=term) & batch_q & _level_q(WarningLevel.NONE, policy, today)
+        condition |= Q(term=term) & batch_q & level_q(WarningLevel.NONE, policy, today)
     reset = Task.objects.filter(
         OPEN, _other_level_q(WarningLevel.NONE), _bounds_q(WarningLevel.NONE, groups, today), condition
     )
@@ -179,40 +179,14 @@ def policy_groups():
     return groups
 
 
-def _level_q(level, policy, today):
-    """Open tasks at ``level`` under ``policy`` on ``today``: the rule of
-    ``warnings.warning_level`` as a filter."""
-    day = datetime.timedelta(days=1)
-    if level == WarningLevel.NONE:
-        return Q(due_date__gt=today + policy.window_days * day)
-    if level == WarningLevel.YELLOW:
-        return Q(due_date__gte=today, due_date__lte=today + policy.window_days * day)
-    escalate_before = today - policy.escalate_after_days * day
-    unexplained_before = today - policy.explanation_grace_days * day
-    if level == WarningLevel.RED:
-        return Q(due_date__lt=today, due_date__gte=escalate_before) & (
-            Q(explained_at__isnull=False) | Q(due_date__gte=unexplained_before)
-        )
-    return Q(due_date__lt=escalate_before) | Q(due_date__lt=unexplained_before, explained_at__isnull=True)
-
-
 def _other_level_q(level):
     """Tasks not at ``level``, written as two ranges so that an index on the level can serve it."""
     return Q(warning_level__lt=level) | Q(warning_level__gt=level)
 
 
 def _bounds_q(level, groups, today):
-    """A due-date range enclosing ``level`` for every group, so that the
-    planner can use the ``task_open_due`` index before the per-group OR."""
-    day = datetime.timedelta(days=1)
-    policies = [policy for _term, policy, _batches in groups]
-    if level == WarningLevel.NONE:
-        return Q(due_date__gt=today + min(p.window_days for p in policies) * day)
-    if level == WarningLevel.YELLOW:
-        return Q(due_date__gte=today, due_date__lte=today + max(p.window_days for p in policies) * day)
-    if level == WarningLevel.RED:
-        return Q(due_date__lt=today, due_date__gte=today - max(p.escalate_after_days for p in policies) * day)
-    return Q(due_date__lt=today - min(min(p.escalate_after_days, p.explanation_grace_days) for p in policies) * day)
+    """``policy.bounds_q`` over the groups' policies."""
+    return bounds_q(level, [policy for _term, policy, _batches in groups], today)
 
 
 def _serialise_sweeps():

@@ -24,6 +24,8 @@ DEBIAN_PACKAGES=(
     chromium                             # Playwright browser tests (no browser download)
     python3-venv                         # `python3 -m venv` on Debian
     curl                                 # scripts/smoke_embedded.sh
+    gcc python3-dev libldap2-dev libsasl2-dev  # building python-ldap (django-auth-ldap) from source
+    slapd ldap-utils                     # a throwaway LDAP server the tests start (tests/campaign/ldap_server.py)
 )
 
 install_debian_packages() {
@@ -49,6 +51,9 @@ install_debian_packages() {
         sudo=(sudo)
     fi
     say "installing Debian packages: ${missing[*]}"
+    # slapd: install the program only. Without this answer its package would set up
+    # (and start) a system directory of its own; the tests run their own slapd.
+    echo "slapd slapd/no_configuration boolean true" | "${sudo[@]}" debconf-set-selections
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }

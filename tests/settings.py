@@ -9,7 +9,8 @@ os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage
 
 from config.settings import *  # noqa: E402,F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fast hashing for tests; the initial-password hasher is kept, since provisioning names it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "campaign.hashers.InitialPasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="campaign-test-media-")
 # Never the project's var/static, which `make setup` fills with collectstatic.

@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -52,7 +54,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Role, UnitKind
+from campaign import accounts
+from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
 from rectification import services
 from rectification.models import (
     AccountabilityRecord,
@@ -146,6 +149,19 @@ resolve_coordination       L    ok   404  404   403  404     ok        403    ok
 run_sweep                  L    403  403  403   403  403     403       403    403     ok         ok
 edit_policies              L    403  403  403   403  403     403       403    403     ok         ok
 read_notification          L    ok   404  404   404  404     404       404    404     404        404
+# --- accounts (issue 14): the administrators of the person's units -----------------------------------
+person_list                L    403  403  403   403  403     403       403    200     200        200
+person_detail              L    403  403  403   403  403     403       403    200     200        200
+person_slip                L    403  403  403   403  403     403       403    200     200        200
+provision_page             L    403  403  403   403  403     403       403    200     200        200
+provision_template         L    403  403  403   403  403     403       403    200     200        200
+provisioning_run           L    403  403  403   403  403     403       403    404     200        200
+provisioning_slips         L    403  403  403   403  403     403       403    404     200        200
+reset_password             L    403  403  403   403  403     403       403    ok      ok         ok
+deactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
+reactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
+unlock_person              L    403  403  403   403  403     403       403    ok      ok         ok
+remove_membership          L    403  403  403   403  403     403       403    ok      ok         ok
 """
 # fmt: on
 
@@ -246,6 +262,21 @@ class World:
         self.notification = Notification.objects.create(
             user=staff, kind="decision", key="matrix:1", title="已退回", url=self.task.get_absolute_url()
         )
+        # accounts: a second staff of the community (managed by its administrators), one who
+        # left, one waiting for the first login, a run of the campaign office, a lock
+        self.target = member("second-staff", self.east_community, Role.STAFF)
+        self.former = member("former-staff", self.east_community, Role.STAFF)
+        self.former.is_active = False
+        self.former.save()
+        self.newcomer = member("newcomer", self.east_community, Role.STAFF)
+        accounts.issue_initial_password(self.newcomer)
+        self.run = ProvisioningRun.objects.create(
+            created_by=self.people["city_admin"], file_name="人员.xlsx", status=ProvisioningRun.Status.DONE
+        )
+        ProvisionedAccount.objects.create(run=self.run, user=self.newcomer, unit=self.east_community, role=Role.STAFF,
+                                          row=3, created=True)  # fmt: skip
+        AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
+                                     get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
 
     def user(self, persona):
         return self.people[persona]
@@ -434,6 +465,34 @@ ROWS = {
         },
         done=lambda w: WarningPolicy.objects.exists(),
     ),  # fmt: skip
+    "person_list": Row("GET", lambda w: reverse("campaign:person_list"), lambda w: "second-staff"),
+    "person_detail": Row("GET", lambda w: reverse("campaign:person_detail", args=[w.target.pk]), lambda w: "second-staff"),
+    "person_slip": Row("GET", lambda w: reverse("campaign:person_slip", args=[w.newcomer.pk])),
+    "provision_page": Row("GET", lambda w: reverse("campaign:provision")),
+    "provision_template": Row("GET", lambda w: reverse("campaign:provision_template")),
+    "provisioning_run": Row("GET", lambda w: reverse("campaign:provisioning_run", args=[w.run.pk]), lambda w: "newcomer"),
+    "provisioning_slips": Row("GET", lambda w: reverse("campaign:provisioning_slips", args=[w.run.pk])),
+    "reset_password": Row(
+        "POST", lambda w: reverse("campaign:person_reset_password", args=[w.target.pk]), data=lambda w: {},
+        done=lambda w: not get_user_model().objects.get(pk=w.target.pk).check_password("pw-test-2026"),
+    ),  # fmt: skip
+    "deactivate_person": Row(
+        "POST", lambda w: reverse("campaign:person_deactivate", args=[w.target.pk]), data=lambda w: {"replacement": ""},
+        done=lambda w: not get_user_model().objects.get(pk=w.target.pk).is_active,
+    ),  # fmt: skip
+    "reactivate_person": Row(
+        "POST", lambda w: reverse("campaign:person_reactivate", args=[w.former.pk]), data=lambda w: {},
+        done=lambda w: get_user_model().objects.get(pk=w.former.pk).is_active,
+    ),  # fmt: skip
+    "unlock_person": Row(
+        "POST", lambda w: reverse("campaign:person_unlock", args=[w.target.pk]), data=lambda w: {},
+        done=lambda w: not AccessAttempt.objects.filter(username=w.target.username).exists(),
+    ),  # fmt: skip
+    "remove_membership": Row(
+        "POST", lambda w: reverse("campaign:membership_remove", args=[w.target.memberships.get().pk]),
+        data=lambda w: {"replacement": ""},
+        done=lambda w: not w.target.memberships.exists(),
+    ),  # fmt: skip
     "read_notification": Row(
         "POST", lambda w: reverse("rectification:notification_read", args=[w.notification.pk]), data=lambda w: {},
         done=lambda w: Notification.objects.get(pk=w.notification.pk).read_at is not None,
@@ -464,6 +523,9 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "rectification:notification_list": "notifications", "rectification:evidence_download": "evidence",
         "rectification:ledger_template": "ledger_import", "rectification:notification_read_all": "read_notification",
         "campaign:unit_import_template": "unit_import", "rectification:accountability_create": "accountability_create",
+        "campaign:person_reset_password": "reset_password", "campaign:person_deactivate": "deactivate_person",
+        "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
+        "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
     }  # fmt: skip
     missing = sorted(route for route in routes if aliases.get(route, route.split(":")[1]) not in tried)
     assert not missing, f"routes the matrix does not try: {missing}"

@@ -364,8 +364,8 @@ def compiled_catalogue(tmp_path):
         yield folder
 
 
-def test_the_home_page_is_chinese_by_default_and_english_after_switching(client, east_staff, compiled_catalogue):
-    client.force_login(east_staff)
+def test_the_home_page_is_chinese_by_default_and_english_after_switching(client, staff_above, compiled_catalogue):
+    client.force_login(staff_above)
 
     chinese = client.get("/")
     assert chinese.status_code == 200

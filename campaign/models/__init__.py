@@ -1,3 +1,4 @@
+from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
 from .campaigns import Batch, Campaign, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
@@ -13,7 +14,11 @@ __all__ = [
     "Membership",
     "Participation",
     "ParticipationRollup",
+    "LoginSession",
     "Phase",
+    "Profile",
+    "ProvisionedAccount",
+    "ProvisioningRun",
     "Role",
     "SupervisionGroup",
     "Unit",

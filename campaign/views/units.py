@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from campaign import permissions, rollups, widgets
-from campaign.models import Participation, Unit
+from campaign.models import Membership, Participation, Role, Unit
 from campaign.tree import ancestor_ids_of, nest
 
 SEARCH_LIMIT = 100
@@ -55,10 +55,12 @@ def unit_detail(request, pk):
     visible = Unit.objects.visible_to(request.user)
     unit = get_object_or_404(visible, pk=pk)
     # A visible unit's whole subtree is visible: its children need no further filter.
-    children = list(_with_child_count(unit.children.order_by("path")))
+    staffed = Membership.objects.filter(unit=OuterRef("pk"), role=Role.STAFF, user__is_active=True)
+    children = list(_with_child_count(unit.children.order_by("path")).annotate(has_staff=Exists(staffed)))
     participations = Participation.objects.filter(unit=unit).select_related("batch")
     context = {
         "unit": unit,
+        "has_staff": Membership.objects.filter(unit=unit, role=Role.STAFF, user__is_active=True).exists(),
         "ancestors": unit.ancestors().filter(pk__in=visible),
         "children": children,
         "participations": participations,

@@ -4,7 +4,8 @@ Import works like the unit importer (:mod:`campaign.importers`), whose pieces
 it reuses: read the workbook into rows of cell texts numbered as the user sees
 them, validate *every* row and collect every problem (named by row and by the
 column's header text), and create nothing unless the whole file is valid; then
-create all problems, tasks and first progress entries in one transaction.
+create all problems, tasks and first progress entries in one transaction
+(``services.import_ledger_rows``).
 
 Decisions worth knowing:
 
@@ -36,19 +37,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import openpyxl
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from campaign import importers, permissions
 from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
 from campaign.models import Batch, Campaign, Participation, Unit
 from campaign.permissions import EDIT
+from rectification import services
 from rectification.models import Problem as RectificationProblem
-from rectification.models import ProgressUpdate, Task, Term
+from rectification.models import Task, Term
 from rectification.models.problems import ProblemSource
 
 HEADER_SEARCH_ROWS = 5
@@ -439,67 +439,26 @@ def _title(text):
 
 
 def create_tasks(entries, user, batch):
-    """A problem and a task for each entry, and its first progress entry, in one transaction.
-
-    Written in bulk, with a history row for each problem and task (the change
-    reason says they were imported). What ``Task.save`` derives is derived here
-    the same way: the path copy, the original due date, and the warning level
-    from the task's own rule with its campaign's policy (read once per term)."""
-    from rectification import rollups
-    from rectification.warnings import policy_for
-
+    """A problem and a task for each entry, and its first progress entry, in one
+    transaction: ``services.import_ledger_rows``, in bulk, with the same rules
+    as a task entered in the form (the change reason says they were imported)."""
     today = timezone.localdate()
-    reason = _("Imported from a ledger")
-    problems = []
+    rows = []
     for entry in entries:
         description = entry.cell("problem")
         if entry.cell("note"):
             description += "\n备注:" + entry.cell("note")
-        problems.append(
-            RectificationProblem(
-                title=_title(entry.cell("problem")),
-                description=description,
-                source=entry.source,
-                unit=entry.unit,
-                batch=batch,
-                found_on=today,
-                created_by=user,
-            )
-        )
-    policies = {term: policy_for(batch.campaign_id, term) for term in {entry.term for entry in entries}}
-    with transaction.atomic():
-        bulk_create_with_history(problems, RectificationProblem, default_user=user, default_change_reason=reason)
-        tasks = []
-        for entry, problem in zip(entries, problems):
-            task = Task(
-                problem=problem,
-                batch=batch,
-                title=problem.title,
-                measures=entry.cell("measures"),
-                unit=entry.unit,
-                unit_path=entry.unit.path,
-                leader_name=entry.cell("leader"),
-                person_name=entry.cell("person"),
-                term=entry.term,
-                start_date=min(today, entry.due_date),
-                due_date=entry.due_date,
-                original_due_date=entry.due_date,
-                progress=entry.percent,
-                created_by=user,
-            )
-            task.refresh_warning_level(today, policies[entry.term])
-            tasks.append(task)
-        bulk_create_with_history(tasks, Task, default_user=user, default_change_reason=reason)
-        rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in tasks]))
-        ProgressUpdate.objects.bulk_create(
-            ProgressUpdate(
-                task=task, entry_date=today, text=entry.cell("progress"), percent=entry.percent,
-                author=user, unit=entry.unit,
-            )
-            for entry, task in zip(entries, tasks)
-            if entry.cell("progress")
-        )
-    return tasks
+        title = _title(entry.cell("problem"))
+        problem = {
+            "title": title, "description": description, "source": entry.source, "unit": entry.unit, "found_on": today,
+        }  # fmt: skip
+        task = {
+            "title": title, "measures": entry.cell("measures"), "unit": entry.unit,
+            "leader_name": entry.cell("leader"), "person_name": entry.cell("person"), "term": entry.term,
+            "start_date": min(today, entry.due_date), "due_date": entry.due_date, "progress": entry.percent,
+        }  # fmt: skip
+        rows.append(services.LedgerRow(problem, task, entry.cell("progress")))
+    return services.import_ledger_rows(user, batch, rows, _("Imported from a ledger"))
 
 
 def import_ledger(rows, user, batch, default_unit):

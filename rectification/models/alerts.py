@@ -5,23 +5,36 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
+from rectification import policy
+from rectification.choices import Term, WarningLevel
 
-from .tasks import Term, WarningLevel
+
+class WarningPolicyQuerySet(models.QuerySet):
+    def effective(self, batch_id, term):
+        """The ``policy.Policy`` that applies to a task of ``batch_id`` and
+        ``term``: its campaign's, or the default (one query)."""
+        stored = self.filter(campaign__batches=batch_id, term=term).first() if batch_id else None
+        return policy.for_term(term, stored)
 
 
 class WarningPolicy(models.Model):
-    """A campaign's warning window and escalation thresholds for one term."""
+    """A campaign's warning window and escalation thresholds for one term; the
+    rule that uses them, their defaults and their limits are rectification.policy."""
 
     campaign = models.ForeignKey(
         "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="warning_policies"
     )
     term = models.CharField(_("term"), max_length=20, choices=Term.choices)
     window_days = models.PositiveSmallIntegerField(_("warning window (days before due)"))
-    escalate_after_days = models.PositiveSmallIntegerField(_("escalate when overdue by more than (days)"), default=30)
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate when overdue by more than (days)"), default=policy.ESCALATE_AFTER_DAYS
+    )
     explanation_grace_days = models.PositiveSmallIntegerField(
-        _("escalate when unexplained for more than (days)"), default=3
+        _("escalate when unexplained for more than (days)"), default=policy.EXPLANATION_GRACE_DAYS
     )
     reminder_days = models.PositiveSmallIntegerField(_("remind this many days before due"), default=0)
+
+    objects = WarningPolicyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("warning policy")
@@ -31,10 +44,8 @@ class WarningPolicy(models.Model):
     def __str__(self):
         return f"{self.campaign} · {self.get_term_display()}"
 
-    def as_policy(self):
-        from rectification.warnings import Policy
-
-        return Policy(self.window_days, self.escalate_after_days, self.explanation_grace_days)
+    def clean(self):
+        policy.validate({name: getattr(self, name) for name in policy.LIMITS})
 
 
 class Alert(models.Model):

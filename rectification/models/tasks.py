@@ -7,27 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
+from rectification.choices import TaskStatus, Term, WarningLevel
+from rectification.policy import warning_level
 
+from .alerts import WarningPolicy
 
-class Term(models.TextChoices):
-    IMMEDIATE = "immediate", _("Immediate")
-    SHORT = "short", _("Within a set time")
-    LONG = "long", _("Medium to long term")
-
-
-class TaskStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
-    PENDING_VERIFICATION = "pending_verification", _("Awaiting verification")
-    CLOSED = "closed", _("Closed")
-
-
-class WarningLevel(models.IntegerChoices):
-    """Ordered by severity, so that sorting by level puts the worst first."""
-
-    NONE = 0, _("On schedule")
-    YELLOW = 1, _("Due soon")
-    RED = 2, _("Overdue")
-    ESCALATED = 3, _("Escalated")
+__all__ = ["OPEN", "Task", "TaskQuerySet", "TaskStatus", "Term", "WarningLevel", "move_task_paths"]
 
 
 OPEN = ~Q(status=TaskStatus.CLOSED)
@@ -173,14 +158,57 @@ class Task(models.Model):
     def was_extended(self):
         return self.due_date != self.original_due_date
 
+    # --- what save() derives -------------------------------------------------------
+
+    # Values whose stored copy save() compares with, to derive only what changed:
+    # the unit (for unit_path) and what the warning level depends on.
+    TRACKED = ("unit_id", "status", "due_date", "explained_at", "term", "batch_id")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        task = super().from_db(db, field_names, values)
+        task._remember()
+        return task
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:
+            self._remember()
+        else:
+            names = set(fields)
+            self._remember(
+                [attname for attname in self.TRACKED if attname in names or attname.removesuffix("_id") in names]
+            )
+
+    def _remember(self, attnames=TRACKED):
+        """Note the values of ``attnames`` as they are in the database now (a
+        deferred one stays unknown, so that save() derives from it again)."""
+        stored = dict(getattr(self, "_stored", {}))
+        for attname in attnames:
+            if attname in self.__dict__:
+                stored[attname] = self.__dict__[attname]
+            else:
+                stored.pop(attname, None)
+        self._stored = stored
+
+    def _changed(self, attname):
+        stored = getattr(self, "_stored", {})
+        return attname not in stored or stored[attname] != self.__dict__.get(attname)
+
     def save(self, *args, **kwargs):
-        if self.unit_id:
+        """Derive the copied path, the batch, the original due date and the
+        warning level, then save. Only what changed is derived again, so a save
+        that changes neither the unit nor what the level depends on (a progress
+        entry, an edit of the text) reads nothing first; the sweep keeps the
+        stored level current as days pass."""
+        if self.unit_id and (self._changed("unit_id") or not self.unit_path or Task.unit.is_cached(self)):
             self.unit_path = self.unit.path
         if self.problem_id and not self.batch_id:
             self.batch_id = self.problem.batch_id
         if not self.original_due_date:
             self.original_due_date = self.due_date
-        self.refresh_warning_level()
+        if self._level_inputs_changed():
+            self.refresh_warning_level()
         from rectification import rollups
 
         # The roll-ups of every unit above take the difference, in the same transaction.
@@ -188,12 +216,22 @@ class Task(models.Model):
             before = rollups.loaded_state(self)
             super().save(*args, **kwargs)
             rollups.task_saved(self, before, kwargs.get("update_fields"))
+        self._remember()
+
+    def _level_inputs_changed(self):
+        stored = getattr(self, "_stored", {})
+        if any(attname not in stored for attname in self.TRACKED[1:]):
+            return True
+        was_open = stored["status"] != TaskStatus.CLOSED
+        return was_open != self.is_open or any(self._changed(name) for name in self.TRACKED[2:])
 
     def refresh_warning_level(self, today=None, policy=None):
-        """Recompute the stored warning level; returns True when it changed."""
-        from rectification.warnings import policy_for, warning_level
+        """Recompute the stored warning level; returns True when it changed.
 
-        policy = policy or policy_for(self.batch.campaign_id if self.batch_id else None, self.term)
+        ``policy`` is the ``rectification.policy.Policy`` of the task's campaign
+        and term; without it, it is read (one query) unless the task is closed."""
+        if policy is None and self.is_open:
+            policy = WarningPolicy.objects.effective(self.batch_id, self.term)
         level = warning_level(self, today or timezone.localdate(), policy)
         if level != self.warning_level or (level and self.warning_since is None):
             changed = level != self.warning_level

@@ -32,13 +32,13 @@ from .email import (  # noqa: E402
 )
 from .inbox import mark_all_read, mark_read  # noqa: E402
 from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
-from .reminders import DEFAULT_REMINDER_DAYS, make_deadline_reminders, reminder_tasks  # noqa: E402
+from .reminders import make_deadline_reminders, reminder_tasks  # noqa: E402
 
 __all__ = [
     "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "URGE",
     "Audience", "alert_recipients", "supervisor_ids",
     "alert_text", "make_alert_notifications",
-    "DEFAULT_REMINDER_DAYS", "make_deadline_reminders", "reminder_tasks",
+    "make_deadline_reminders", "reminder_tasks",
     "digest_sections", "digest_text", "make_daily_digests",
     "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
     "mark_all_read", "mark_read",

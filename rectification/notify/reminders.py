@@ -14,17 +14,15 @@ from rectification.models import (
     Term,
     WarningPolicy,
 )
+from rectification.policy import reminder_days
 
 from .base import BATCH_SIZE, REMINDER, addresses, build, save_new, task_url, unit_name
 from .recipients import Audience
 
-# Days before the due date a deadline reminder goes out, when the campaign's
-# WarningPolicy for the term leaves ``reminder_days`` at 0 (not set).
-DEFAULT_REMINDER_DAYS = {Term.IMMEDIATE: 1, Term.SHORT: 3, Term.LONG: 7}
-
 
 def reminder_tasks(today):
-    """Tasks in progress due between today and today + the term's reminder days.
+    """Tasks in progress due between today and today + the term's reminder days
+    (``policy.reminder_days``: the campaign's, or the term's default).
 
     A range, not one day, so that a missed run (beat down for a day) still
     reminds; the key ``reminder:<task>:<due>`` keeps it to once per due date.
@@ -34,10 +32,10 @@ def reminder_tasks(today):
     policies = WarningPolicy.objects.filter(reminder_days__gt=0).values_list("campaign_id", "term", "reminder_days")
     for campaign_id, term, days in policies:
         customised[term].append(campaign_id)
-        last = today + datetime.timedelta(days=days)
+        last = today + datetime.timedelta(days=reminder_days(term, days))
         query |= Q(batch__campaign_id=campaign_id, term=term, due_date__range=(today, last))
-    for term, days in DEFAULT_REMINDER_DAYS.items():
-        last = today + datetime.timedelta(days=days)
+    for term in Term.values:
+        last = today + datetime.timedelta(days=reminder_days(term))
         query |= Q(term=term, due_date__range=(today, last)) & ~Q(batch__campaign_id__in=customised[term])
     return Task.objects.filter(query, status=TaskStatus.IN_PROGRESS).select_related("unit")
 

@@ -10,6 +10,7 @@ policies may be edited by whoever administers its issuing unit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,10 +20,10 @@ from django.views.decorators.http import require_POST
 from campaign import permissions
 from campaign.models import Campaign
 from campaign.permissions import ADMINISTER, OPERATE
+from rectification import policy
 from rectification.jobs import latest_runs, queue_counts
 from rectification.models import Term, WarningPolicy
 from rectification.sweep import JOB_NAME, run_sweep
-from rectification.warnings import default_policy
 
 # The hourly Celery job wraps the sweep (recorded on its own, JOB_NAME) and
 # then makes the notifications and queues the e-mails: both rows are shown.
@@ -94,13 +95,11 @@ def _campaign_policies(user):
     )
     result = []
     for campaign in campaigns:
-        own = {policy.term: policy for policy in campaign.warning_policies.all()}
+        own = {stored.term: stored for stored in campaign.warning_policies.all()}
         rows = []
         for term in Term:
-            policy = own.get(term.value)
-            rows.append(
-                {"term": term.label, "policy": policy or default_policy(term.value), "is_default": policy is None}
-            )
+            stored = own.get(term.value)
+            rows.append({"term": term.label, "policy": policy.for_term(term.value, stored), "is_default": stored is None})
         result.append({"campaign": campaign, "rows": rows, "editable": permissions.may(user, ADMINISTER, campaign)})
     return result
 
@@ -123,26 +122,34 @@ def operations_sweep(request):
 
 
 class WarningPolicyForm(forms.Form):
+    """One term's row; the limits and the checks are rectification.policy's, as in the admin."""
+
     term = forms.ChoiceField(choices=Term.choices, widget=forms.HiddenInput)
-    window_days = forms.IntegerField(label=gettext_lazy("Warning window (days before due)"), min_value=0, max_value=365)
+    window_days = forms.IntegerField(
+        label=gettext_lazy("Warning window (days before due)"), min_value=0, max_value=policy.LIMITS["window_days"]
+    )
     escalate_after_days = forms.IntegerField(
-        label=gettext_lazy("Escalate when overdue by more than (days)"), min_value=0, max_value=3650
+        label=gettext_lazy("Escalate when overdue by more than (days)"),
+        min_value=0,
+        max_value=policy.LIMITS["escalate_after_days"],
     )
     explanation_grace_days = forms.IntegerField(
-        label=gettext_lazy("Escalate when unexplained for more than (days)"), min_value=0, max_value=3650
+        label=gettext_lazy("Escalate when unexplained for more than (days)"),
+        min_value=0,
+        max_value=policy.LIMITS["explanation_grace_days"],
     )
     reminder_days = forms.IntegerField(
-        label=gettext_lazy("Remind this many days before due"), min_value=0, max_value=365
+        label=gettext_lazy("Remind this many days before due"), min_value=0, max_value=policy.LIMITS["reminder_days"]
     )
 
     def clean(self):
         data = super().clean()
-        grace, escalate = data.get("explanation_grace_days"), data.get("escalate_after_days")
-        if grace is not None and escalate is not None and grace > escalate:
-            self.add_error(
-                "explanation_grace_days",
-                _("Cannot be longer than the days overdue after which every task is escalated."),
-            )
+        try:
+            policy.validate(data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                if field not in self.errors:  # a field already refused says it once
+                    self.add_error(field, errors)
         return data
 
     def term_label(self):
@@ -171,31 +178,21 @@ WarningPolicyFormSet = forms.formset_factory(
 
 
 def _initial_policies(campaign):
-    own = {policy.term: policy for policy in campaign.warning_policies.all()}
+    """The form's rows: the campaign's values, or the defaults (reminders 0: the term's default)."""
+    own = {stored.term: stored for stored in campaign.warning_policies.all()}
     initial = []
     for term in Term.values:
-        policy = own.get(term)
-        if policy is None:
-            defaults = default_policy(term)
-            initial.append(
-                {
-                    "term": term,
-                    "window_days": defaults.window_days,
-                    "escalate_after_days": defaults.escalate_after_days,
-                    "explanation_grace_days": defaults.explanation_grace_days,
-                    "reminder_days": 0,
-                }
-            )
-        else:
-            initial.append(
-                {
-                    "term": term,
-                    "window_days": policy.window_days,
-                    "escalate_after_days": policy.escalate_after_days,
-                    "explanation_grace_days": policy.explanation_grace_days,
-                    "reminder_days": policy.reminder_days,
-                }
-            )
+        stored = own.get(term)
+        effective = policy.for_term(term, stored)
+        initial.append(
+            {
+                "term": term,
+                "window_days": effective.window_days,
+                "escalate_after_days": effective.escalate_after_days,
+                "explanation_grace_days": effective.explanation_grace_days,
+                "reminder_days": stored.reminder_days if stored else 0,
+            }
+        )
     return initial
 
 

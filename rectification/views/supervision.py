@@ -2,7 +2,7 @@
 
 Every list is scoped by :mod:`rectification.queues` (what the user supervises)
 or :mod:`rectification.spotchecks`; every decision goes through a service,
-which checks the permission again.
+which checks the permission again and tells the unit once it commits.
 """
 
 from django.contrib import messages
@@ -24,7 +24,7 @@ from campaign.exports import ExportMixin
 from campaign.models import Unit
 from campaign.paging import capped_count
 from campaign.permissions import SUPERVISE
-from rectification import notify, queues, services, spotchecks
+from rectification import queues, services, spotchecks
 from rectification.filters import AccountabilityFilterSet, SpotCheckFilterSet
 from rectification.forms.supervision import (
     AccountabilityForm,
@@ -137,8 +137,6 @@ def verification_bulk(request):
                 services.approve_closing(item.task, user, note)
             else:
                 services.return_task(item.task, user, note)
-            item.refresh_from_db()
-            notify.notify_verification_decided(item)
             done += 1
         except PermissionDenied as refusal:
             messages.error(request, _("Not decided: “%(task)s”: %(reason)s") % {"task": item.task, "reason": refusal})
@@ -182,7 +180,6 @@ def extension_decide(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request, "extensions")
-    notify.notify_extension_decided(extension)
     if form.approve:
         messages.success(
             request,
@@ -226,11 +223,10 @@ def task_urge(request, pk):
         messages.error(request, _("The urge to “%(task)s” was not sent: see below.") % {"task": task})
         return _render_queue(request, "overdue", row_forms={task.pk: form})
     try:
-        urge = services.urge(task, user, form.cleaned_data["message"])
+        services.urge(task, user, form.cleaned_data["message"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        notify.notify_urge(urge)
         messages.success(request, _("Urge sent to %(unit)s about “%(task)s”.") % {"unit": task.unit, "task": task})
     return _back(request, "overdue")
 

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -403,9 +402,7 @@ def problem_create(request):
     require_editable_units(request.user)
     form = ProblemForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        problem = form.save(commit=False)
-        problem.created_by = request.user
-        problem.save()
+        problem = services.create_problem(request.user, **form.cleaned_data)
         messages.success(request, _("Problem recorded. Now add the tasks that will rectify it."))
         return redirect(problem)
     return render(request, "rectification/problem_form.html", {"form": form})
@@ -438,18 +435,13 @@ def task_create(request, pk):
         initial["parent"] = int(request.GET["parent"])
     form = TaskCreateForm(request.POST or None, user=request.user, problem=problem, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            task = form.save(commit=False)
-            task.problem = problem
-            task.batch = problem.batch
-            task.created_by = request.user
-            task._change_reason = _("Created")
-            task.save()
-            form.save_m2m()
-        if task.parent_id:
-            services.roll_up_progress(task.parent_id)
-        messages.success(request, _("Task created."))
-        return redirect(task)
+        try:
+            task = services.create_task(problem, request.user, **form.cleaned_data)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(request, _("Task created."))
+            return redirect(task)
     return render(request, "rectification/task_form.html", {"form": form, "problem": problem})
 
 

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,9 +77,10 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def demo(transactional_db):
-    """The demo city, loaded into the database the live server reads."""
-    call_command("load_demo", verbosity=0)
+def demo(transactional_db, demo_snapshot):
+    """The demo city, committed where the live server reads it: copied back from
+    the session's snapshot (tests/demo_snapshot.py), emptied after the test."""
+    demo_snapshot.restore()
 
 
 @pytest.fixture

@@ -39,3 +39,5 @@ def test_another_districts_unit_page_is_not_found_in_the_browser(demo, live_serv
     login("staff")
     response = page.goto(f"{live_server.url}{hainan.get_absolute_url()}")
     assert response.status == 404
+    expect(page.locator("main")).to_contain_text("该页面不存在，或属于您管辖范围以外的单位。")
+    expect(page.locator("main")).not_to_contain_text("中共海南区委员会")

@@ -11,9 +11,9 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from campaign import importers
-from campaign.models import Role, Unit, UnitKind
-from tests.conftest import in_english
-from tests.factories import MembershipFactory, UnitFactory, UserFactory
+from campaign.models import Unit, UnitKind
+from tests.conftest import assert_refused, in_english
+from tests.factories import UnitFactory
 
 HEADER = ["名称", "上级单位", "类型", "代码", "书记", "简称", "党员数"]
 URL = reverse("campaign:unit_import")
@@ -51,16 +51,6 @@ def problems_of(rows, user):
 def admin_client(client, city_admin):
     client.force_login(city_admin)
     return client
-
-
-@pytest.fixture
-def east_admin(city):
-    return MembershipFactory(unit=city["east"], role=Role.ADMIN, user=UserFactory(username="east-admin")).user
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
 # --- good files -----------------------------------------------------------------------
@@ -242,17 +232,17 @@ class TestParentsNamesAndCodes:
             "Row 2, column “上级单位”: no unit named “不存在的党委” in this file or among the units you can see."
         ]
 
-    def test_a_parent_outside_the_importers_scope_is_refused_as_unknown(self, east_admin, city):
+    def test_a_parent_outside_the_importers_scope_is_refused_as_unknown(self, admin_above, city):
         rows = [HEADER, ["西区新社区党支部", "西区街道党工委", "社区党支部", "", "", "", ""]]
-        result = importers.import_units(rows, east_admin)
+        result = importers.import_units(rows, admin_above)
 
         assert [(p.row, p.column) for p in result.problems] == [(2, "上级单位")]
         assert "没有名为“西区街道党工委”的单位" in result.problems[0].message
         assert not Unit.objects.filter(name="西区新社区党支部").exists()
 
-    def test_an_administrator_imports_under_units_in_their_own_scope(self, east_admin, city):
+    def test_an_administrator_imports_under_units_in_their_own_scope(self, admin_above, city):
         rows = [HEADER, ["东区新社区党支部", "东区街道党工委", "社区党支部", "", "", "", ""]]
-        result = importers.import_units(rows, east_admin)
+        result = importers.import_units(rows, admin_above)
         assert result.ok and result.created[0].parent == city["east_street"]
 
     def test_only_a_superuser_may_add_a_top_level_unit(self, city_admin, city):
@@ -322,12 +312,12 @@ class TestAccess:
         assert TEMPLATE_URL in response.content.decode()
 
     @pytest.mark.parametrize("url", [URL, TEMPLATE_URL])
-    def test_staff_who_are_not_administrators_get_403(self, client, east_staff, url):
-        client.force_login(east_staff)
-        assert client.get(url).status_code == 403
+    def test_staff_who_are_not_administrators_get_403(self, client, staff_above, url):
+        client.force_login(staff_above)
+        assert_refused(client.get(url), 403)
 
-    def test_staff_cannot_post_a_file_either(self, client, east_staff, city):
-        client.force_login(east_staff)
+    def test_staff_cannot_post_a_file_either(self, client, staff_above, city):
+        client.force_login(staff_above)
         rows = [HEADER, ["东区新镇党委", "中共东区委员会", "镇党委", "", "", "", ""]]
         assert post_file(client, xlsx_bytes(rows), "tree.xlsx").status_code == 403
         assert not Unit.objects.filter(name="东区新镇党委").exists()

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from campaign import permissions
 from campaign.models import Role, Unit, UnitKind
@@ -23,6 +24,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Refusals read in English here, so the assertions name the msgids (the catalogue is tested apart)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CITY = "中共乌海市委员会"
 CAMPAIGN = "保持共产党员先进性教育活动"
-DEMO_USERS = ["staff", "supervisor", "leader", "admin"]
+DEMO_USERS = ["staff", "supervisor", "inspector", "leader", "admin"]
 
 
 def run_command():
@@ -27,8 +27,7 @@ def run_command():
 
 
 @pytest.fixture
-def demo():
-    run_command()
+def demo(demo_city):
     return Unit.objects.get(name=CITY, parent=None)
 
 
@@ -192,10 +191,14 @@ def test_the_demo_password_comes_from_settings(client):
 
 def test_only_admin_reaches_the_django_admin(demo, client, settings):
     client.login(username="admin", password=settings.DEMO_PASSWORD)
-    assert client.get("/admin/").status_code == 200
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert 'href="/admin/campaign/unit/"' in response.content.decode()  # the admin's list of models
 
     client.login(username="leader", password=settings.DEMO_PASSWORD)
-    assert client.get("/admin/").status_code == 302
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")  # the admin's own login, not its pages
 
 
 def test_the_campaign_is_issued_by_the_city_in_two_batches(demo):

@@ -47,8 +47,8 @@ def run_command():
 
 
 @pytest.fixture
-def demo():
-    return run_command()
+def demo(demo_city):
+    """The demo as load_demo leaves it (loaded once per session; changes roll back)."""
 
 
 def user(username):

@@ -145,10 +145,10 @@ def test_sub_tasks_are_shown_only_to_who_may_see_them_and_stay_in_the_parents_su
     parent = Task.objects.get(title="乌达区社区活动室新建改扩建")
     hainan_staff = get_user_model().objects.create_user("hainan", password="x-demo-2026")
     Membership.objects.create(user=hainan_staff, unit=unit("海南区"), role=Role.STAFF)
-    community_staff = get_user_model().objects.create_user("huyang", password="x-demo-2026")
-    Membership.objects.create(user=community_staff, unit=unit("胡杨社区"), role=Role.STAFF)
+    unit_staff = get_user_model().objects.create_user("huyang", password="x-demo-2026")
+    Membership.objects.create(user=unit_staff, unit=unit("胡杨社区"), role=Role.STAFF)
 
-    client.force_login(community_staff)
+    client.force_login(unit_staff)
     sub_task = parent.subtasks.get(unit=unit("胡杨社区"))
     page = client.get(sub_task.get_absolute_url()).content.decode()
     assert parent.title not in page  # the district's parent task is not theirs to see

@@ -15,7 +15,7 @@ from rectification import services
 from rectification.models import Problem, ProgressUpdate, Task, Term, WarningLevel
 from rectification.models.problems import ProblemSource
 from reports import ledger
-from tests.conftest import in_english
+from tests.conftest import assert_refused, in_english
 from tests.factories import MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
 
@@ -57,8 +57,8 @@ def problems_on_page(response):
 
 
 @pytest.fixture
-def staff_client(client, east_staff):
-    client.force_login(east_staff)
+def staff_client(client, staff_above):
+    client.force_login(staff_above)
     return client
 
 
@@ -104,14 +104,14 @@ class TestImportingGoodFiles:
         assert ProgressUpdate.objects.count() == 1
         assert first.history.first().history_change_reason
 
-    def test_imported_tasks_carry_what_saving_a_task_derives(self, staff_client, city, batch, east_staff):
+    def test_imported_tasks_carry_what_saving_a_task_derives(self, staff_client, city, batch, staff_above):
         rows = [row(1, "早已超期的问题", unit="东区社区党支部", due="2020-01-01"), row(2, "远期问题", unit="东区", due="2099-12-31")]
         assert post_ledger(staff_client, xlsx_bytes(rows), batch, city["east"]).status_code == 302
         for task in Task.objects.all():
             assert task.unit_path == task.unit.path and task.original_due_date == task.due_date
             level = task.warning_level
             assert task.refresh_warning_level() is False and task.warning_level == level  # as save() would set it
-            assert task.history.get().history_user == east_staff
+            assert task.history.get().history_user == staff_above
             assert task.problem.history.get().history_change_reason == "Imported from a ledger"
         assert Task.objects.get(title="早已超期的问题").warning_level == WarningLevel.ESCALATED
         assert Task.objects.get(title="远期问题").warning_level == WarningLevel.NONE
@@ -296,10 +296,10 @@ class TestImportAccess:
             response = client.get(url)
             assert response.status_code == 302 and reverse("login") in response["Location"]
 
-    def test_a_supervisor_without_an_office_role_may_not_import(self, client, supervisor, batch):
-        client.force_login(supervisor)
-        assert client.get(IMPORT_URL).status_code == 403
-        assert client.get(TEMPLATE_URL).status_code == 403
+    def test_a_supervisor_without_an_office_role_may_not_import(self, client, supervisor_in_scope, batch):
+        client.force_login(supervisor_in_scope)
+        assert_refused(client.get(IMPORT_URL), 403)
+        assert_refused(client.get(TEMPLATE_URL), 403)
 
     def test_the_form_offers_only_units_the_user_may_edit(self, staff_client, city, batch):
         form = staff_client.get(IMPORT_URL).context["form"]
@@ -330,17 +330,17 @@ class TestTemplate:
         assert task.unit == city["east_street"] and task.progress == 30 and task.term == Term.SHORT
 
     def test_a_unit_the_user_may_not_edit_is_not_found(self, staff_client, city):
-        assert staff_client.get(TEMPLATE_URL, {"unit": city["west"].pk}).status_code == 404
+        assert_refused(staff_client.get(TEMPLATE_URL, {"unit": city["west"].pk}), 404)
 
 
 # --- the export and the page --------------------------------------------------------------------
 
 
 @pytest.fixture
-def east_task(city, batch, community_staff, photo):
+def east_task(city, batch, unit_staff, photo):
     task = TaskFactory(unit=city["east_community"], problem__batch=batch, problem__title="吃水难", measures="改造管网")
-    services.add_progress(task, community_staff, entry_date=datetime.date(2026, 3, 2), text="已勘察", percent=10)
-    services.add_progress(task, community_staff, entry_date=datetime.date(2026, 3, 9), text="已开工", percent=40, files=[photo])
+    services.add_progress(task, unit_staff, entry_date=datetime.date(2026, 3, 2), text="已勘察", percent=10)
+    services.add_progress(task, unit_staff, entry_date=datetime.date(2026, 3, 9), text="已开工", percent=40, files=[photo])
     return task
 
 
@@ -375,10 +375,12 @@ class TestExport:
         assert titles == ["吃水难"]
 
     def test_a_unit_outside_the_scope_is_not_found(self, staff_client, city, west_task):
-        assert staff_client.get(EXPORT_URL, {"within": city["west"].pk}).status_code == 404
-        assert staff_client.get(LEDGER_URL, {"within": city["west"].pk}).status_code == 404
+        for url in (EXPORT_URL, LEDGER_URL):
+            response = staff_client.get(url, {"within": city["west"].pk})
+            assert_refused(response, 404)
+            assert "西区的问题" not in response.content.decode()
 
-    def test_extended_and_overdue_tasks_say_so_in_the_remarks(self, staff_client, city, batch, east_task, supervisor):
+    def test_extended_and_overdue_tasks_say_so_in_the_remarks(self, staff_client, city, batch, east_task, supervisor_in_scope):
         Task.objects.filter(pk=east_task.pk).update(due_date=datetime.date(2027, 9, 30))
         overdue = TaskFactory(unit=city["east_street"], problem__batch=batch, due_date=datetime.date(2020, 1, 1))
         response = in_english(staff_client).get(EXPORT_URL, {"format": "xlsx"})
@@ -418,14 +420,15 @@ class TestLedgerPage:
         assert "吃水难" in content and "已开工" in content and "西区的问题" not in content
         assert f"{EXPORT_URL}?within={city['east'].pk}&amp;batch={batch.pk}&amp;format=xlsx" in content
 
-    def test_a_user_of_another_district_sees_only_their_own(self, client, west_staff, east_task, west_task):
+    def test_a_user_of_another_district_sees_only_their_own(self, client, city, east_task, west_task):
+        west_staff = MembershipFactory(unit=city["west"], role=Role.STAFF).user  # of 西区, where west_task lies
         client.force_login(west_staff)
         content = client.get(LEDGER_URL).content.decode()
         assert "西区的问题" in content and "吃水难" not in content
 
 
 @pytest.mark.django_db
-def test_the_import_form_starts_with_the_users_own_unit_and_its_batch(client, city, campaign, community_staff):
+def test_the_import_form_starts_with_the_users_own_unit_and_its_batch(client, city, campaign, unit_staff):
     from campaign.models import Participation
     from tests.factories import BatchFactory
 
@@ -433,7 +436,7 @@ def test_the_import_form_starts_with_the_users_own_unit_and_its_batch(client, ci
     second = BatchFactory(campaign=campaign, number=2, name="第二批")
     Participation.objects.create(unit=city["east_community"], batch=second)
     Participation.objects.create(unit=city["east"], batch=first)
-    client.force_login(community_staff)
+    client.force_login(unit_staff)
     form = client.get(reverse("rectification:ledger_import")).context["form"]
     assert form["default_unit"].value() == city["east_community"].pk
     assert form["batch"].value() == second.pk

@@ -25,54 +25,54 @@ def read_url(notification):
 
 
 @pytest.fixture
-def mine(community_staff, task):
-    return note(community_staff, "alert:1", "超期:解决明达小区吃水难问题", url=task.get_absolute_url(), body="请说明原因")
+def mine(unit_staff, task):
+    return note(unit_staff, "alert:1", "超期:解决明达小区吃水难问题", url=task.get_absolute_url(), body="请说明原因")
 
 
 @pytest.fixture
-def theirs(west_staff):
-    return note(west_staff, "alert:2", "西区的通知")
+def theirs(other_district_staff):
+    return note(other_district_staff, "alert:2", "北区的通知")
 
 
 @pytest.mark.django_db
 class TestList:
-    def test_it_shows_my_notifications_unread_first_then_newest(self, client, community_staff, theirs):
-        old_unread = note(community_staff, "a", "较早的未读", minutes_ago=60)
-        new_read = note(community_staff, "b", "最新的已读", minutes_ago=1, read=True)
-        new_unread = note(community_staff, "c", "最新的未读", minutes_ago=5)
-        client.force_login(community_staff)
+    def test_it_shows_my_notifications_unread_first_then_newest(self, client, unit_staff, theirs):
+        old_unread = note(unit_staff, "a", "较早的未读", minutes_ago=60)
+        new_read = note(unit_staff, "b", "最新的已读", minutes_ago=1, read=True)
+        new_unread = note(unit_staff, "c", "最新的未读", minutes_ago=5)
+        client.force_login(unit_staff)
         response = client.get(LIST)
         assert response.status_code == 200
         assert list(response.context["notifications"]) == [new_unread, old_unread, new_read]
         assert response.context["unread_count"] == 2
         assert theirs.title not in response.content.decode()
 
-    def test_it_shows_the_text_and_a_button_that_opens_the_task(self, client, community_staff, mine):
-        client.force_login(community_staff)
+    def test_it_shows_the_text_and_a_button_that_opens_the_task(self, client, unit_staff, mine):
+        client.force_login(unit_staff)
         html = client.get(LIST).content.decode()
         assert mine.title in html and "请说明原因" in html
         assert f'action="{read_url(mine)}"' in html and f'value="{mine.url}"' in html
 
-    def test_unread_only(self, client, community_staff):
-        note(community_staff, "a", "未读的")
-        note(community_staff, "b", "已读的", read=True)
-        client.force_login(community_staff)
+    def test_unread_only(self, client, unit_staff):
+        note(unit_staff, "a", "未读的")
+        note(unit_staff, "b", "已读的", read=True)
+        client.force_login(unit_staff)
         response = client.get(LIST, {"show": "unread"})
         assert [n.title for n in response.context["notifications"]] == ["未读的"]
 
-    def test_it_pages_by_twenty(self, client, community_staff):
+    def test_it_pages_by_twenty(self, client, unit_staff):
         for i in range(25):
-            note(community_staff, f"k{i}", f"通知{i}", minutes_ago=i)
-        client.force_login(community_staff)
+            note(unit_staff, f"k{i}", f"通知{i}", minutes_ago=i)
+        client.force_login(unit_staff)
         assert len(client.get(LIST).context["notifications"]) == 20
         assert len(client.get(LIST, {"page": 2}).context["notifications"]) == 5
 
     def test_the_list_costs_the_same_queries_for_many_notifications(
-        self, client, community_staff, django_assert_max_num_queries
+        self, client, unit_staff, django_assert_max_num_queries
     ):
         for i in range(20):
-            note(community_staff, f"k{i}", f"通知{i}")
-        client.force_login(community_staff)
+            note(unit_staff, f"k{i}", f"通知{i}")
+        client.force_login(unit_staff)
         with django_assert_max_num_queries(10):
             client.get(LIST)
 
@@ -83,40 +83,42 @@ class TestList:
 
 @pytest.mark.django_db
 class TestMarkRead:
-    def test_opening_a_notification_marks_it_read_and_goes_to_its_task(self, client, community_staff, mine, task):
-        client.force_login(community_staff)
+    def test_opening_a_notification_marks_it_read_and_goes_to_its_task(self, client, unit_staff, mine, task):
+        client.force_login(unit_staff)
         response = client.post(read_url(mine), {"next": mine.url})
         assert response.status_code == 302 and response.url == task.get_absolute_url()
         mine.refresh_from_db()
         assert mine.read_at is not None
 
-    def test_reading_twice_keeps_the_first_time(self, client, community_staff, mine):
-        client.force_login(community_staff)
+    def test_reading_twice_keeps_the_first_time(self, client, unit_staff, mine):
+        client.force_login(unit_staff)
         client.post(read_url(mine))
         first = Notification.objects.get(pk=mine.pk).read_at
         client.post(read_url(mine))
         assert Notification.objects.get(pk=mine.pk).read_at == first
 
-    def test_next_may_not_lead_off_the_site(self, client, community_staff, mine):
-        client.force_login(community_staff)
+    def test_next_may_not_lead_off_the_site(self, client, unit_staff, mine):
+        client.force_login(unit_staff)
         response = client.post(read_url(mine), {"next": "https://evil.example.com/"})
         assert response.url == LIST
+        mine.refresh_from_db()
+        assert mine.read_at is not None  # read all the same
 
-    def test_with_htmx_it_returns_the_updated_item(self, client, community_staff, mine):
-        client.force_login(community_staff)
+    def test_with_htmx_it_returns_the_updated_item(self, client, unit_staff, mine):
+        client.force_login(unit_staff)
         response = client.post(read_url(mine), HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         html = response.content.decode()
         assert f'id="notification-{mine.pk}"' in html and "unread" not in html.split(">")[0]
 
-    def test_nobody_reads_another_users_notification(self, client, community_staff, theirs):
-        client.force_login(community_staff)
+    def test_nobody_reads_another_users_notification(self, client, unit_staff, theirs):
+        client.force_login(unit_staff)
         assert client.post(read_url(theirs)).status_code == 404
         theirs.refresh_from_db()
         assert theirs.read_at is None
 
-    def test_a_get_changes_nothing(self, client, community_staff, mine):
-        client.force_login(community_staff)
+    def test_a_get_changes_nothing(self, client, unit_staff, mine):
+        client.force_login(unit_staff)
         assert client.get(read_url(mine)).status_code == 405
         mine.refresh_from_db()
         assert mine.read_at is None
@@ -130,12 +132,12 @@ class TestMarkRead:
 
 @pytest.mark.django_db
 class TestMarkAllRead:
-    def test_it_marks_all_of_mine_and_none_of_theirs(self, client, community_staff, mine, theirs):
-        other = note(community_staff, "x", "另一条")
-        client.force_login(community_staff)
+    def test_it_marks_all_of_mine_and_none_of_theirs(self, client, unit_staff, mine, theirs):
+        other = note(unit_staff, "x", "另一条")
+        client.force_login(unit_staff)
         response = client.post(READ_ALL, follow=True)
         assert response.redirect_chain[-1][0] == LIST
-        assert not Notification.objects.filter(user=community_staff, read_at__isnull=True).exists()
+        assert not Notification.objects.filter(user=unit_staff, read_at__isnull=True).exists()
         theirs.refresh_from_db()
         assert theirs.read_at is None
         assert {mine.pk, other.pk} <= {n.pk for n in response.context["notifications"]}
@@ -148,8 +150,8 @@ class TestMarkAllRead:
 
 
 @pytest.mark.django_db
-def test_the_page_header_count_is_the_users_unread_notifications(client, community_staff, mine, theirs):
-    client.force_login(community_staff)
+def test_the_page_header_count_is_the_users_unread_notifications(client, unit_staff, mine, theirs):
+    client.force_login(unit_staff)
     response = client.get(LIST)
     assert int(str(response.context["unread_notifications"])) == 1
     client.post(read_url(mine))

@@ -52,7 +52,7 @@ def member(unit, role, username, **fields):
 
 
 @pytest.fixture
-def people(city, campaign, community_staff):
+def people(city, campaign, unit_staff):
     """Everyone who may hear about the east community's task, and some who may not."""
     group = SupervisionGroupFactory(campaign=campaign, organising_unit=city["city"], name="第一督导组")
     group.units.add(city["east"])
@@ -66,7 +66,7 @@ def people(city, campaign, community_staff):
     west.units.add(city["west"])
     west.members.add(UserFactory(username="west-group-member"))
     return {
-        "staff": community_staff,
+        "staff": unit_staff,
         "street_staff": member(city["east_street"], Role.STAFF, "street-staff"),
         "unit_leader": member(city["east_community"], Role.LEADER, "community-leader"),
         "district_leader": member(city["east"], Role.LEADER, "district-leader"),
@@ -191,7 +191,7 @@ class TestExactlyOnce:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_threads_at_once_claim_each_alert_once(city, batch, community_staff, tmp_path):
+def test_two_threads_at_once_claim_each_alert_once(city, batch, unit_staff, tmp_path):
     """Each alert is claimed by exactly one of two concurrent runs (compare-and-set)."""
     MembershipFactory(unit=city["east_community"], role=Role.LEADER, user=UserFactory(username="leader"))
     alerts = [alert_for(TaskFactory(unit=city["east_community"], problem__batch=batch), WarningLevel.RED) for _ in range(40)]
@@ -223,9 +223,9 @@ def test_two_threads_at_once_claim_each_alert_once(city, batch, community_staff,
 
 
 @pytest.fixture
-def notification(task, community_staff):
+def notification(task, unit_staff):
     return Notification.objects.create(
-        user=community_staff, task=task, kind="alert", key="alert:test", title="超期:解决明达小区吃水难问题",
+        user=unit_staff, task=task, kind="alert", key="alert:test", title="超期:解决明达小区吃水难问题",
         body="请说明原因", url="/rectification/tasks/1/",
     )  # fmt: skip
 
@@ -291,20 +291,20 @@ class TestEmail:
         notification.refresh_from_db()
         assert notification.email_status == "failed" and "bad header" in notification.email_error
 
-    def test_a_user_whose_address_was_removed_gets_no_email(self, notification, community_staff):
-        community_staff.email = ""
-        community_staff.save()
+    def test_a_user_whose_address_was_removed_gets_no_email(self, notification, unit_staff):
+        unit_staff.email = ""
+        unit_staff.save()
         assert notify.deliver_email(notification.pk) == "no address"
         notification.refresh_from_db()
         assert notification.email_status == "none" and mail.outbox == []
 
-    def test_deliverable_skips_fresh_claims_and_sent_messages(self, notification, community_staff):
+    def test_deliverable_skips_fresh_claims_and_sent_messages(self, notification, unit_staff):
         now = timezone.now()
-        other = Notification.objects.create(user=community_staff, kind="alert", key="alert:other", title="t")
+        other = Notification.objects.create(user=unit_staff, kind="alert", key="alert:other", title="t")
         Notification.objects.filter(pk=other.pk).update(email_status="sent")
-        retry_soon = Notification.objects.create(user=community_staff, kind="alert", key="alert:retry", title="t")
+        retry_soon = Notification.objects.create(user=unit_staff, kind="alert", key="alert:retry", title="t")
         Notification.objects.filter(pk=retry_soon.pk).update(email_claimed_at=now - datetime.timedelta(minutes=1))
-        retry_due = Notification.objects.create(user=community_staff, kind="alert", key="alert:due", title="t")
+        retry_due = Notification.objects.create(user=unit_staff, kind="alert", key="alert:due", title="t")
         Notification.objects.filter(pk=retry_due.pk).update(email_claimed_at=now - datetime.timedelta(minutes=6))
         assert set(notify.deliverable(now)) == {notification, retry_due}
 
@@ -369,7 +369,7 @@ def group_supervisor(city, campaign):
 
 @pytest.mark.django_db
 class TestDigests:
-    def test_a_supervisor_gets_one_digest_a_day_with_what_needs_attention(self, city, batch, task, group_supervisor, supervisor):
+    def test_a_supervisor_gets_one_digest_a_day_with_what_needs_attention(self, city, batch, task, group_supervisor, supervisor_in_scope):
         overdue = TaskFactory(
             unit=city["east_community"], problem__batch=batch, title="超期未说明的任务",
             due_date=timezone.localdate() - datetime.timedelta(days=2),
@@ -390,13 +390,13 @@ class TestDigests:
         assert notify.make_daily_digests() == {"digests": 0, "empty": 1}
         assert not Notification.objects.exists()
 
-    def test_a_digest_covers_only_the_supervisors_scope(self, city, batch, group_supervisor, outside_supervisor):
+    def test_a_digest_covers_only_the_supervisors_scope(self, batch, group_supervisor, other_district, supervisor_out_of_scope):
         TaskFactory(
-            unit=city["west_community"], problem__batch=batch, title="西区超期任务",
+            unit=other_district, problem__batch=batch, title="北区超期任务",
             due_date=timezone.localdate() - datetime.timedelta(days=2),
         )  # fmt: skip
         notify.make_daily_digests()
-        assert list(Notification.objects.values_list("user__username", flat=True)) == ["west-supervisor"]
+        assert list(Notification.objects.values_list("user__username", flat=True)) == [supervisor_out_of_scope.username]
 
     def test_a_new_day_brings_a_new_digest(self, city, batch, group_supervisor):
         TaskFactory(
@@ -409,12 +409,10 @@ class TestDigests:
 
 @pytest.mark.django_db
 class TestUrge:
-    def test_urging_tells_the_units_staff_once_and_queues_the_email(self, task, people, supervisor, django_capture_on_commit_callbacks):
-        urge = services.urge(task, supervisor, "请本周内拿出方案")
-        with mock.patch("rectification.tasks.deliver_notification.delay") as delay:
-            with django_capture_on_commit_callbacks(execute=True):
-                assert notify.notify_urge(urge) == 1
-                assert notify.notify_urge(urge) == 0
+    def test_urging_tells_the_units_staff_once_and_queues_the_email(self, task, people, supervisor_in_scope, committed):
+        with committed() as delay:
+            urge = services.urge(task, supervisor_in_scope, "请本周内拿出方案")
+        assert notify.notify_urge(urge) == 0  # once per urge, whoever asks again
         note = Notification.objects.get(kind="urge")
         assert note.user == people["staff"] and note.key == f"urge:{urge.pk}" and "请本周内拿出方案" in note.body
         assert "east-supervisor" in note.body
@@ -422,10 +420,10 @@ class TestUrge:
 
 
 @pytest.mark.django_db
-def test_the_unread_count_is_one_query_and_only_for_signed_in_users(client, community_staff, notification, django_assert_num_queries):
+def test_the_unread_count_is_one_query_and_only_for_signed_in_users(client, unit_staff, notification, django_assert_num_queries):
     from rectification.context_processors import notifications
 
-    request = mock.Mock(user=community_staff)
+    request = mock.Mock(user=unit_staff)
     context = notifications(request)
     with django_assert_num_queries(1):
         assert int(str(context["unread_notifications"])) == 1
@@ -437,7 +435,7 @@ def test_the_unread_count_is_one_query_and_only_for_signed_in_users(client, comm
 @pytest.mark.django_db
 class TestCeleryTasks:
     def test_the_sweep_task_raises_alerts_notifies_and_queues_the_emails(
-        self, city, batch, community_staff, django_capture_on_commit_callbacks
+        self, city, batch, unit_staff, django_capture_on_commit_callbacks
     ):
         overdue = TaskFactory(
             unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() - datetime.timedelta(days=1)
@@ -451,14 +449,14 @@ class TestCeleryTasks:
         assert json.loads(json.dumps(result)) == result
         assert JobRun.objects.get(name="rectification.sweep_overdue").ok
 
-    def test_deliver_pending_queues_only_what_waits(self, notification, community_staff, django_capture_on_commit_callbacks):
-        Notification.objects.create(user=community_staff, kind="alert", key="sent", title="t", email_status="sent")
+    def test_deliver_pending_queues_only_what_waits(self, notification, unit_staff, django_capture_on_commit_callbacks):
+        Notification.objects.create(user=unit_staff, kind="alert", key="sent", title="t", email_status="sent")
         with mock.patch("rectification.tasks.deliver_notification.delay") as delay:
             with django_capture_on_commit_callbacks(execute=True):
                 assert deliver_pending.apply().get() == {"queued": 1}
         delay.assert_called_once_with(notification.pk)
 
-    def test_reminder_and_digest_tasks_report_their_counts(self, city, batch, community_staff, group_supervisor):
+    def test_reminder_and_digest_tasks_report_their_counts(self, city, batch, unit_staff, group_supervisor):
         TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() + datetime.timedelta(days=1))
         TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=timezone.localdate() - datetime.timedelta(days=2))
         with mock.patch("rectification.tasks.deliver_notification.delay"):

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaign import permissions
 from campaign.models import Role
@@ -18,6 +18,7 @@ from tests.factories import (
     MembershipFactory,
     SupervisionGroupFactory,
     TaskFactory,
+    UnitFactory,
     UserFactory,
 )
 
@@ -55,11 +56,11 @@ def group_leader(group):
 
 @pytest.mark.django_db
 class TestSupervisedTasks:
-    def test_a_supervisor_by_membership_supervises_the_subtree_only(self, city, batch, supervisor):
+    def test_a_supervisor_by_membership_supervises_the_subtree_only(self, city, batch, supervisor_in_scope):
         east = TaskFactory(unit=city["east_community"], problem__batch=batch)
         west = TaskFactory(unit=city["west_community"], problem__batch=batch)
-        assert list(queues.supervised_tasks(supervisor)) == [east]
-        assert west not in queues.supervised_tasks(supervisor)
+        assert list(queues.supervised_tasks(supervisor_in_scope)) == [east]
+        assert west not in queues.supervised_tasks(supervisor_in_scope)
 
     def test_group_members_and_leaders_supervise_the_groups_units(self, city, batch, group_member, group_leader):
         east = TaskFactory(unit=city["east_street"], problem__batch=batch)
@@ -67,11 +68,10 @@ class TestSupervisedTasks:
         assert list(queues.supervised_tasks(group_member)) == [east]
         assert list(queues.supervised_tasks(group_leader)) == [east]
 
-    def test_staff_and_leaders_supervise_nothing(self, city, task, community_staff):
-        leader = MembershipFactory(unit=city["city"], role=Role.LEADER).user
-        assert not queues.supervised_tasks(community_staff).exists()
+    def test_staff_and_leaders_supervise_nothing(self, city, task, unit_staff, leader):
+        assert not queues.supervised_tasks(unit_staff).exists()
         assert not queues.supervised_tasks(leader).exists()
-        assert not queues.is_supervisor(community_staff)
+        assert not queues.is_supervisor(unit_staff)
 
     def test_a_superuser_administers_but_supervises_nothing_by_being_one(self, city, batch, task):
         TaskFactory(unit=city["west"], problem__batch=batch)
@@ -80,10 +80,10 @@ class TestSupervisedTasks:
         assert Task.objects.visible_to(root).count() == 2
 
     def test_agrees_with_the_permission_layer_for_every_task_and_user(
-        self, city, batch, task, supervisor, outside_supervisor, own_unit_supervisor, community_staff, group_member
+        self, city, batch, task, supervisor_in_scope, supervisor_out_of_scope, supervisor_who_is_staff_above, unit_staff, group_member
     ):
         tasks = [task] + [TaskFactory(unit=city[key], problem__batch=batch) for key in ("city", "east", "west_street")]
-        for user in (supervisor, outside_supervisor, own_unit_supervisor, community_staff, group_member):
+        for user in (supervisor_in_scope, supervisor_out_of_scope, supervisor_who_is_staff_above, unit_staff, group_member):
             listed = set(queues.supervised_tasks(user))
             for each in tasks:
                 assert (each in listed) == permissions.may(user, SUPERVISE, each), (user, each)
@@ -109,13 +109,13 @@ class TestDrawSample:
         closed_task(city["east_community"], other_campaign)
         assert set(spotchecks.draw_sample(group, 100, seed=1)) == inside
 
-    def test_is_limited_to_the_users_scope_and_the_units_chosen(self, city, batch, group, supervisor):
+    def test_is_limited_to_the_users_scope_and_the_units_chosen(self, city, batch, group, supervisor_in_scope):
         group.units.add(city["west"])
         east = closed_task(city["east_community"], batch)
         street = closed_task(city["east_street"], batch)
         closed_task(city["west_community"], batch)
-        assert set(spotchecks.draw_sample(group, 10, seed=1, user=supervisor)) == {east, street}
-        assert spotchecks.draw_sample(group, 10, seed=1, user=supervisor, units=[city["east_community"]]) == [east]
+        assert set(spotchecks.draw_sample(group, 10, seed=1, user=supervisor_in_scope)) == {east, street}
+        assert spotchecks.draw_sample(group, 10, seed=1, user=supervisor_in_scope, units=[city["east_community"]]) == [east]
 
     def test_an_empty_scope_or_size_draws_nothing(self, city, batch, group):
         assert spotchecks.draw_sample(group, 3, seed=1) == []
@@ -142,15 +142,15 @@ class TestRecordSpotCheck:
         assert findings[passed.pk].passed
         assert set(spot_check.units.all()) == {city["east_community"], city["east_street"]}
 
-    def test_a_supervisor_by_membership_records_for_a_group_watching_their_scope(self, city, batch, group, supervisor):
+    def test_a_supervisor_by_membership_records_for_a_group_watching_their_scope(self, city, batch, group, supervisor_in_scope):
         task = closed_task(city["east_community"], batch)
-        assert list(spotchecks.groups_for(supervisor)) == [group]
-        spotchecks.record_spot_check(group, supervisor, CHECKED_ON, [city["east_community"]], [(task, True, "")], "")
+        assert list(spotchecks.groups_for(supervisor_in_scope)) == [group]
+        spotchecks.record_spot_check(group, supervisor_in_scope, CHECKED_ON, [city["east_community"]], [(task, True, "")], "")
         assert task.spot_check_findings.count() == 1
 
-    def test_staff_and_supervisors_of_other_districts_may_not_record(self, city, batch, group, community_staff, outside_supervisor):
+    def test_staff_and_supervisors_of_other_districts_may_not_record(self, city, batch, group, unit_staff, supervisor_out_of_scope):
         task = closed_task(city["east_community"], batch)
-        for user in (community_staff, outside_supervisor):
+        for user in (unit_staff, supervisor_out_of_scope):
             assert not spotchecks.groups_for(user).exists()
             with pytest.raises(PermissionDenied):
                 spotchecks.record_spot_check(group, user, CHECKED_ON, [], [(task, False, "x")], "")
@@ -174,10 +174,10 @@ class TestRecordSpotCheck:
 
 @pytest.mark.django_db
 class TestAccountability:
-    def test_a_supervisor_records_a_measure_linked_to_tasks_of_the_unit(self, city, batch, supervisor):
+    def test_a_supervisor_records_a_measure_linked_to_tasks_of_the_unit(self, city, batch, supervisor_in_scope):
         task = TaskFactory(unit=city["east_community"], problem__batch=batch)
         record = spotchecks.record_accountability(
-            supervisor,
+            supervisor_in_scope,
             unit=city["east_street"],
             person_name="王某",
             measure=AccountabilityMeasure.TALK,
@@ -185,18 +185,18 @@ class TestAccountability:
             decided_on=CHECKED_ON,
             decided_by="区纪委",
         )
-        assert list(record.tasks.all()) == [task] and record.recorded_by == supervisor
+        assert list(record.tasks.all()) == [task] and record.recorded_by == supervisor_in_scope
 
-    def test_tasks_outside_the_units_subtree_are_refused(self, city, batch, supervisor):
+    def test_tasks_outside_the_units_subtree_are_refused(self, city, batch, supervisor_in_scope):
         other = TaskFactory(unit=city["east"], problem__batch=batch)
         with pytest.raises(ValidationError):
             spotchecks.record_accountability(
-                supervisor, unit=city["east_street"], measure=AccountabilityMeasure.TALK, tasks=[other],
+                supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, tasks=[other],
                 decided_on=CHECKED_ON, decided_by="区纪委",
             )
 
-    def test_units_outside_the_scope_and_staff_are_refused(self, city, supervisor, community_staff):
-        for user, unit in ((supervisor, city["west_street"]), (community_staff, city["east_community"])):
+    def test_units_outside_the_scope_and_staff_are_refused(self, city, supervisor_in_scope, unit_staff):
+        for user, unit in ((supervisor_in_scope, city["west_street"]), (unit_staff, city["east_community"])):
             with pytest.raises(PermissionDenied):
                 spotchecks.record_accountability(
                     user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, decided_by="x"
@@ -204,35 +204,38 @@ class TestAccountability:
 
     def test_an_administrator_above_the_unit_may_not_record(self, city, city_admin):
         """Accountability is a decision: those who administer the unit (or above it) do not decide on it."""
-        with pytest.raises(PermissionDenied, match="supervise"):
+        with translation.override("en"), pytest.raises(PermissionDenied, match="supervise"):
             spotchecks.record_accountability(
                 city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
             )
         assert not AccountabilityRecord.objects.exists()
 
-    def test_leaders_read_their_scope_and_staff_read_nothing(self, city, supervisor, outside_supervisor, east_staff):
+    def test_leaders_read_their_scope_and_staff_read_nothing(
+        self, city, other_district, supervisor_in_scope, supervisor_out_of_scope, staff_above
+    ):
         east = spotchecks.record_accountability(
-            supervisor, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
         )
+        north_street = UnitFactory(parent=other_district, name="北区街道党工委")  # not the supervisor's own unit
         spotchecks.record_accountability(
-            outside_supervisor, unit=city["west_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_out_of_scope, unit=north_street, measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
         )
         leader = MembershipFactory(unit=city["east"], role=Role.LEADER).user
         assert list(spotchecks.visible_accountability(leader)) == [east]
-        assert not spotchecks.can_read_accountability(east_staff)
-        assert not spotchecks.visible_accountability(east_staff).exists()
+        assert not spotchecks.can_read_accountability(staff_above)
+        assert not spotchecks.visible_accountability(staff_above).exists()
 
 
 @pytest.mark.django_db
 class TestReviewExplanation:
-    def test_is_marked_once_by_a_supervisor_in_scope(self, task, supervisor, outside_supervisor):
+    def test_is_marked_once_by_a_supervisor_in_scope(self, task, supervisor_in_scope, supervisor_out_of_scope):
         explanation = Explanation.objects.create(
             task=task, reason_code="funds", text="资金未到位", due_date=task.due_date
         )
         with pytest.raises(PermissionDenied):
-            services.review_explanation(explanation, outside_supervisor)
-        services.review_explanation(explanation, supervisor, "已了解")
+            services.review_explanation(explanation, supervisor_out_of_scope)
+        services.review_explanation(explanation, supervisor_in_scope, "已了解")
         explanation.refresh_from_db()
-        assert explanation.reviewed_by == supervisor and explanation.review_note == "已了解"
+        assert explanation.reviewed_by == supervisor_in_scope and explanation.review_note == "已了解"
         with pytest.raises(ValidationError):
-            services.review_explanation(explanation, supervisor, "again")
+            services.review_explanation(explanation, supervisor_in_scope, "again")

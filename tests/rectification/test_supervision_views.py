@@ -26,6 +26,7 @@ from rectification.models import (
 )
 from rectification.models.decisions import Decision
 from rectification.models.supervision import AccountabilityMeasure
+from tests.conftest import assert_refused
 from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UnitFactory, UserFactory
 from tests.rectification.conftest import png_bytes
 
@@ -75,11 +76,6 @@ def group(campaign, city):
     return group
 
 
-@pytest.fixture
-def leader(city):
-    return MembershipFactory(unit=city["east"], role=Role.LEADER, user=UserFactory(username="east-leader")).user
-
-
 @pytest.mark.django_db
 class TestAnonymousVisitors:
     @pytest.mark.parametrize(
@@ -115,30 +111,30 @@ class TestAnonymousVisitors:
 
 @pytest.mark.django_db
 class TestQueue:
-    def test_shows_only_tasks_in_the_supervisors_scope(self, client, city_admin, task, west_task, supervisor):
+    def test_shows_only_tasks_in_the_supervisors_scope(self, client, city_admin, task, west_task, supervisor_in_scope):
         ask_to_close(task, city_admin)
         ask_to_close(west_task, city_admin)
-        response = login(client, supervisor).get(QUEUE)
+        response = login(client, supervisor_in_scope).get(QUEUE)
         assert response.status_code == 200
         content = response.content.decode()
         assert task.title in content and west_task.title not in content
         assert dict((name, count) for name, _label, count in response.context["tabs"])["verifications"] == 1
 
-    def test_a_supervisor_of_another_district_sees_none_of_it(self, client, city_admin, task, outside_supervisor):
+    def test_a_supervisor_of_another_district_sees_none_of_it(self, client, city_admin, task, supervisor_out_of_scope):
         ask_to_close(task, city_admin)
         Explanation.objects.create(task=task, reason_code="funds", text="资金未到位", due_date=task.due_date)
-        response = login(client, outside_supervisor).get(QUEUE)
+        response = login(client, supervisor_out_of_scope).get(QUEUE)
         assert response.status_code == 200
         assert task.title not in response.content.decode()
         assert all(count == 0 for _name, _label, count in response.context["tabs"])
 
-    def test_staff_get_403_on_the_queue_and_its_actions(self, client, city_admin, task, community_staff):
+    def test_staff_get_403_on_the_queue_and_its_actions(self, client, city_admin, task, unit_staff):
         verification = ask_to_close(task, city_admin)
         extension = ExtensionRequest.objects.create(
             task=task, previous_due_date=task.due_date, requested_due_date=task.due_date + datetime.timedelta(days=30), reason="r"
         )
         explanation = Explanation.objects.create(task=task, reason_code="funds", text="t", due_date=task.due_date)
-        login(client, community_staff)
+        login(client, unit_staff)
         assert client.get(QUEUE).status_code == 403
         posts = [
             (reverse("rectification:verification_bulk"), {"ids": [verification.pk], "action": "approve"}),
@@ -154,27 +150,27 @@ class TestQueue:
         assert task.status == TaskStatus.PENDING_VERIFICATION and task.due_date == extension.previous_due_date
         assert extension.decision == Decision.PENDING and explanation.reviewed_at is None and not Urge.objects.exists()
 
-    def test_own_unit_tasks_are_not_offered(self, client, city_admin, task, own_unit_supervisor, supervisor):
+    def test_own_unit_tasks_are_not_offered(self, client, city_admin, task, supervisor_who_is_staff_above, supervisor_in_scope):
         """The queue offers only what the user may decide: not a request from their own unit."""
         verification = ask_to_close(task, city_admin)
-        content = login(client, own_unit_supervisor).get(QUEUE + "?tab=verifications").content.decode()
+        content = login(client, supervisor_who_is_staff_above).get(QUEUE + "?tab=verifications").content.decode()
         assert task.title not in content and f'id="verification-{verification.pk}"' not in content
-        content = login(client, supervisor).get(QUEUE + "?tab=verifications").content.decode()
+        content = login(client, supervisor_in_scope).get(QUEUE + "?tab=verifications").content.decode()
         assert task.title in content and f'id="verification-{verification.pk}"' in content
 
-    def test_shows_note_requester_and_evidence_count(self, client, city_admin, task, supervisor):
+    def test_shows_note_requester_and_evidence_count(self, client, city_admin, task, supervisor_in_scope):
         ask_to_close(task, city_admin, note="已铺设新管道300米")
-        response = login(client, supervisor).get(QUEUE + "?tab=verifications")
+        response = login(client, supervisor_in_scope).get(QUEUE + "?tab=verifications")
         item = response.context["page"][0]
         assert item.evidence_count == 1 and "已铺设新管道300米" in response.content.decode()
 
-    def test_the_number_of_queries_does_not_grow_with_the_rows(self, client, city, batch, city_admin, supervisor):
+    def test_the_number_of_queries_does_not_grow_with_the_rows(self, client, city, batch, city_admin, supervisor_in_scope):
         def queries(tab):
             with CaptureQueriesContext(connection) as captured:
                 assert client.get(f"{QUEUE}?tab={tab}").status_code == 200
             return len(captured)
 
-        login(client, supervisor)
+        login(client, supervisor_in_scope)
         ask_to_close(TaskFactory(unit=city["east_street"], problem__batch=batch), city_admin)
         overdue_task(city["east_street"], batch)
         before = {tab: queries(tab) for tab in ("verifications", "overdue")}
@@ -209,9 +205,9 @@ class TestBulkVerification:
         assert any("1 task closed" in text for text in messages)
         assert any(task.title in text and "a supervisor from outside it must decide" in text for text in messages)
 
-    def test_bulk_return_requires_a_reason_and_keeps_the_selection(self, client, city_admin, task, supervisor):
+    def test_bulk_return_requires_a_reason_and_keeps_the_selection(self, client, city_admin, task, supervisor_in_scope):
         verification = ask_to_close(task, city_admin)
-        response = login(client, supervisor).post(
+        response = login(client, supervisor_in_scope).post(
             reverse("rectification:verification_bulk"), {"ids": [verification.pk], "action": "return", "note": "  "}
         )
         assert response.status_code == 200
@@ -223,10 +219,10 @@ class TestBulkVerification:
         task.refresh_from_db()
         assert task.status == TaskStatus.PENDING_VERIFICATION
 
-    def test_bulk_return_sends_the_tasks_back_with_the_reason(self, client, city, batch, city_admin, task, supervisor):
+    def test_bulk_return_sends_the_tasks_back_with_the_reason(self, client, city, batch, city_admin, task, supervisor_in_scope):
         other = TaskFactory(unit=city["east_street"], problem__batch=batch)
         ids = [ask_to_close(task, city_admin).pk, ask_to_close(other, city_admin).pk]
-        response = login(client, supervisor).post(
+        response = login(client, supervisor_in_scope).post(
             reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
         )
         assert any("2 tasks returned" in text for text in texts(response))
@@ -235,24 +231,26 @@ class TestBulkVerification:
             assert each.status == TaskStatus.IN_PROGRESS
             assert each.verifications.get().reason == "照片不能证明已通水"
 
-    def test_the_units_staff_are_told_of_the_return_and_why(self, client, city, batch, city_admin, task, supervisor,
-                                                            community_staff):  # fmt: skip
+    def test_the_units_staff_are_told_of_the_return_and_why(self, client, city, batch, city_admin, task, supervisor_in_scope,
+                                                            unit_staff, committed):  # fmt: skip
         from rectification.models import Notification
 
         ids = [ask_to_close(task, city_admin).pk]
-        login(client, supervisor).post(
-            reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
-        )
-        notification = Notification.objects.get(user=community_staff, kind="decision")
+        with committed() as delay:
+            login(client, supervisor_in_scope).post(
+                reverse("rectification:verification_bulk"), {"ids": ids, "action": "return", "note": "照片不能证明已通水"}
+            )
+        notification = Notification.objects.get(user=unit_staff, kind="decision")
+        delay.assert_called_once_with(notification.pk)
         assert notification.task == task and "照片不能证明已通水" in notification.body
 
-    def test_nothing_selected_is_an_error(self, client, supervisor):
-        response = login(client, supervisor).post(reverse("rectification:verification_bulk"), {"action": "approve"})
+    def test_nothing_selected_is_an_error(self, client, supervisor_in_scope):
+        response = login(client, supervisor_in_scope).post(reverse("rectification:verification_bulk"), {"action": "approve"})
         assert response.status_code == 200 and "Select at least one task." in response.content.decode()
 
-    def test_another_districts_items_are_refused(self, client, city_admin, task, outside_supervisor):
+    def test_another_districts_items_are_refused(self, client, city_admin, task, supervisor_out_of_scope):
         verification = ask_to_close(task, city_admin)
-        response = login(client, outside_supervisor).post(
+        response = login(client, supervisor_out_of_scope).post(
             reverse("rectification:verification_bulk"), {"ids": [verification.pk], "action": "approve"}
         )
         task.refresh_from_db()
@@ -275,35 +273,36 @@ class TestExtensionDecisions:
             {f"{prefix}-decision": decision, f"{prefix}-note": note},
         )
 
-    def test_the_request_is_listed_with_both_dates_and_the_reason(self, client, supervisor, extension):
-        content = login(client, supervisor).get(QUEUE + "?tab=extensions").content.decode()
+    def test_the_request_is_listed_with_both_dates_and_the_reason(self, client, supervisor_in_scope, extension):
+        content = login(client, supervisor_in_scope).get(QUEUE + "?tab=extensions").content.decode()
         assert "冬季无法施工" in content
         assert extension.requested_due_date.isoformat() in content and extension.previous_due_date.isoformat() in content
 
-    def test_approving_moves_the_due_date_and_keeps_the_original(self, client, supervisor, extension, task):
-        response = self.post(login(client, supervisor), extension, "approve")
+    def test_approving_moves_the_due_date_and_keeps_the_original(self, client, supervisor_in_scope, extension, task):
+        response = self.post(login(client, supervisor_in_scope), extension, "approve")
         assert response.status_code == 302
         task.refresh_from_db()
         assert task.due_date == extension.requested_due_date and task.original_due_date == extension.previous_due_date
         extension.refresh_from_db()
-        assert extension.decision == Decision.APPROVED and extension.decided_by == supervisor
+        assert extension.decision == Decision.APPROVED and extension.decided_by == supervisor_in_scope
 
-    def test_the_units_staff_are_told_the_new_date(self, client, supervisor, extension, task, community_staff):
+    def test_the_units_staff_are_told_the_new_date(self, client, supervisor_in_scope, extension, task, unit_staff, committed):
         from rectification.models import Notification
 
-        self.post(login(client, supervisor), extension, "approve")
-        notification = Notification.objects.get(user=community_staff, kind="decision")
+        with committed():
+            self.post(login(client, supervisor_in_scope), extension, "approve")
+        notification = Notification.objects.get(user=unit_staff, kind="decision")
         assert f"{extension.requested_due_date:%Y-%m-%d}" in notification.body
 
-    def test_refusing_keeps_the_date_and_the_note(self, client, supervisor, extension, task):
-        self.post(login(client, supervisor), extension, "refuse", "理由不充分")
+    def test_refusing_keeps_the_date_and_the_note(self, client, supervisor_in_scope, extension, task):
+        self.post(login(client, supervisor_in_scope), extension, "refuse", "理由不充分")
         task.refresh_from_db()
         extension.refresh_from_db()
         assert task.due_date == extension.previous_due_date
         assert extension.decision == Decision.REFUSED and extension.decision_note == "理由不充分"
 
-    def test_refusing_needs_a_note_and_keeps_the_choice(self, client, supervisor, extension):
-        response = self.post(login(client, supervisor), extension, "refuse", "")
+    def test_refusing_needs_a_note_and_keeps_the_choice(self, client, supervisor_in_scope, extension):
+        response = self.post(login(client, supervisor_in_scope), extension, "refuse", "")
         assert response.status_code == 200
         content = response.content.decode()
         assert "Say why the extension is refused." in content
@@ -313,13 +312,13 @@ class TestExtensionDecisions:
         extension.refresh_from_db()
         assert extension.decision == Decision.PENDING
 
-    def test_a_supervisor_of_another_district_gets_404(self, client, outside_supervisor, extension):
-        assert self.post(login(client, outside_supervisor), extension, "approve").status_code == 404
+    def test_a_supervisor_of_another_district_gets_404(self, client, supervisor_out_of_scope, extension):
+        assert self.post(login(client, supervisor_out_of_scope), extension, "approve").status_code == 404
         extension.refresh_from_db()
         assert extension.decision == Decision.PENDING
 
-    def test_a_decided_request_is_not_decided_again(self, client, supervisor, extension, task):
-        login(client, supervisor)
+    def test_a_decided_request_is_not_decided_again(self, client, supervisor_in_scope, extension, task):
+        login(client, supervisor_in_scope)
         self.post(client, extension, "refuse", "不同意")
         response = self.post(client, extension, "approve")
         assert any("already been decided" in text for text in texts(response))
@@ -329,9 +328,9 @@ class TestExtensionDecisions:
 
 @pytest.mark.django_db
 class TestExplanations:
-    def test_are_listed_and_marked_reviewed_with_a_note(self, client, task, supervisor):
+    def test_are_listed_and_marked_reviewed_with_a_note(self, client, task, supervisor_in_scope):
         explanation = Explanation.objects.create(task=task, reason_code="funds", text="专项资金未下达", due_date=task.due_date)
-        login(client, supervisor)
+        login(client, supervisor_in_scope)
         content = client.get(QUEUE + "?tab=explanations").content.decode()
         assert "专项资金未下达" in content
         response = client.post(
@@ -340,12 +339,12 @@ class TestExplanations:
         )
         assert response.status_code == 302
         explanation.refresh_from_db()
-        assert explanation.reviewed_by == supervisor and explanation.review_note == "请加快协调"
+        assert explanation.reviewed_by == supervisor_in_scope and explanation.review_note == "请加快协调"
         assert "专项资金未下达" not in client.get(QUEUE + "?tab=explanations").content.decode()
 
-    def test_a_supervisor_of_another_district_gets_404(self, client, task, outside_supervisor):
+    def test_a_supervisor_of_another_district_gets_404(self, client, task, supervisor_out_of_scope):
         explanation = Explanation.objects.create(task=task, reason_code="funds", text="t", due_date=task.due_date)
-        response = login(client, outside_supervisor).post(reverse("rectification:explanation_review", args=[explanation.pk]))
+        response = login(client, supervisor_out_of_scope).post(reverse("rectification:explanation_review", args=[explanation.pk]))
         assert response.status_code == 404
         explanation.refresh_from_db()
         assert explanation.reviewed_at is None
@@ -353,55 +352,57 @@ class TestExplanations:
 
 @pytest.mark.django_db
 class TestUrge:
-    def test_lists_overdue_tasks_in_scope_without_an_explanation(self, client, city, batch, supervisor):
+    def test_lists_overdue_tasks_in_scope_without_an_explanation(self, client, city, batch, supervisor_in_scope):
         waiting = overdue_task(city["east_community"], batch, title="超期未说明的任务")
         overdue_task(city["east_community"], batch, title="超期已说明的任务", explained_at=timezone.now())
         TaskFactory(unit=city["east_community"], problem__batch=batch, title="未到期的任务")
         overdue_task(city["west_community"], batch, title="西区超期任务")
-        response = login(client, supervisor).get(QUEUE + "?tab=overdue")
+        response = login(client, supervisor_in_scope).get(QUEUE + "?tab=overdue")
         assert [task.pk for task in response.context["page"]] == [waiting.pk]
 
-    def test_urging_records_the_message(self, client, city, batch, supervisor):
+    def test_urging_records_the_message(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch)
-        response = login(client, supervisor).post(
+        response = login(client, supervisor_in_scope).post(
             reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
         )
         assert response.status_code == 302
         urge = Urge.objects.get()
-        assert urge.task == task and urge.author == supervisor and urge.message == "请三日内报送进展"
+        assert urge.task == task and urge.author == supervisor_in_scope and urge.message == "请三日内报送进展"
         listed = client.get(QUEUE + "?tab=overdue").context["page"][0]
         assert listed.urge_count == 1 and listed.last_urged_at == urge.created_at
 
-    def test_urging_notifies_the_units_staff(self, client, city, batch, supervisor, community_staff):
+    def test_urging_notifies_the_units_staff(self, client, city, batch, supervisor_in_scope, unit_staff, committed):
         from rectification.models import Notification
 
         task = overdue_task(city["east_community"], batch)
-        login(client, supervisor).post(
-            reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
-        )
-        notification = Notification.objects.get(user=community_staff)
+        with committed():
+            login(client, supervisor_in_scope).post(
+                reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "请三日内报送进展"}
+            )
+        notification = Notification.objects.get(user=unit_staff)
         assert notification.task == task and notification.kind == "urge"
 
-    def test_an_empty_message_is_refused(self, client, city, batch, supervisor):
+    def test_an_empty_message_is_refused(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch)
-        response = login(client, supervisor).post(reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": ""})
+        response = login(client, supervisor_in_scope).post(reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": ""})
         assert response.status_code == 200 and "Write what the unit should do." in response.content.decode()
         assert not Urge.objects.exists()
 
-    def test_a_supervisor_of_another_district_gets_404(self, client, city, batch, outside_supervisor):
+    def test_a_supervisor_of_another_district_gets_404(self, client, city, batch, supervisor_out_of_scope):
         task = overdue_task(city["east_community"], batch)
-        response = login(client, outside_supervisor).post(
+        response = login(client, supervisor_out_of_scope).post(
             reverse("rectification:task_urge", args=[task.pk]), {f"overdue-{task.pk}-message": "快"}
         )
         assert response.status_code == 404 and not Urge.objects.exists()
 
-    def test_returns_to_the_page_it_was_sent_from_but_never_elsewhere(self, client, city, batch, supervisor):
+    def test_returns_to_the_page_it_was_sent_from_but_never_elsewhere(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch)
-        login(client, supervisor)
+        login(client, supervisor_in_scope)
         url = reverse("rectification:task_urge", args=[task.pk])
         data = {f"overdue-{task.pk}-message": "快"}
         assert client.post(url, {**data, "next": "/rectification/queue/?tab=overdue&page=1"})["Location"].endswith("page=1")
         assert client.post(url, {**data, "next": "https://evil.example/"})["Location"] == f"{QUEUE}?tab=overdue"
+        assert Urge.objects.filter(task=task).count() == 2  # both urges were sent, wherever they led back
 
 
 @pytest.mark.django_db
@@ -494,20 +495,20 @@ class TestSpotCheckPages:
         west.refresh_from_db()
         assert west.status == TaskStatus.CLOSED and not SpotCheck.objects.exists()
 
-    def test_staff_get_403_on_create(self, client, community_staff):
-        assert login(client, community_staff).get(reverse("rectification:spotcheck_create")).status_code == 403
+    def test_staff_get_403_on_create(self, client, unit_staff):
+        assert_refused(login(client, unit_staff).get(reverse("rectification:spotcheck_create")), 403)
 
-    def test_list_and_detail_are_scoped(self, client, city, batch, group, member, outside_supervisor, community_staff):
+    def test_list_and_detail_are_scoped(self, client, city, batch, group, member, supervisor_out_of_scope, unit_staff):
         task = closed_task(city["east_community"], batch)
         spot_check = spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "")
-        login(client, outside_supervisor)
+        login(client, supervisor_out_of_scope)
         assert list(client.get(reverse("rectification:spotcheck_list")).context["table"].data) == []
         assert client.get(reverse("rectification:spotcheck_detail", args=[spot_check.pk])).status_code == 404
-        login(client, community_staff)
+        login(client, unit_staff)
         assert [row.pk for row in client.get(reverse("rectification:spotcheck_list")).context["table"].data] == [spot_check.pk]
         assert "未整改到位" in client.get(reverse("rectification:spotcheck_detail", args=[spot_check.pk])).content.decode()
 
-    def test_the_list_exports_what_the_user_may_see(self, client, city, batch, group, member, outside_supervisor):
+    def test_the_list_exports_what_the_user_may_see(self, client, city, batch, group, member, supervisor_out_of_scope):
         import io
 
         from openpyxl import load_workbook
@@ -517,7 +518,7 @@ class TestSpotCheckPages:
         rows = list(load_workbook(io.BytesIO(login(client, member).get(
             reverse("rectification:spotcheck_list"), {"export": "xlsx"}).content)).active.values)
         assert len(rows) == 2
-        outside = login(client, outside_supervisor).get(reverse("rectification:spotcheck_list"), {"export": "csv"})
+        outside = login(client, supervisor_out_of_scope).get(reverse("rectification:spotcheck_list"), {"export": "csv"})
         assert len(outside.content.decode("utf-8-sig").strip().splitlines()) == 1  # the header only
 
 
@@ -530,48 +531,48 @@ class TestAccountabilityPages:
         return {"unit": unit.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
                 "decided_on": "2026-11-20", "decided_by": "区纪委", "note": "整改不力", **extra}
 
-    def test_a_supervisor_records_a_measure_and_sees_it_listed(self, client, city, batch, supervisor):
+    def test_a_supervisor_records_a_measure_and_sees_it_listed(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch, title="长期超期的任务")
-        login(client, supervisor)
+        login(client, supervisor_in_scope)
         form_page = client.get(self.URL, {"unit": city["east_street"].pk}).content.decode()
         assert "长期超期的任务" in form_page
         response = client.post(self.URL, self.data(city["east_street"], tasks=[task.pk]))
         assert response.status_code == 302
         record = AccountabilityRecord.objects.get()
-        assert record.unit == city["east_street"] and list(record.tasks.all()) == [task] and record.recorded_by == supervisor
+        assert record.unit == city["east_street"] and list(record.tasks.all()) == [task] and record.recorded_by == supervisor_in_scope
         assert "王某" in client.get(self.LIST).content.decode()
 
-    def test_a_task_outside_the_units_subtree_is_refused_and_the_form_kept(self, client, city, batch, supervisor):
-        # in the east district, which the supervisor decides on, but outside the street chosen
+    def test_a_task_outside_the_units_subtree_is_refused_and_the_form_kept(self, client, city, batch, supervisor_in_scope):
+        # in the east district, which the supervisor_in_scope decides on, but outside the street chosen
         other = TaskFactory(unit=UnitFactory(parent=city["east"], name="东区另一街道党工委"), problem__batch=batch)
-        response = login(client, supervisor).post(self.URL, self.data(city["east_street"], tasks=[other.pk], person_name="赵某某"))
+        response = login(client, supervisor_in_scope).post(self.URL, self.data(city["east_street"], tasks=[other.pk], person_name="赵某某"))
         assert response.status_code == 200
         content = response.content.decode()
         assert "Only tasks of the unit and the units below it can be linked." in content and "赵某某" in content
         assert not AccountabilityRecord.objects.exists()
 
-    def test_a_decision_dated_in_the_future_is_refused_and_the_form_kept(self, client, city, supervisor):
+    def test_a_decision_dated_in_the_future_is_refused_and_the_form_kept(self, client, city, supervisor_in_scope):
         import datetime
 
         from django.utils import timezone
 
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-        response = login(client, supervisor).post(
+        response = login(client, supervisor_in_scope).post(
             self.URL, self.data(city["east_street"], decided_on=f"{tomorrow:%Y-%m-%d}", person_name="钱某")
         )
         content = response.content.decode()
         assert response.status_code == 200 and "The date cannot be in the future." in content and "钱某" in content
         assert not AccountabilityRecord.objects.exists()
 
-    def test_a_unit_of_another_district_cannot_be_chosen(self, client, city, supervisor):
-        response = login(client, supervisor).post(self.URL, self.data(city["west_street"]))
+    def test_a_unit_of_another_district_cannot_be_chosen(self, client, city, supervisor_in_scope):
+        response = login(client, supervisor_in_scope).post(self.URL, self.data(city["west_street"]))
         assert response.status_code == 200 and not AccountabilityRecord.objects.exists()
 
-    def test_staff_get_403_and_leaders_read_but_do_not_record(self, client, city, east_staff, leader, supervisor):
+    def test_staff_get_403_and_leaders_read_but_do_not_record(self, client, city, staff_above, leader, supervisor_in_scope):
         spotchecks.record_accountability(
-            supervisor, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委"
         )
-        login(client, east_staff)
+        login(client, staff_above)
         assert client.get(self.LIST).status_code == 403
         assert client.get(self.URL).status_code == 403
         login(client, leader)
@@ -580,20 +581,22 @@ class TestAccountabilityPages:
         assert client.get(self.URL).status_code == 403
         assert client.post(self.URL, self.data(city["east_street"])).status_code == 403
 
-    def test_the_list_is_scoped_filtered_and_exported(self, client, city, supervisor, outside_supervisor):
+    def test_the_list_is_scoped_filtered_and_exported(
+        self, client, city, other_district, supervisor_in_scope, supervisor_out_of_scope
+    ):
         spotchecks.record_accountability(
-            supervisor, unit=city["east_street"], person_name="东区某人", measure=AccountabilityMeasure.TALK,
+            supervisor_in_scope, unit=city["east_street"], person_name="东区某人", measure=AccountabilityMeasure.TALK,
             decided_on=datetime.date(2026, 10, 1), decided_by="区委",
         )
         spotchecks.record_accountability(
-            supervisor, unit=city["east_community"], person_name="东区另一人", measure=AccountabilityMeasure.CIRCULAR,
+            supervisor_in_scope, unit=city["east_community"], person_name="东区另一人", measure=AccountabilityMeasure.CIRCULAR,
             decided_on=datetime.date(2026, 11, 1), decided_by="区委",
         )
-        spotchecks.record_accountability(
-            outside_supervisor, unit=city["west_street"], person_name="西区某人", measure=AccountabilityMeasure.TALK,
-            decided_on=TODAY, decided_by="区委",
+        spotchecks.record_accountability(  # a street of 北区: not the supervisor's own unit
+            supervisor_out_of_scope, unit=UnitFactory(parent=other_district, name="北区街道党工委"), person_name="北区某人",
+            measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委",
         )
-        login(client, supervisor)
+        login(client, supervisor_in_scope)
         names = lambda response: {row.person_name for row in response.context["table"].data}  # noqa: E731
         assert names(client.get(self.LIST)) == {"东区某人", "东区另一人"}
         assert names(client.get(self.LIST, {"measure": AccountabilityMeasure.CIRCULAR})) == {"东区另一人"}
@@ -602,27 +605,28 @@ class TestAccountabilityPages:
         response = client.get(self.LIST, {"measure": AccountabilityMeasure.TALK, "export": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
         cells = [str(cell.value) for row in sheet.iter_rows() for cell in row]
-        assert "东区某人" in cells and "东区另一人" not in cells and "西区某人" not in cells
-        login(client, outside_supervisor)
-        assert names(client.get(self.LIST)) == {"西区某人"}
+        assert "东区某人" in cells and "东区另一人" not in cells and "北区某人" not in cells
+        login(client, supervisor_out_of_scope)
+        assert names(client.get(self.LIST)) == {"北区某人"}
 
 
 @pytest.mark.django_db
-def test_a_supervisor_urges_from_the_task_page_and_returns_to_it(client, task, supervisor, community_staff):
+def test_a_supervisor_urges_from_the_task_page_and_returns_to_it(client, task, supervisor_in_scope, unit_staff, committed):
     """Any open task in scope can be urged, explained or not, from its own page."""
     from rectification.models import Notification
 
-    page = login(client, supervisor).get(task.get_absolute_url()).content.decode()
+    page = login(client, supervisor_in_scope).get(task.get_absolute_url()).content.decode()
     assert reverse("rectification:task_urge", args=[task.pk]) in page
-    response = client.post(
-        reverse("rectification:task_urge", args=[task.pk]),
-        {f"overdue-{task.pk}-message": "请本周内报送进展", "next": task.get_absolute_url()},
-    )
+    with committed():
+        response = client.post(
+            reverse("rectification:task_urge", args=[task.pk]),
+            {f"overdue-{task.pk}-message": "请本周内报送进展", "next": task.get_absolute_url()},
+        )
     assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
-    assert Notification.objects.filter(user=community_staff, kind="urge").exists()
+    assert Notification.objects.filter(user=unit_staff, kind="urge").exists()
 
 
 @pytest.mark.django_db
-def test_staff_see_no_urge_form_on_the_task_page(client, task, community_staff):
-    page = login(client, community_staff).get(task.get_absolute_url()).content.decode()
+def test_staff_see_no_urge_form_on_the_task_page(client, task, unit_staff):
+    page = login(client, unit_staff).get(task.get_absolute_url()).content.decode()
     assert reverse("rectification:task_urge", args=[task.pk]) not in page

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from rectification.jobs import job_run, latest_runs, queue_counts, recorded
 from rectification.models import Alert, JobRun, Notification, Task, TaskStatus, Term, WarningLevel, WarningPolicy
+from rectification.policy import warning_level
 from rectification.sweep import run_sweep
-from rectification.warnings import policy_for, warning_level
 from tests.factories import BatchFactory, ProblemFactory, TaskFactory, UserFactory
 from tests.rectification.shared_db import connect_this_thread, shared_database
 
@@ -65,7 +65,7 @@ def statements_of_a_sweep(now=NOW):
 
 
 def expected_level(task, today=TODAY):
-    return warning_level(task, today, policy_for(task.batch.campaign_id, task.term))
+    return warning_level(task, today, WarningPolicy.objects.effective(task.batch_id, task.term))
 
 
 # --- set-based -----------------------------------------------------------------------

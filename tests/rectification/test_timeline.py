@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from rectification import services, timeline
 from rectification.models import SpotCheck, SpotCheckFinding
+from rectification.sweep import run_sweep
 from tests.factories import SupervisionGroupFactory, UnitFactory, UserFactory
 
 TODAY = timezone.localdate
@@ -31,10 +32,10 @@ def history(entries):
 
 @pytest.mark.django_db
 class TestHistory:
-    def test_an_edit_says_who_changed_which_field_from_what_to_what(self, client, task, community_staff):
-        community_staff.last_name, community_staff.first_name = "张", "晓梅"
-        community_staff.save()
-        client.force_login(community_staff)
+    def test_an_edit_says_who_changed_which_field_from_what_to_what(self, client, task, unit_staff):
+        unit_staff.last_name, unit_staff.first_name = "张", "晓梅"
+        unit_staff.save()
+        client.force_login(unit_staff)
         client.cookies["django_language"] = "en"
         form = client.get(reverse("rectification:task_edit", args=[task.pk])).context["form"]
         data = {name: form[name].value() for name in form.fields}
@@ -51,45 +52,45 @@ class TestHistory:
             "start date": ("2026-03-01", "2026-03-15"),
         }
 
-    def test_a_change_of_co_responsible_units_is_shown_once_with_the_units_named(self, task, east_staff, city):
+    def test_a_change_of_co_responsible_units_is_shown_once_with_the_units_named(self, task, staff_above, city):
         translation.activate("en")
-        services.update_task(task, east_staff, {"title": task.title}, seen_version=task.version, co_units=[city["east_street"]])
+        services.update_task(task, staff_above, {"title": task.title}, seen_version=task.version, co_units=[city["east_street"]])
         entries = [entry for entry in history(timeline.build(task).entries) if entry.changes]
         co_unit_changes = [
             (change.old, change.new) for entry in entries for change in entry.changes if change.label == "co-responsible units"
         ]
         assert co_unit_changes == [("西区社区党支部", "东区街道党工委")]
 
-    def test_the_page_shows_the_change_and_its_author(self, client, task, community_staff):
-        services.update_task(task, community_staff, {"leader_name": "孙书记"}, seen_version=task.version)
-        client.force_login(community_staff)
+    def test_the_page_shows_the_change_and_its_author(self, client, task, unit_staff):
+        services.update_task(task, unit_staff, {"leader_name": "孙书记"}, seen_version=task.version)
+        client.force_login(unit_staff)
         client.cookies["django_language"] = "en"
         content = client.get(task.get_absolute_url()).content.decode()
         translation.activate("en")
         assert "<del>王书记</del> → <ins>孙书记</ins>" in content
         assert "Responsible leader" in content
 
-    def test_status_and_progress_changes_use_their_labels(self, task, community_staff, photo):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="完成", percent=80, files=[photo])
-        services.request_verification(task, community_staff, "完成")
+    def test_status_and_progress_changes_use_their_labels(self, task, unit_staff, photo):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="完成", percent=80, files=[photo])
+        services.request_verification(task, unit_staff, "完成")
         entries = timeline.build(task).entries
         status_changes = [(c.old, c.new) for entry in entries for c in entry.changes if c.label == "status"]
         progress_changes = [(c.old, c.new) for entry in entries for c in entry.changes if c.label == "progress %"]
         assert status_changes == [("In progress", "Awaiting verification")]
         assert progress_changes == [("0%", "80%")]
 
-    def test_a_steps_own_change_is_shown_under_the_step(self, task, community_staff, supervisor, photo):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="完成", percent=80, files=[photo])
-        services.request_verification(task, community_staff, "完成")
-        services.return_task(task, supervisor, "材料不全")
+    def test_a_steps_own_change_is_shown_under_the_step(self, task, unit_staff, supervisor_in_scope, photo):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="完成", percent=80, files=[photo])
+        services.request_verification(task, unit_staff, "完成")
+        services.return_task(task, supervisor_in_scope, "材料不全")
         entries = timeline.build(task).entries
         assert kinds(entries) == ["decision", "verification", "progress", "created"]
         assert [(c.label, c.old, c.new) for c in entries[0].changes] == [("status", "Awaiting verification", "In progress")]
         assert [(c.label, c.old, c.new) for c in entries[2].changes] == [("progress %", "0%", "80%")]
 
-    def test_an_edit_stays_an_entry_of_its_own_even_right_after_a_step(self, task, community_staff):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="完成", percent=30)
-        services.update_task(task, community_staff, {"title": "新标题"}, seen_version=task.version)
+    def test_an_edit_stays_an_entry_of_its_own_even_right_after_a_step(self, task, unit_staff):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="完成", percent=30)
+        services.update_task(task, unit_staff, {"title": "新标题"}, seen_version=task.version)
         entries = timeline.build(task).entries
         assert kinds(entries) == ["history", "progress", "created"]
         assert [c.label for c in entries[0].changes] == ["title"]
@@ -105,28 +106,29 @@ class TestHistory:
         task.save()
         assert kinds(timeline.build(task).entries) == ["created"]
 
-    def test_the_creation_comes_last(self, task, community_staff):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="开始", percent=10)
+    def test_the_creation_comes_last(self, task, unit_staff):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="开始", percent=10)
         assert kinds(timeline.build(task).entries)[-1] == "created"
 
 
 @pytest.mark.django_db
 class TestOneList:
-    def test_every_kind_of_step_is_merged_newest_first(self, task, community_staff, supervisor, campaign, photo):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="管网勘察", percent=40, files=[photo])
-        services.request_verification(task, community_staff, "申请销号")
-        services.return_task(task, supervisor, "缺少通水记录")
+    def test_every_kind_of_step_is_merged_newest_first(self, task, unit_staff, supervisor_in_scope, campaign, photo):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="管网勘察", percent=40, files=[photo])
+        services.request_verification(task, unit_staff, "申请销号")
+        services.return_task(task, supervisor_in_scope, "缺少通水记录")
         type(task).objects.filter(pk=task.pk).update(due_date=TODAY() - datetime.timedelta(days=1))
+        run_sweep()  # overdue now, as the sweep finds it: only an overdue task is explained
         task.refresh_from_db()
         task.save()  # overdue now: only an overdue task is explained
-        services.give_explanation(task, community_staff, "funds", "资金未到位")
-        extension = services.request_extension(task, community_staff, task.due_date + datetime.timedelta(days=30), "等资金")
-        services.decide_extension(extension, supervisor, approve=False, note="不同意")
-        services.urge(task, supervisor, "请加快进度")
+        services.give_explanation(task, unit_staff, "funds", "资金未到位")
+        extension = services.request_extension(task, unit_staff, task.due_date + datetime.timedelta(days=30), "等资金")
+        services.decide_extension(extension, supervisor_in_scope, approve=False, note="不同意")
+        services.urge(task, supervisor_in_scope, "请加快进度")
         department = UnitFactory(parent=task.unit.parent.parent.parent, name="市水务局")
-        services.ask_coordination(task, community_staff, department, "资金协调", "请协调资金")
+        services.ask_coordination(task, unit_staff, department, "资金协调", "请协调资金")
         check = SpotCheck.objects.create(
-            group=SupervisionGroupFactory(campaign=campaign), checked_on=TODAY(), created_by=supervisor
+            group=SupervisionGroupFactory(campaign=campaign), checked_on=TODAY(), created_by=supervisor_in_scope
         )
         SpotCheckFinding.objects.create(spot_check=check, task=task, passed=False, note="现场仍在停水")
 
@@ -151,20 +153,20 @@ class TestOneList:
         assert entries[-1].evidence[0].name == "现场照片.png"
         assert entries[-1].evidence[0].url == reverse("rectification:evidence_download", args=[task.evidence.get().pk])
 
-    def test_the_latest_return_is_prominent_until_closing_is_asked_again(self, task, community_staff, supervisor, photo):
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="t", percent=90, files=[photo])
-        services.request_verification(task, community_staff, "第一次")
-        services.return_task(task, supervisor, "材料不全")
+    def test_the_latest_return_is_prominent_until_closing_is_asked_again(self, task, unit_staff, supervisor_in_scope, photo):
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="t", percent=90, files=[photo])
+        services.request_verification(task, unit_staff, "第一次")
+        services.return_task(task, supervisor_in_scope, "材料不全")
         built = timeline.build(task)
         assert built.returned.reason == "材料不全"
         assert [entry.text for entry in built.entries if entry.prominent] == ["材料不全"]
 
-        services.request_verification(task, community_staff, "第二次")
+        services.request_verification(task, unit_staff, "第二次")
         built = timeline.build(task)
         assert built.returned is None and not any(entry.prominent for entry in built.entries)
 
-    def test_a_coordination_request_links_to_its_thread_when_that_page_exists(self, task, community_staff, city):
-        request = services.ask_coordination(task, community_staff, city["east"], "协调", "请协调")
+    def test_a_coordination_request_links_to_its_thread_when_that_page_exists(self, task, unit_staff, city):
+        request = services.ask_coordination(task, unit_staff, city["east"], "协调", "请协调")
         entry = next(entry for entry in timeline.build(task).entries if entry.kind == "coordination")
         try:
             expected = reverse("rectification:coordination_detail", kwargs={"pk": request.pk})
@@ -173,17 +175,17 @@ class TestOneList:
         assert entry.url == expected
         assert "0 days since asked" in entry.meta
 
-    def test_a_fixed_number_of_queries_whatever_the_number_of_entries(self, task, community_staff, supervisor, photo, upload_file):
+    def test_a_fixed_number_of_queries_whatever_the_number_of_entries(self, task, unit_staff, supervisor_in_scope, photo, upload_file):
         from tests.rectification.conftest import png_bytes
 
-        services.add_progress(task, community_staff, entry_date=TODAY(), text="1", percent=10, files=[photo])
-        services.urge(task, supervisor, "催")
+        services.add_progress(task, unit_staff, entry_date=TODAY(), text="1", percent=10, files=[photo])
+        services.urge(task, supervisor_in_scope, "催")
         with CaptureQueriesContext(connection) as few:
             timeline.build(task)
         for number in range(6):
             files = [upload_file(f"照片{number}.png", png_bytes()), upload_file(f"照片{number}b.png", png_bytes())]
-            services.add_progress(task, community_staff, entry_date=TODAY(), text=str(number), percent=20 + number, files=files)
-            services.urge(task, supervisor, f"催{number}")
+            services.add_progress(task, unit_staff, entry_date=TODAY(), text=str(number), percent=20 + number, files=files)
+            services.urge(task, supervisor_in_scope, f"催{number}")
         task.unit = UnitFactory(parent=task.unit, name="新单位")
         task.save()
         with CaptureQueriesContext(connection) as many:

@@ -11,10 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Role
 from rectification import services
 from rectification.models import Evidence, ProgressUpdate
-from tests.factories import MembershipFactory, UnitFactory, UserFactory
+from tests.conftest import assert_refused
 from tests.rectification.conftest import pdf_bytes, png_bytes
 
 
@@ -24,18 +23,13 @@ def client(client):
     return client
 
 
-@pytest.fixture
-def north_supervisor(city):
-    north = UnitFactory(parent=city["city"], name="中共南区委员会", short_name="南区")
-    return MembershipFactory(unit=north, role=Role.SUPERVISOR, user=UserFactory(username="south-supervisor")).user
-
-
 def docx_bytes():
     """A minimal Office Open XML word document, as filetype recognises one."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        # A fixed date: the same bytes on every call, even across a second's turn.
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 1, 9, 0, 0)), text)
     return buffer.getvalue()
 
 
@@ -56,16 +50,16 @@ def nothing_saved():
 
 @pytest.mark.django_db
 class TestCheckedOnUpload:
-    def test_a_file_too_large_is_refused_with_the_limit(self, client, task, community_staff, upload_file, settings):
+    def test_a_file_too_large_is_refused_with_the_limit(self, client, task, unit_staff, upload_file, settings):
         settings.EVIDENCE_MAX_BYTES = 50
-        response = post_progress(client, community_staff, task, [upload_file("现场照片.png", png_bytes())])
+        response = post_progress(client, unit_staff, task, [upload_file("现场照片.png", png_bytes())])
         content = response.content.decode()
         assert "“现场照片.png” is" in content and "files may be at most 50" in content
         assert "上传现场照片" in content  # the text typed is kept
         assert nothing_saved()
 
-    def test_content_not_matching_the_name_is_refused(self, client, task, community_staff, upload_file):
-        response = post_progress(client, community_staff, task, [upload_file("验收报告.pdf", png_bytes())])
+    def test_content_not_matching_the_name_is_refused(self, client, task, unit_staff, upload_file):
+        response = post_progress(client, unit_staff, task, [upload_file("验收报告.pdf", png_bytes())])
         assert "does not match its name: it is a PNG file" in response.content.decode()
         assert nothing_saved()
 
@@ -77,25 +71,25 @@ class TestCheckedOnUpload:
             ("说明.txt", "这是一段纯文本说明".encode()),
         ],
     )
-    def test_a_forbidden_type_is_refused(self, client, task, community_staff, upload_file, name, content):
-        response = post_progress(client, community_staff, task, [upload_file(name, content)])
+    def test_a_forbidden_type_is_refused(self, client, task, unit_staff, upload_file, name, content):
+        response = post_progress(client, unit_staff, task, [upload_file(name, content)])
         assert f"“{name}” is not an accepted file type" in response.content.decode()
         assert nothing_saved()
 
-    def test_one_bad_file_saves_none_of_them(self, client, task, community_staff, upload_file):
+    def test_one_bad_file_saves_none_of_them(self, client, task, unit_staff, upload_file):
         files = [upload_file("现场照片.png", png_bytes()), upload_file("病毒.exe", b"MZ" + b"\x00" * 64)]
-        response = post_progress(client, community_staff, task, files)
+        response = post_progress(client, unit_staff, task, files)
         assert "“病毒.exe” is not an accepted file type" in response.content.decode()
         assert nothing_saved()
 
-    def test_every_bad_file_is_named(self, client, task, community_staff, upload_file):
+    def test_every_bad_file_is_named(self, client, task, unit_staff, upload_file):
         files = [upload_file("甲.pdf", png_bytes()), upload_file("乙.txt", b"plain")]
-        content = post_progress(client, community_staff, task, files).content.decode()
+        content = post_progress(client, unit_staff, task, files).content.decode()
         assert "“甲.pdf”" in content and "“乙.txt”" in content
 
-    def test_good_files_are_stored_under_media_root_never_static(self, client, task, community_staff, upload_file):
+    def test_good_files_are_stored_under_media_root_never_static(self, client, task, unit_staff, upload_file):
         files = [upload_file("现场照片.png", png_bytes()), upload_file("整改方案.docx", docx_bytes())]
-        post_progress(client, community_staff, task, files)
+        post_progress(client, unit_staff, task, files)
         stored = list(Evidence.objects.order_by("original_name"))
         assert [e.original_name for e in stored] == ["整改方案.docx", "现场照片.png"]
         for evidence in stored:
@@ -107,8 +101,8 @@ class TestCheckedOnUpload:
 
 
 @pytest.fixture
-def evidence(task, community_staff, photo):
-    services.add_progress(task, community_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40, files=[photo])
+def evidence(task, unit_staff, photo):
+    services.add_progress(task, unit_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40, files=[photo])
     return Evidence.objects.get()
 
 
@@ -120,50 +114,51 @@ def download(client, user, evidence):
 
 @pytest.mark.django_db
 class TestDownload:
-    def test_the_tasks_staff_get_the_bytes_inline_for_a_photo(self, client, evidence, community_staff):
-        response = download(client, community_staff, evidence)
+    def test_the_tasks_staff_get_the_bytes_inline_for_a_photo(self, client, evidence, unit_staff):
+        response = download(client, unit_staff, evidence)
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == png_bytes()
         assert response["Content-Type"] == "image/png"
         assert response["Content-Disposition"].startswith("inline")
         assert "%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.png" in response["Content-Disposition"]  # 现场照片.png
 
-    def test_office_documents_come_as_attachments_with_their_name(self, client, task, community_staff, upload_file):
+    def test_office_documents_come_as_attachments_with_their_name(self, client, task, unit_staff, upload_file):
         services.add_progress(
-            task, community_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40,
+            task, unit_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40,
             files=[upload_file("整改方案.docx", docx_bytes())],
         )
-        response = download(client, community_staff, Evidence.objects.get())
+        response = download(client, unit_staff, Evidence.objects.get())
         assert response["Content-Disposition"].startswith("attachment")
         assert b"".join(response.streaming_content) == docx_bytes()
 
-    def test_a_pdf_opens_inline(self, client, task, community_staff, upload_file):
+    def test_a_pdf_opens_inline(self, client, task, unit_staff, upload_file):
         services.add_progress(
-            task, community_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40,
+            task, unit_staff, entry_date=datetime.date(2026, 11, 20), text="t", percent=40,
             files=[upload_file("验收单.pdf", pdf_bytes())],
         )
-        response = download(client, community_staff, Evidence.objects.get())
+        response = download(client, unit_staff, Evidence.objects.get())
         assert response["Content-Type"] == "application/pdf" and response["Content-Disposition"].startswith("inline")
 
-    @pytest.mark.parametrize("persona", ["co_staff", "supervisor", "east_staff"])
+    @pytest.mark.parametrize("persona", ["co_unit_staff", "supervisor_in_scope", "staff_above"])
     def test_others_who_may_see_the_task_get_it(self, client, evidence, request, persona):
-        assert download(client, request.getfixturevalue(persona), evidence).status_code == 200
+        response = download(client, request.getfixturevalue(persona), evidence)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == png_bytes()
 
-    @pytest.mark.parametrize("persona", ["outsider_staff", "north_supervisor"])
+    @pytest.mark.parametrize("persona", ["other_district_staff", "supervisor_out_of_scope"])
     def test_another_districts_evidence_by_url_is_not_found(self, client, evidence, request, persona):
         response = download(client, request.getfixturevalue(persona), evidence)
-        assert response.status_code == 404
+        assert_refused(response, 404)
 
     def test_anonymous_visitors_are_sent_to_login(self, client, evidence):
         response = download(client, None, evidence)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
-    def test_evidence_that_does_not_exist_is_not_found(self, client, community_staff, db):
-        client.force_login(community_staff)
-        assert client.get(reverse("rectification:evidence_download", args=[999999])).status_code == 404
+    def test_evidence_that_does_not_exist_is_not_found(self, client, unit_staff, db):
+        client.force_login(unit_staff)
+        assert_refused(client.get(reverse("rectification:evidence_download", args=[999999])), 404)
 
-    def test_the_timeline_links_the_file_through_the_download_view(self, client, evidence, community_staff, task):
-        client.force_login(community_staff)
+    def test_the_timeline_links_the_file_through_the_download_view(self, client, evidence, unit_staff, task):
+        client.force_login(unit_staff)
         content = client.get(task.get_absolute_url()).content.decode()
         assert reverse("rectification:evidence_download", args=[evidence.pk]) in content
         assert evidence.file.name not in content  # the stored path is never shown

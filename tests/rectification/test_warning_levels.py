@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from rectification import services
 from rectification.models import Task, TaskStatus, Term, WarningLevel, WarningPolicy
+from rectification.policy import Policy, default_policy, warning_level
 from rectification.sweep import run_sweep
-from rectification.warnings import Policy, default_policy, policy_for, warning_level
 from tests.factories import BatchFactory, TaskFactory
 
 TODAY = datetime.date(2026, 11, 28)
@@ -128,8 +128,8 @@ def test_changing_the_term_from_long_to_short_narrows_the_window(task, frozen_to
 
 def test_a_campaign_policy_replaces_the_default_window(task, batch, frozen_today):
     WarningPolicy.objects.create(campaign=batch.campaign, term=Term.SHORT, window_days=10)
-    assert policy_for(batch.campaign_id, Term.SHORT) == Policy(10, 30, 3)
-    assert policy_for(batch.campaign_id, Term.LONG) == default_policy(Term.LONG)
+    assert WarningPolicy.objects.effective(batch.pk, Term.SHORT) == Policy(10, 30, 3)
+    assert WarningPolicy.objects.effective(batch.pk, Term.LONG) == default_policy(Term.LONG)
     task.due_date = TODAY + days(10)
     task.save()
     assert task.warning_level == WarningLevel.YELLOW
@@ -146,12 +146,12 @@ def test_closing_a_task_clears_its_warning(task, frozen_today):
 
 
 def test_an_approved_extension_counts_the_new_date_and_keeps_the_original(
-    batch, city, community_staff, supervisor, frozen_today
+    batch, city, unit_staff, supervisor_in_scope, frozen_today
 ):
     task = TaskFactory(unit=city["east_community"], problem__batch=batch, due_date=TODAY - days(1))
     assert task.warning_level == WarningLevel.RED
-    extension = services.request_extension(task, community_staff, TODAY + days(2), "水源工程受冬季施工限制")
-    services.decide_extension(extension, supervisor, approve=True)
+    extension = services.request_extension(task, unit_staff, TODAY + days(2), "水源工程受冬季施工限制")
+    services.decide_extension(extension, supervisor_in_scope, approve=True)
     task.refresh_from_db()
     assert (task.due_date, task.original_due_date) == (TODAY + days(2), TODAY - days(1))
     assert task.warning_level == WarningLevel.YELLOW

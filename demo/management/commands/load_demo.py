@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from campaign.models import Participation, Unit
 from demo import city as campaign_demo
 from demo import ledger as rectification_demo
+from demo import stories
 from rectification.models import Problem, Task
 
 
@@ -14,6 +15,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        try:  # every data file read and checked before anything is written
+            stories.city()
+            stories.ledger()
+        except stories.DemoDataError as exc:
+            raise CommandError(f"The demo data in demo/data/ cannot be loaded: {exc}") from exc
         result = campaign_demo.load_demo()
         ledger = rectification_demo.load_demo()
         units = Unit.objects.subtree(result.root).count()
@@ -32,8 +38,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Already loaded: nothing created.")
         self.stdout.write(f"Demo logins (password {settings.DEMO_PASSWORD!r} unless changed since):")
-        for user in campaign_demo.USERS:
-            groups = [g["name"] for g in campaign_demo.SUPERVISION_GROUPS if user.username in g["members"]]
+        city = stories.city()
+        for user in city.users:
+            groups = [group["name"] for group in city.supervision_groups if user.username in group["members"]]
             units = "、".join([unit for unit, _role in user.memberships] + groups)
-            roles = "/".join(sorted({str(role.label) for _unit, role in user.memberships} | ({"督导组"} if groups else set())))
+            roles = {str(role.label) for _unit, role in user.memberships} | ({"督导组"} if groups else set())
+            roles = "/".join(sorted(roles))
             self.stdout.write(f"  {user.username:<11} {user.last_name}{user.first_name}  {roles} · {units}")

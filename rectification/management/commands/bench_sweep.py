@@ -55,7 +55,6 @@ from rectification.models import (
 )
 from rectification.models.problems import ProblemSource
 from rectification.sweep import JOB_NAME, create_alerts, run_sweep
-from rectification.warnings import policy_for
 
 MARK = "bench_sweep"
 CAMPAIGN_NAME = f"{MARK} 基准测试活动(运行后自动删除)"
@@ -173,7 +172,7 @@ class Command(BaseCommand):
         day = datetime.timedelta(days=1)
         branches, params = [], []
         for term in Term.values:
-            policy = policy_for(batch.campaign_id, term)
+            policy = WarningPolicy.objects.effective(batch.pk, term)
             branches.append(
                 "WHEN term = %s THEN CASE"
                 " WHEN due_date < %s THEN 3"
