@@ -169,6 +169,17 @@ def loaded_state(task):
     return counted(row) if row else None
 
 
+def task_saving(sender, instance, **kwargs):
+    """pre_save of a task: remember it as the database holds it (:func:`loaded_state`)."""
+    instance._rollup_before = loaded_state(instance)
+
+
+def task_saved_signal(sender, instance, update_fields=None, **kwargs):
+    """post_save of a task: record the difference with what :func:`task_saving` remembered."""
+    task_saved(instance, getattr(instance, "_rollup_before", None), update_fields)
+    instance._rollup_before = None
+
+
 def task_saved(task, before, update_fields=None):
     """Record the difference between ``before`` (:func:`loaded_state`) and the saved task."""
     if update_fields is not None:

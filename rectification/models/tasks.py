@@ -209,13 +209,10 @@ class Task(models.Model):
             self.original_due_date = self.due_date
         if self._level_inputs_changed():
             self.refresh_warning_level()
-        from rectification import rollups
-
-        # The roll-ups of every unit above take the difference, in the same transaction.
-        with transaction.atomic():
-            before = rollups.loaded_state(self)
+        # One transaction for the row and what pre_save/post_save receivers write with it
+        # (the roll-ups of every unit above: rectification.rollups).
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
-            rollups.task_saved(self, before, kwargs.get("update_fields"))
         self._remember()
 
     def _level_inputs_changed(self):

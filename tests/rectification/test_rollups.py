@@ -73,35 +73,35 @@ class TestRollupsEqualLiveCounts:
         assert rollups.figures(city["city"], today=TODAY).tasks == len(tasks)
         assert_same_after_compaction_and_rebuild(city)
 
-    def test_progress_explanation_and_closing(self, city, tasks, community_staff, supervisor, photo):
+    def test_progress_explanation_and_closing(self, city, tasks, unit_staff, supervisor_in_scope, photo):
         task = tasks[3]  # east community, 5 days overdue
-        services.add_progress(task, community_staff, entry_date=TODAY, text="进行中", percent=60, files=[photo])
-        services.give_explanation(task, community_staff, "funds", "资金未到位")
+        services.add_progress(task, unit_staff, entry_date=TODAY, text="进行中", percent=60, files=[photo])
+        services.give_explanation(task, unit_staff, "funds", "资金未到位")
         assert_rollups_match(city, timezone.localdate())
-        services.request_verification(task, community_staff, "已完成")
+        services.request_verification(task, unit_staff, "已完成")
         assert_rollups_match(city, timezone.localdate())
-        services.approve_closing(task, supervisor)
+        services.approve_closing(task, supervisor_in_scope)
         figures = rollups.figures(city["east_community"])
         assert figures.closed == 1
         assert_same_after_compaction_and_rebuild(city, timezone.localdate())
 
-    def test_returning_and_reopening(self, city, tasks, community_staff, supervisor, photo):
+    def test_returning_and_reopening(self, city, tasks, unit_staff, supervisor_in_scope, photo):
         task = tasks[0]
-        services.add_progress(task, community_staff, entry_date=TODAY, text="完成", percent=100, files=[photo])
-        services.request_verification(task, community_staff, "完成")
-        services.return_task(task, supervisor, "材料不全")
+        services.add_progress(task, unit_staff, entry_date=TODAY, text="完成", percent=100, files=[photo])
+        services.request_verification(task, unit_staff, "完成")
+        services.return_task(task, supervisor_in_scope, "材料不全")
         assert_rollups_match(city)
-        services.request_verification(task, community_staff, "补充材料")
-        services.approve_closing(task, supervisor)
+        services.request_verification(task, unit_staff, "补充材料")
+        services.approve_closing(task, supervisor_in_scope)
         assert rollups.figures(city["city"]).closed == 1
-        services.reopen_task(task, supervisor, "抽查未通过")
+        services.reopen_task(task, supervisor_in_scope, "抽查未通过")
         assert rollups.figures(city["city"]).closed == 0
         assert_same_after_compaction_and_rebuild(city)
 
-    def test_extension(self, city, tasks, community_staff, supervisor):
+    def test_extension(self, city, tasks, unit_staff, supervisor_in_scope):
         task = tasks[4]  # 20 days overdue
-        request = services.request_extension(task, community_staff, TODAY + datetime.timedelta(days=40), "资金")
-        services.decide_extension(request, supervisor, approve=True)
+        request = services.request_extension(task, unit_staff, TODAY + datetime.timedelta(days=40), "资金")
+        services.decide_extension(request, supervisor_in_scope, approve=True)
         figures = rollups.figures(city["east_community"], today=TODAY)
         assert figures.extended == 1
         assert_same_after_compaction_and_rebuild(city)
