@@ -89,10 +89,14 @@ class ExportMixin:
 
     export_name = "export"  # the sheet's and the file's name, translated: e.g. 整改任务-20261128.xlsx
 
+    def export_rows(self):
+        """The rows to export: the list's filtered queryset (annotated as its sort needs)."""
+        return self.object_list
+
     def render_to_response(self, context, **response_kwargs):
         export = self.request.GET.get("export")
         if export in FORMATS:
-            table = self.get_table_class()(self.object_list, request=self.request)
+            table = self.get_table_class()(self.export_rows(), request=self.request)
             rows = table_rows(table)
             filename = f"{self.export_name}-{timezone.localdate():%Y%m%d}"  # names may be Chinese
             if export == "csv":

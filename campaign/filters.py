@@ -5,13 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Batch, Membership, Participation, Role, Unit, UnitKind
 from campaign.models.campaigns import LOOK_BACK_CHECKS
+from campaign.widgets import unit_filter
 
 
 class ParticipationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Unit name"), method="filter_name")
-    within = django_filters.ModelChoiceFilter(
-        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
-    )
+    within = unit_filter(_("Within"))
     batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=Batch.objects.none(), empty_label=_("All batches"))
     kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="unit__kind", choices=UnitKind.choices, empty_label=_("All kinds"))
     checks = django_filters.ChoiceFilter(
@@ -27,9 +26,7 @@ class ParticipationFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        visible = Unit.objects.visible_to(user)
-        # Units that can meaningfully scope a list: those that have units below them.
-        self.filters["within"].queryset = visible.filter(children__isnull=False).distinct().order_by("path")
+        self.filters["within"].queryset = Unit.objects.visible_to(user)
         self.filters["batch"].queryset = Batch.objects.filter(participations__in=self.queryset).distinct()
 
     def filter_name(self, queryset, name, value):

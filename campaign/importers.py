@@ -68,6 +68,8 @@ COLUMNS = (
 
 # Words offices write in the kind column, besides UnitKind's codes and labels.
 KIND_WORDS = {
+    "省委": UnitKind.PROVINCE,
+    "自治区党委": UnitKind.PROVINCE,
     "市委": UnitKind.CITY,
     "区委": UnitKind.DISTRICT,
     "街道/镇党工委": UnitKind.STREET,

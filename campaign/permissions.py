@@ -59,9 +59,10 @@ says for which one a user may speak.
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, models
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 VIEW = "view"
@@ -299,6 +300,27 @@ class UnitScope:
     seen_through: str | None = None
 
 
+class _EqualsAny(Expression):
+    """``lhs = ANY(array)`` (PostgreSQL), with the array an ``ArraySubquery``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, lhs, array):
+        super().__init__()
+        self.lhs, self.array = lhs, array
+
+    def get_source_expressions(self):
+        return [self.lhs, self.array]
+
+    def set_source_expressions(self, expressions):
+        self.lhs, self.array = expressions
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        array, array_params = compiler.compile(self.array)
+        return f"{lhs} = ANY({array})", [*lhs_params, *array_params]
+
+
 def _co_units_q(queryset, scope, paths):
     """Rows with a co-responsible unit under ``paths``: one EXISTS, never a join that doubles rows."""
     if not scope.co_units or not paths:
@@ -309,8 +331,18 @@ def _co_units_q(queryset, scope, paths):
     model = queryset.model
     for name in through:
         model = model._meta.get_field(name).related_model
-    related_query_name = model._meta.get_field(m2m).related_query_name()
     outer = "__".join([*through, "pk"]) if through else "pk"
+    if connection.vendor == "postgresql":
+        # ``pk = ANY(ARRAY(SELECT …))``: the ids are read once (an InitPlan), and the
+        # planner can OR an index scan on them with one on the path. An EXISTS OR-ed
+        # with the path filter would be a subplan run for every row of a full scan.
+        # Only rows outside ``paths`` are listed: the path filter finds the others.
+        field = model._meta.get_field(m2m)
+        links = field.remote_field.through.objects.filter(
+            paths_q(paths, f"{field.m2m_reverse_field_name()}__path")
+        ).exclude(paths_q(paths, f"{field.m2m_field_name()}__{model.unit_scope.path}"))
+        return Q(_EqualsAny(F(outer), ArraySubquery(links.values(field.m2m_field_name()))))
+    related_query_name = model._meta.get_field(m2m).related_query_name()
     units = _model("Unit").objects.filter(paths_q(paths, "path"), **{related_query_name: OuterRef(outer)})
     return Q(Exists(units))
 
@@ -389,6 +421,28 @@ class RestrictedQuerySet(models.QuerySet):
     def within(self, unit):
         """The rows of ``unit``'s subtree (a scope the user chose, inside what they may see)."""
         return self.filter(**{f"{self.model.unit_scope.path}__startswith": unit.path})
+
+
+def outermost_unit_ids(user, action=VIEW):
+    """Ids of the outermost units under which the user may do ``action``: the roots of
+    their scope, whose roll-ups add up to it (every root unit for a superuser's own actions)."""
+    paths = access(user).paths(EDIT if action == REPORT else action)
+    if paths is EVERYTHING:
+        return list(_model("Unit").objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    return [ancestor_ids(path)[-1] for path in paths]
+
+
+def beyond_own_subtrees(queryset, user, action=VIEW):
+    """The rows of ``queryset`` the user may ``action`` only through a co-responsible unit
+    (outside the subtrees of their own units and groups): the lists add these to roll-up counts."""
+    me = access(user)
+    paths = me.paths(EDIT if action == REPORT else action)
+    scope = queryset.model.unit_scope
+    if not me.active or paths is EVERYTHING or not paths or action not in (VIEW, OWN, REPORT) or not scope.co_units:
+        return queryset.none()
+    # Only the co-responsible arm of restrict(): on PostgreSQL an id list of the rows
+    # outside ``paths``, found through the link table, never a scan of the whole table.
+    return queryset.filter(_co_units_q(queryset, scope, paths)).exclude(paths_q(paths, scope.path))
 
 
 # --- one object ----------------------------------------------------------------------------

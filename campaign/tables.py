@@ -9,9 +9,9 @@ from campaign.people import person_name
 
 
 class ParticipationTable(tables.Table):
-    unit = tables.Column(verbose_name=_("Unit"), linkify=lambda record: record.unit.get_absolute_url(), order_by="unit__name")
-    kind = tables.Column(verbose_name=_("Kind"), accessor="unit__kind", order_by="unit__kind")
-    batch = tables.Column(verbose_name=_("Batch"), accessor="batch__name", order_by=("batch__number",))
+    unit = tables.Column(verbose_name=_("Unit"), linkify=lambda record: record.unit.get_absolute_url(), order_by=("unit_id", "batch_id"))
+    kind = tables.Column(verbose_name=_("Kind"), accessor="unit__kind", orderable=False)
+    batch = tables.Column(verbose_name=_("Batch"), accessor="batch__name", orderable=False)
     members_expected = tables.Column(verbose_name=_("Members expected"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     members_participated = tables.Column(verbose_name=_("Took part"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     participation_rate = tables.Column(verbose_name=_("Rate %"), orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}})
@@ -34,7 +34,8 @@ class ParticipationTable(tables.Table):
             "members_handled",
             "checks_done",
         ]
-        order_by = ("batch", "unit")
+        order_by = ("unit",)
+        orderable = False
 
     def render_kind(self, record):
         return record.unit.get_kind_display()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Batch, Campaign, SupervisionGroup, Unit
 from campaign.permissions import OVERSEE, OWN
+from campaign.widgets import unit_filter
 from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, Term, WarningLevel
 from rectification.models.problems import ProblemCategory
 from rectification.models.supervision import AccountabilityMeasure
@@ -29,12 +30,7 @@ class TaskFilterSet(django_filters.FilterSet):
         label=_("Category"), field_name="problem__category", choices=ProblemCategory.choices, empty_label=_("Any category")
     )
     batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=Batch.objects.none(), empty_label=_("All batches"))
-    within = django_filters.ModelChoiceFilter(
-        label=_("Responsible unit within"),
-        queryset=Unit.objects.none(),
-        method="filter_within",
-        empty_label=_("My whole scope"),
-    )
+    within = unit_filter(_("Responsible unit within"))
     mine = django_filters.BooleanFilter(label=_("Only my units' tasks"), method="filter_mine", widget=forms.CheckboxInput)
     overdue = django_filters.BooleanFilter(
         label=_("Only overdue (red or escalated)"), method="filter_overdue", widget=forms.CheckboxInput
@@ -47,13 +43,7 @@ class TaskFilterSet(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        visible = Unit.objects.visible_to(user)
-        # Units that can scope a list: those with units below them, and the user's own units.
-        self.filters["within"].queryset = (
-            visible.filter(Q(children__isnull=False) | Q(pk__in=Unit.objects.restrict(user, OWN).values("pk")))
-            .distinct()
-            .order_by("path")
-        )
+        self.filters["within"].queryset = Unit.objects.visible_to(user)
         self.filters["batch"].queryset = Batch.objects.filter(
             campaign__in=Campaign.objects.visible_to(user)
         ).select_related("campaign")
@@ -92,9 +82,7 @@ class SpotCheckFilterSet(django_filters.FilterSet):
 
 class AccountabilityFilterSet(django_filters.FilterSet):
     measure = django_filters.ChoiceFilter(label=_("Measure"), choices=AccountabilityMeasure.choices, empty_label=_("All measures"))
-    within = django_filters.ModelChoiceFilter(
-        label=_("Within"), queryset=Unit.objects.none(), method="filter_within", empty_label=_("My whole scope")
-    )
+    within = unit_filter(_("Within"), source="oversee")
     decided_from = django_filters.DateFilter(label=_("From"), field_name="decided_on", lookup_expr="gte", widget=DATE_INPUT)
     decided_to = django_filters.DateFilter(label=_("To"), field_name="decided_on", lookup_expr="lte", widget=DATE_INPUT)
 
@@ -104,8 +92,7 @@ class AccountabilityFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = Unit.objects.restrict(user, OVERSEE)
-        self.filters["within"].queryset = units.filter(children__isnull=False).distinct().order_by("path")
+        self.filters["within"].queryset = Unit.objects.restrict(user, OVERSEE)
 
     def filter_within(self, queryset, name, value):
         return queryset.within(value)

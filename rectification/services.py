@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from campaign import permissions
 from campaign.permissions import DECIDE, EDIT, REPORT, SUPERVISE
 
-from . import notify, tasks
+from . import notify, rollups, tasks
 from .models import (
     CoordinationReply,
     CoordinationRequest,
@@ -163,6 +163,7 @@ def import_ledger_rows(user, batch, rows, reason):
             for row, problem in zip(rows, problems)
         ]
         bulk_create_with_history(created, Task, default_user=user, default_change_reason=reason)
+        rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in created]))
         ProgressUpdate.objects.bulk_create(
             ProgressUpdate(
                 task=task, entry_date=today, text=row.progress_text, percent=task.progress, author=user, unit=task.unit

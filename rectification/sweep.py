@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rectification import rollups
 from rectification.jobs import job_run
 from rectification.models import Alert, Task, TaskStatus, Term, WarningLevel, WarningPolicy
 from rectification.policy import Policy, bounds_q, default_policy, level_q
@@ -74,6 +75,9 @@ def run_sweep(now=None, *, timings=None):
             started = time.perf_counter()
             counts["alerts_created"] = create_alerts(now)
             timings["alerts"] = time.perf_counter() - started
+            started = time.perf_counter()
+            rollups.compact()
+            timings["rollups"] = time.perf_counter() - started
         counts = {"today": timezone.localdate(now).isoformat(), **counts}
         run.changes = counts
     return counts
@@ -92,9 +96,9 @@ def update_levels(now):
         condition = Q()
         for term, policy, batch_q in groups:
             condition |= Q(term=term) & batch_q & level_q(level, policy, today)
-        counts[LEVEL_KEYS[level]] = Task.objects.filter(
-            OPEN, _other_level_q(level), _bounds_q(level, groups, today), condition
-        ).update(warning_level=level, warning_since=now)
+        counts[LEVEL_KEYS[level]] = rollups.set_level(
+            Task.objects.filter(OPEN, _other_level_q(level), _bounds_q(level, groups, today), condition), level, now
+        )
     # Back to none: open tasks due beyond their window, and every closed task.
     condition = Q()
     for term, policy, batch_q in groups:
@@ -103,7 +107,7 @@ def update_levels(now):
         OPEN, _other_level_q(WarningLevel.NONE), _bounds_q(WarningLevel.NONE, groups, today), condition
     )
     closed = Task.objects.filter(status=TaskStatus.CLOSED, warning_level__gt=WarningLevel.NONE)
-    counts["none"] = reset.update(warning_level=WarningLevel.NONE, warning_since=None) + closed.update(
+    counts["none"] = rollups.set_level(reset, WarningLevel.NONE, None) + closed.update(
         warning_level=WarningLevel.NONE, warning_since=None
     )
     return counts
@@ -135,8 +139,17 @@ def create_alerts(now):
     """
     params = [_db_datetime(now), TaskStatus.CLOSED.value, WarningLevel.YELLOW.value]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Never a nested loop: with an empty (or nearly empty) alert table the planner
+            # would probe it by a sequential scan per task, and the scan grows with every
+            # alert this very statement inserts: quadratic (a first sweep of a million
+            # tasks ran for minutes). A hash or merge anti-join is linear whatever the statistics.
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        created = max(cursor.rowcount, 0)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_nestloop = on")
+        return created
 
 
 def policy_groups():

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from campaign.paging import Key, Keyset, parse_bool, parse_date, parse_int, parse_str
 from campaign.people import person_name
 from rectification.models import AccountabilityRecord, SpotCheck, Task, TaskStatus, WarningLevel
 
@@ -32,19 +33,36 @@ def warning_badge(task):
     )
 
 
+# The sorts a task list offers, each served by an index (keyset pages, campaign.paging):
+# worst first (the default, also the warning column's), by due date, by unit. Other
+# columns do not sort: at a province's million tasks no index would serve them.
+URGENCY = Keyset("urgency", (Key("closed_last", parse_bool), Key("due_date", parse_date), Key("pk", parse_int)))
+BY_DUE_DATE = Keyset("due", (Key("due_date", parse_date), Key("pk", parse_int)))
+BY_UNIT = Keyset("unit", (Key("unit_path", parse_str), Key("pk", parse_int)))
+TASK_SORTS = {
+    "": URGENCY,
+    "warning_level": URGENCY,
+    "-warning_level": URGENCY.reverse(),
+    "due_date": BY_DUE_DATE,
+    "-due_date": BY_DUE_DATE.reverse(),
+    "unit": BY_UNIT,
+    "-unit": BY_UNIT.reverse(),
+}
+
+
 class TaskTable(tables.Table):
-    """Rows come from ``Task.objects.visible_to(user).with_related()``: no query per row.
+    """Rows come from ``Task.objects.visible_to(user).with_related().with_urgency()``: no query per row.
 
     Hidden columns are not shown on the page but go into the .xlsx/.csv export.
     """
 
-    title = tables.Column(verbose_name=_("Task"), linkify=True)
+    title = tables.Column(verbose_name=_("Task"), linkify=True, orderable=False)
     unit = tables.Column(verbose_name=_("Responsible unit"), accessor="unit__name", order_by=("unit_path", "pk"))
-    term = tables.Column(verbose_name=_("Term"))
-    due_date = tables.DateColumn(verbose_name=_("Due date"), format="Y-m-d")
-    status = tables.Column(verbose_name=_("Status"))
-    warning_level = tables.Column(verbose_name=_("Warning"))
-    progress = tables.Column(verbose_name=_("Progress %"), attrs=NUM)
+    term = tables.Column(verbose_name=_("Term"), orderable=False)
+    due_date = tables.DateColumn(verbose_name=_("Due date"), format="Y-m-d", order_by=("due_date", "pk"))
+    status = tables.Column(verbose_name=_("Status"), orderable=False)
+    warning_level = tables.Column(verbose_name=_("Warning"), order_by=("closed_last", "due_date", "pk"))
+    progress = tables.Column(verbose_name=_("Progress %"), attrs=NUM, orderable=False)
     # export only
     problem = tables.Column(verbose_name=_("Problem"), accessor="problem__title", visible=False)
     category = tables.Column(verbose_name=_("Category"), accessor="problem__category", visible=False)
@@ -74,7 +92,7 @@ class TaskTable(tables.Table):
             "person_name",
             "original_due_date",
         ]
-        order_by = ("-warning_level", "due_date")
+        order_by = ("warning_level",)
         attrs = {"class": "table tasks"}
         empty_text = _("No tasks match.")
 

@@ -121,6 +121,8 @@ operations                 L    403  403  403   403  403     403       403    40
 policy_edit_page           L    403  403  403   403  403     403       403    403     200        200
 unit_tree                  L    200  200  200   200  200     200       200    200     200        200
 unit_detail                L    200  404  404   200  404     200       200    200     200        200
+unit_children              L    404  404  404   200  404     200       200    404     200        200
+unit_search                L    200  200  200   200  200     200       200    200     200        200
 unit_import_page           L    403  403  403   403  403     403       403    200     200        200
 participation_list         L    200  200  200   200  200     200       200    200     200        200
 campaign_detail            L    200  200  200   200  200     200       200    200     200        200
@@ -417,6 +419,10 @@ ROWS = {
     "unit_detail": Row(
         "GET", lambda w: reverse("campaign:unit_detail", args=[w.east_community.pk]), lambda w: w.east_community.name
     ),
+    "unit_children": Row(
+        "GET", lambda w: reverse("campaign:unit_children", args=[w.east_street.pk]), lambda w: w.east_community.name
+    ),
+    "unit_search": Row("GET", lambda w: reverse("campaign:unit_search") + "?source=visible&q=社区"),
     "unit_import_page": Row("GET", lambda w: reverse("campaign:unit_import")),
     "participation_list": Row("GET", lambda w: reverse("campaign:participation_list")),
     "campaign_detail": Row(

@@ -26,6 +26,7 @@ def path_step(pk):
 
 
 class UnitKind(models.TextChoices):
+    PROVINCE = "province", _("Provincial committee")
     CITY = "city", _("City committee")
     DISTRICT = "district", _("District committee")
     STREET = "street", _("Street/town working committee")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign import permissions
 from campaign.importers import UnreadableFile
+from campaign.widgets import UnitField
 from rectification.ledger import importer as ledger
 
 
@@ -14,9 +15,9 @@ class LedgerImportForm(forms.Form):
     once valid, ``rows`` holds the workbook's cells as the importer reads them."""
 
     batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, empty_label=None)
-    default_unit = forms.ModelChoiceField(
+    default_unit = UnitField(
         label=_("Default responsible unit"),
-        queryset=None,
+        source="edit",
         help_text=_("Used for rows whose 责任单位 cell is empty."),
     )
     file = forms.FileField(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign import permissions
 from campaign.models import Unit
 from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
+from campaign.widgets import UnitField, UnitMultipleField
 from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
 from rectification.spotchecks import (
@@ -33,18 +34,6 @@ class IdListField(forms.TypedMultipleChoiceField):
 
     def valid_value(self, value):
         return str(value).isdigit()
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    """Units indented by their depth in the tree, so that a long list reads as one."""
-
-    def label_from_instance(self, unit):
-        return f"{'　' * unit.depth}{unit.name}"
-
-
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, unit):
-        return f"{'　' * unit.depth}{unit.name}"
 
 
 # --- the queue ------------------------------------------------------------------
@@ -132,11 +121,10 @@ class SpotCheckStartForm(forms.Form):
 
     group = forms.ModelChoiceField(label=_("Supervision group"), queryset=None)
     checked_on = forms.DateField(label=_("Date of the check"), widget=DATE_INPUT)
-    units = UnitMultipleChoiceField(
+    units = UnitMultipleField(
         label=_("Units checked"),
-        queryset=Unit.objects.none(),
+        source="supervise",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Their closed tasks are checked; with a sample size, the sample is drawn among them."),
     )
     sample_size = forms.IntegerField(
@@ -259,7 +247,7 @@ class AccountabilityForm(forms.Form):
 
     MAX_TASKS_LISTED = 200
 
-    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    unit = UnitField(label=_("Unit"), source="supervise")
     person_name = forms.CharField(
         label=_("Person"), required=False, max_length=100, help_text=_("Leave empty when the measure concerns the unit.")
     )

@@ -11,6 +11,7 @@ from campaign import permissions
 from campaign.models import Batch, Campaign, Unit, UnitKind
 from campaign.permissions import EDIT, VIEW
 from campaign.upload_limits import too_large_message, too_many_files_message
+from campaign.widgets import UnitField, UnitMultipleField, unit_source
 from rectification.models import Problem, Task
 from rectification.models.decisions import ExplanationReason
 from rectification.services import EDITABLE_FIELDS
@@ -64,6 +65,7 @@ def upper_units(unit):
     )
 
 
+@unit_source("roots")
 def root_units(user):
     """Where a problem's root may lie: units the user sees, the units above them and
     the departments placed under those."""
@@ -100,6 +102,14 @@ def check_files(files):
 
 
 class ProblemForm(forms.ModelForm):
+    unit = UnitField(label=Problem._meta.get_field("unit").verbose_name, source="edit")
+    root_unit = UnitField(
+        label=Problem._meta.get_field("root_unit").verbose_name,
+        source="roots",
+        required=False,
+        help_text=Problem._meta.get_field("root_unit").help_text,
+    )
+
     class Meta:
         model = Problem
         fields = ["title", "description", "source", "category", "unit", "root_unit", "batch", "found_on"]
@@ -149,9 +159,9 @@ class TaskFieldsMixin:
         if task is not None and task.pk:
             # keep co-units the editor cannot see, so that saving never drops them
             query |= Q(co_tasks=task)
-        self.fields["co_units"].queryset = Unit.objects.filter(query).distinct().order_by("path")
+        self.fields["co_units"].queryset = Unit.objects.filter(query)
         self.fields["co_units"].required = False
-        self.fields["co_units"].help_text = _("Hold Ctrl (or ⌘) to choose several.")
+        self.fields["co_units"].help_text = _("Type a name and pick each unit from the list.")
 
     def clean_measures(self):
         return normalise_newlines(self.cleaned_data["measures"])
@@ -178,7 +188,13 @@ class TaskFieldsMixin:
         return cleaned
 
 
+CO_UNITS_LABEL = Task._meta.get_field("co_units").verbose_name
+
+
 class TaskCreateForm(TaskFieldsMixin, forms.ModelForm):
+    unit = UnitField(label=Task._meta.get_field("unit").verbose_name, source="edit")
+    co_units = UnitMultipleField(label=CO_UNITS_LABEL, source="visible", required=False)
+
     class Meta:
         model = Task
         fields = [
@@ -217,6 +233,7 @@ class TaskForm(TaskFieldsMixin, forms.ModelForm):
     save over someone else's save is refused and shown (see services.update_task)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    co_units = UnitMultipleField(label=CO_UNITS_LABEL, source="visible", required=False)
 
     class Meta:
         model = Task

@@ -3,6 +3,7 @@ from .coordination import CoordinationReply, CoordinationRequest
 from .decisions import Explanation, ExtensionRequest, Urge, Verification
 from .problems import Problem
 from .progress import Evidence, ProgressUpdate
+from .rollups import DueRollup, RollupChange, TaskRollup
 from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding
 from .tasks import Task, TaskStatus, Term, WarningLevel
 
@@ -11,6 +12,7 @@ __all__ = [
     "Alert",
     "CoordinationReply",
     "CoordinationRequest",
+    "DueRollup",
     "Evidence",
     "Explanation",
     "ExtensionRequest",
@@ -18,9 +20,11 @@ __all__ = [
     "Notification",
     "Problem",
     "ProgressUpdate",
+    "RollupChange",
     "SpotCheck",
     "SpotCheckFinding",
     "Task",
+    "TaskRollup",
     "TaskStatus",
     "Term",
     "Urge",

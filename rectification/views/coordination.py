@@ -11,12 +11,14 @@ from django.views.decorators.http import require_POST
 
 from campaign import permissions
 from campaign.models import Unit
+from campaign.paging import Tally, capped_count
 from campaign.permissions import REPORT
 from rectification import services
 from rectification.forms.coordination import CoordinationReplyForm, CoordinationRequestForm
 from rectification.models import CoordinationRequest, Task
 
 RESOLVED_SHOWN = 30
+WAITING_SHOWN = 100
 
 
 def visible_requests(user):
@@ -28,10 +30,14 @@ def visible_requests(user):
 def _listed(requests):
     """Open ones first, oldest first; then the most recently resolved, up to RESOLVED_SHOWN."""
     resolved = CoordinationRequest.Status.RESOLVED
-    waiting = list(requests.exclude(status=resolved).order_by("created_at", "pk"))
+    waiting = requests.exclude(status=resolved)
+    shown = list(waiting.order_by("created_at", "pk")[:WAITING_SHOWN])
     done = list(requests.filter(status=resolved).order_by("-resolved_at", "-pk")[: RESOLVED_SHOWN + 1])
     return {
-        "waiting": waiting,
+        "waiting": shown,
+        # A province's inbox may hold thousands: the oldest are listed, the rest counted (up to a cap).
+        "waiting_count": capped_count(waiting) if len(shown) == WAITING_SHOWN else Tally(len(shown)),
+        "waiting_shown": WAITING_SHOWN,
         "resolved": done[:RESOLVED_SHOWN],
         "more_resolved": len(done) > RESOLVED_SHOWN,
         "resolved_shown": RESOLVED_SHOWN,

@@ -22,6 +22,7 @@ from django_tables2.views import SingleTableMixin
 
 from campaign.exports import ExportMixin
 from campaign.models import Unit
+from campaign.paging import capped_count
 from campaign.permissions import SUPERVISE
 from rectification import queues, services, spotchecks
 from rectification.filters import AccountabilityFilterSet, SpotCheckFilterSet
@@ -59,12 +60,13 @@ SOURCES = {
 def _render_queue(request, tab, *, bulk_form=None, row_forms=None, status=200):
     """The queue page; after a refused POST, with the user's forms as they typed them."""
     user = request.user
-    counts = {name: SOURCES[name](user, detailed=False).count() for name, _label in TABS}
+    # Counted up to a cap: a province's supervisor may have thousands waiting ("1,000+").
+    counts = {name: capped_count(SOURCES[name](user, detailed=False)) for name, _label in TABS}
     if tab not in SOURCES:
         tab = next((name for name, _label in TABS if counts[name]), TABS[0][0])
     rows = SOURCES[tab](user)
     paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = counts[tab]  # already counted for the tab's badge
+    paginator.count = counts[tab].value  # already counted for the tab's badge (pages beyond the cap: not offered)
     page = paginator.get_page(request.GET.get("page"))
     row_forms = row_forms or {}
     form_classes = {"extensions": ExtensionDecisionForm, "explanations": ExplanationReviewForm, "overdue": UrgeForm}

@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig
 from django_tables2.views import SingleTableMixin
 
-from campaign import permissions
+from campaign import paging, permissions
 from campaign.exports import ExportMixin
+from campaign.paging import KeysetListMixin, capped_count
 from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
 from campaign.upload_limits import refuse_if_stopped
-from rectification import services, timeline
+from rectification import rollups, services, timeline
 from rectification.filters import TaskFilterSet
 from rectification.forms.coordination import CoordinationRequestForm
 from rectification.forms.tasks import (
@@ -44,17 +44,26 @@ from rectification.forms.tasks import (
 from rectification.models import Evidence, Problem, Task, TaskStatus, Term, WarningLevel
 from rectification.models.decisions import Decision
 from rectification.services import EDITABLE_FIELDS, EditConflict, TransitionRefused
-from rectification.tables import TaskTable
+from rectification.tables import TASK_SORTS, TaskTable
 
 # --- my unit's tasks ------------------------------------------------------------------
 
 
 @login_required
 def my_tasks(request):
-    """The staff's home: what their own units have on, worst first."""
+    """The staff's home: what their own units have on, worst first.
+
+    The figures come from the roll-ups of the user's own units, plus the tasks
+    they share as a co-responsible unit elsewhere; the open tasks are a keyset list.
+    """
     user = request.user
     tasks = Task.objects.restrict(user, OWN)
-    counts = tasks.counts()
+    figures = rollups.scope_figures(user, action=OWN)
+    counts = figures.as_counts()
+    beyond = permissions.beyond_own_subtrees(Task.objects.all(), user, OWN).counts()
+    for key, value in beyond.items():
+        if key != "closed_rate":
+            counts[key] += value
     status_counts = [(value, label, counts[f"status_{value}"]) for value, label in TaskStatus.choices]
     level_counts = [(value, label, counts[f"level_{value}"]) for value, label in WarningLevel.choices]
     # Only those who keep the unit's ledger (its staff, 填报员) are asked to explain.
@@ -64,9 +73,10 @@ def my_tasks(request):
     today = timezone.localdate()
     for task in to_explain:
         task.days_overdue = (today - task.due_date).days
-    open_tasks = tasks.open().with_related().exclude(pk__in=[task.pk for task in to_explain])
-    table = TaskTable(open_tasks, request=request, order_by=("-warning_level", "due_date"))
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    open_tasks = tasks.open().with_related().with_urgency().exclude(pk__in=[task.pk for task in to_explain])
+    open_count = counts[f"status_{TaskStatus.IN_PROGRESS}"] + counts[f"status_{TaskStatus.PENDING_VERIFICATION}"]
+    page = paging.paged(request, open_tasks, TASK_SORTS, count=paging.Tally(max(open_count - len(to_explain), 0)))
+    table = TaskTable(page.object_list, request=request, order_by=paging.sort_parameter(request, TASK_SORTS) or None)
     context = {
         "has_units": permissions.has_any(user, OWN),
         "can_create": editable_units(user).exists(),
@@ -75,6 +85,7 @@ def my_tasks(request):
         "level_counts": level_counts,
         "to_explain": to_explain,
         "table": table,
+        "page": page,
     }
     return render(request, "rectification/my_tasks.html", context)
 
@@ -82,17 +93,33 @@ def my_tasks(request):
 # --- the task list ---------------------------------------------------------------------
 
 
-class TaskListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
-    """Tasks in the user's scope: one queryset, one FilterSet, one Table."""
+class TaskListView(LoginRequiredMixin, ExportMixin, KeysetListMixin, SingleTableMixin, FilterView):
+    """Tasks in the user's scope: one queryset, one FilterSet, one Table; keyset pages
+    in one of the sorts an index serves (TASK_SORTS)."""
 
     table_class = TaskTable
     filterset_class = TaskFilterSet
     template_name = "rectification/task_list.html"
-    paginate_by = 25
+    keysets = TASK_SORTS
     export_name = gettext_lazy("Rectification tasks")
 
     def get_queryset(self):
         return Task.objects.visible_to(self.request.user).with_related()
+
+    def keyset_rows(self, rows):
+        return rows.with_urgency()
+
+    def export_rows(self):
+        return self.object_list.with_urgency()
+
+    def list_count(self, rows):
+        """Exact from the roll-ups when the list is a scope (a unit's subtree, a batch);
+        otherwise counted up to a cap."""
+        form = self.filterset.form
+        data = form.cleaned_data if form.is_valid() else None
+        if data is None or {name for name, value in data.items() if value not in (None, "", False)} - {"within", "batch"}:
+            return capped_count(rows)
+        return rollups.visible_task_count(self.request.user, within=data.get("within"), batch=data.get("batch"))
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -2,10 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from campaign.models import Campaign, IndicatorValue, Membership, Participation, Phase, Unit
-from campaign.permissions import EXPLAIN
+from campaign import rollups as campaign_rollups
+from campaign.models import Campaign, Membership, Phase, Unit
+from campaign.paging import capped_count
+from campaign.permissions import EXPLAIN, SUPERVISE
 from public import dashboard as public_dashboard
-from rectification import queues
+from rectification import queues, rollups
 from rectification.models import Task
 
 EXPLAIN_LIST_LENGTH = 10
@@ -16,12 +18,19 @@ def home(request):
     """Everyone's first page: their units, the campaign under way, and what needs doing.
 
     Staff see their own units' overdue tasks that still need an explanation,
-    supervisors what waits for their decision, everyone the figures of their scope.
+    supervisors what waits for their decision, everyone the figures of their scope:
+    read from the roll-ups of the outermost units they see (a constant number of
+    queries, a province as fast as a community).
     """
     user = request.user
     today = timezone.localdate()
     campaigns = list(Campaign.objects.visible_to(user).select_related("issuing_unit"))
-    visible_tasks = Task.objects.visible_to(user)
+    scope = rollups.scope_units(user)
+    # Everyone's scope, the units whose overdue tasks the user explains, and those the
+    # user supervises: one read of the roll-ups for all of them.
+    explained = rollups.scope_units(user, EXPLAIN)
+    supervised = rollups.scope_units(user, SUPERVISE) if queues.is_supervisor(user) else []
+    found = rollups.figures_for({*scope, *explained, *supervised}, today=today)
     # The demand to explain goes to those who keep the unit's ledger (its office
     # staff, 填报员), for the tasks of their own units: not to leaders reading the
     # figures, nor to administrators of the whole city.
@@ -35,20 +44,20 @@ def home(request):
         ).select_related("batch").order_by("batch__number"),
         "today": today,
         "unit_count": Unit.objects.visible_to(user).count(),
-        "totals": Participation.objects.visible_to(user).totals(),
-        "indicators": IndicatorValue.objects.visible_to(user).rollup(),
-        "task_counts": visible_tasks.counts(),
+        "totals": campaign_rollups.participation_totals(scope),
+        "indicators": campaign_rollups.indicator_totals(scope),
+        "task_counts": rollups.Figures.total(found[pk] for pk in scope).as_counts(),
         "to_explain": list(
             own_tasks.needing_explanation().with_related().order_by("due_date", "pk")[:EXPLAIN_LIST_LENGTH]
         ),
-        "to_explain_count": own_tasks.needing_explanation().count(),
+        "to_explain_count": rollups.Figures.total(found[pk] for pk in explained).unexplained,
     }
     context.update(public_dashboard.home_context(user))
     if queues.is_supervisor(user):
         context["to_decide"] = {
-            "verifications": queues.pending_verifications(user, detailed=False).count(),
-            "extensions": queues.pending_extensions(user, detailed=False).count(),
-            "explanations": queues.unreviewed_explanations(user, detailed=False).count(),
-            "overdue": queues.unexplained_overdue(user, detailed=False).count(),
+            "verifications": capped_count(queues.pending_verifications(user, detailed=False)),
+            "extensions": capped_count(queues.pending_extensions(user, detailed=False)),
+            "explanations": capped_count(queues.unreviewed_explanations(user, detailed=False)),
+            "overdue": rollups.Figures.total(found[pk] for pk in supervised).unexplained,
         }
     return render(request, "reports/home.html", context)

@@ -3,19 +3,23 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from campaign import paging
 from campaign.exports import csv_response
+from campaign.paging import Key, Keyset, parse_date, parse_int, parse_str
+from rectification import rollups
 from rectification.ledger.importer import editable_units
 from reports import ledger
 from reports.forms import LedgerScopeForm
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
+# The ledger's order, unit by unit, as on paper: keyset pages (campaign.paging).
+LEDGER_SORTS = {"": Keyset("ledger", (Key("unit_path", parse_str), Key("due_date", parse_date), Key("pk", parse_int)))}
 
 
 def _scope(request):
@@ -34,11 +38,12 @@ def _scope_query(within, batch):
 def ledger_page(request):
     """The ledger of the chosen scope, as on paper, with links to download it."""
     form, within, batch = _scope(request)
-    page = Paginator(ledger.ledger_tasks(request.user, within, batch), PAGE_SIZE).get_page(request.GET.get("page"))
+    count = rollups.visible_task_count(request.user, within=within, batch=batch)
+    page = paging.paged(request, ledger.ledger_tasks(request.user, within, batch), LEDGER_SORTS, count=count, per_page=PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
-        "rows": ledger.ledger_rows(page.object_list, start=page.start_index()),
+        "rows": ledger.ledger_rows(page.object_list, start=page.start),
         "headers": ledger.EXPORT_HEADERS,
         "title": ledger.ledger_title(within, batch),
         "scope_query": _scope_query(within, batch),

@@ -126,7 +126,7 @@ class TestGoodFiles:
         rows = [HEADER, ["甲", "中共东区委员会", "区委", "", "", "", ""], [], ["", "", "", "", "", "", ""],
                 ["乙", "中共东区委员会", "街办", "", "", "", ""]]
         assert problems_of(rows, city_admin) == [
-            "Row 5, column “类型”: unknown kind “街办”; write City committee, District committee, "
+            "Row 5, column “类型”: unknown kind “街办”; write Provincial committee, City committee, District committee, "
             "Street/town working committee, Community branch, Village branch, Department/organ, "
             "Non-public enterprise or Institution."
         ]
@@ -154,7 +154,7 @@ class TestBadFiles:
         assert Unit.objects.count() == before
         assert [(p.row, p.column) for p in response.context["problems"]] == [(4, "类型")]
         html = response.content.decode()
-        assert '<td class="num">4</td><td>类型</td><td>Unknown kind “街办”; write City committee' in html
+        assert '<td class="num">4</td><td>类型</td><td>Unknown kind “街办”; write Provincial committee, City committee' in html
 
     def test_every_problem_of_the_file_is_reported_at_once(self, city_admin, city):
         rows = [

@@ -85,11 +85,21 @@ class TestHome:
 
 @pytest.mark.django_db
 class TestUnitTree:
-    def test_lists_the_users_subtree(self, client, staff_above, city):
+    def test_lists_the_users_units_and_the_level_below(self, client, staff_above, city):
         content = login(client, staff_above).get(reverse("campaign:unit_tree")).content.decode()
-        assert "东区社区党支部" in content
+        assert "中共东区委员会" in content and "东区街道党工委" in content
+        assert "东区社区党支部" not in content  # one level further: loaded when the street is opened
+        assert reverse("campaign:unit_children", args=[city["east_street"].pk]) in content
         assert "西区" not in content
         assert "中共测试市委员会" not in content
+
+    def test_opening_a_unit_loads_the_units_below_it(self, client, staff_above, city):
+        response = login(client, staff_above).get(reverse("campaign:unit_children", args=[city["east_street"].pk]))
+        assert "东区社区党支部" in response.content.decode()
+
+    def test_another_districts_children_are_not_found(self, client, staff_above, city):
+        response = login(client, staff_above).get(reverse("campaign:unit_children", args=[city["west_street"].pk]))
+        assert response.status_code == 404
 
     def test_search_finds_by_name_and_shows_the_way_down(self, client, staff_above, city):
         response = login(client, staff_above).get(reverse("campaign:unit_tree"), {"q": "社区"})
@@ -105,6 +115,8 @@ class TestUnitTree:
 
     def test_a_leader_of_the_city_sees_every_district(self, client, city, leader):
         content = login(client, leader).get(reverse("campaign:unit_tree")).content.decode()
+        assert "中共东区委员会" in content and "中共西区委员会" in content
+        content = client.get(reverse("campaign:unit_tree"), {"q": "社区"}).content.decode()
         assert "东区社区党支部" in content and "西区社区党支部" in content
 
 
@@ -174,9 +186,12 @@ class TestParticipationList:
         response = login(client, staff_above).get(reverse("campaign:participation_list"), {"within": city["west"].pk})
         assert "within" in response.context["filter"].errors
 
-    def test_sorts_by_a_column(self, client, city, campaign, leader):
+    def test_lists_unit_by_unit_and_no_column_sorts_a_provinces_list(self, client, city, campaign, leader):
+        """Only the order an index serves at a province's 100,000 participations (issue 10)."""
         response = login(client, leader).get(reverse("campaign:participation_list"), {"sort": "-makeup_members"})
-        assert [row.record.makeup_members for row in response.context["table"].rows] == [9, 4]
+        units = [row.record.unit_id for row in response.context["table"].rows]
+        assert units == sorted(units) and len(units) == 2
+        assert response.context["totals"]["makeup_members"] == 13
 
     def test_exports_the_filtered_rows_as_excel(self, client, staff_above, campaign):
         response = login(client, staff_above).get(reverse("campaign:participation_list"), {"export": "xlsx"})

@@ -202,10 +202,17 @@ class Command(BaseCommand):
         return {row["warning_level"]: (row["n"], row["ids"]) for row in rows}
 
     def reset(self, batch):
-        """Back to the state before the first sweep: level none, no alerts; fresh statistics."""
+        """Back to the state before the first sweep: level none, no alerts; fresh statistics.
+
+        On PostgreSQL, when every alert is the benchmark's, the alert table is emptied
+        with TRUNCATE, so that it has no pages left, as in a new deployment: a table with
+        the pages of deleted rows gets another plan (the one that hid the quadratic
+        first sweep, see rectification.sweep.create_alerts)."""
         qn = connection.ops.quote_name
         alert = Alert._meta
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and self.owns_every_alert(batch):
+                cursor.execute(f"TRUNCATE {qn(alert.db_table)}, {qn(Notification._meta.db_table)}")
             cursor.execute(
                 f"DELETE FROM {qn(alert.db_table)} WHERE {qn(alert.get_field('task').column)} IN "
                 f"(SELECT id FROM {qn(Task._meta.db_table)} WHERE batch_id = %s)",
@@ -215,6 +222,11 @@ class Command(BaseCommand):
             warning_level=WarningLevel.NONE, warning_since=None
         )
         self.analyze()
+
+    @staticmethod
+    def owns_every_alert(batch):
+        """No alert of another task and no notification at all: the tables may be emptied."""
+        return not Notification.objects.exists() and not Alert.objects.exclude(task__batch=batch).exists()
 
     def analyze(self):
         table = connection.ops.quote_name(Task._meta.db_table)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0004_task_history_co_units'),
+        ('rectification', '0006_task_list_indexes'),
     ]
 
     operations = [
