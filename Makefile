@@ -1,4 +1,4 @@
-.PHONY: setup run test smoke ci
+.PHONY: setup run test smoke ci backup restore
 
 # Extra arguments for pytest: make test ARGS="-k login -x"
 ARGS ?=
@@ -22,3 +22,11 @@ smoke:
 # What CI runs: PostgreSQL + Redis tests, then the embedded smoke.
 ci:
 	.ci/run
+
+# One archive with the database and the stored files: make backup [FILE=out.tar.gz].
+backup:
+	FILE="$(FILE)" scripts/backup.sh
+
+# Into an EMPTY database and storage: make restore FILE=var/backups/campaign-….tar.gz.
+restore:
+	FILE="$(FILE)" scripts/restore.sh

@@ -9,7 +9,7 @@ class CampaignConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from campaign import receivers
+        from campaign import checks, receivers  # noqa: F401 - importing checks registers the system checks
 
         from . import rollups
         from .models import IndicatorValue, Participation

@@ -3,6 +3,13 @@
 A list view mixes in :class:`ExportMixin`; ``?export=xlsx`` or ``?export=csv``
 added to the list's URL (with its filters) returns every matching row, not
 only the current page, with the table's visible columns.
+
+Exports cannot run code in the spreadsheet program that opens them (formula
+injection): every text value goes into an .xlsx cell as a string, never as a
+formula (:func:`append_row`), and in a .csv a text value that a spreadsheet
+would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) gets a leading apostrophe, as OWASP recommends
+(:func:`csv_safe`). Every export, the ledger's included, goes through these.
 """
 
 import csv
@@ -16,6 +23,24 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 FORMATS = ("csv", "xlsx")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text value that a spreadsheet would take for a formula, with a leading
+    apostrophe (shown as text, the apostrophe hidden); anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def append_row(sheet, values):
+    """Append ``values`` to an openpyxl sheet, every text as a string cell:
+    openpyxl would otherwise store a text starting with "=" as a formula."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def table_rows(table):
@@ -26,7 +51,7 @@ def table_rows(table):
 def csv_response(rows, filename):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that Excel opens UTF-8 Chinese text correctly
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([csv_safe(value) for value in row] for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
     return response
@@ -37,7 +62,7 @@ def xlsx_response(rows, filename, title):
     sheet = workbook.active
     sheet.title = title[:31]
     for row in rows:
-        sheet.append([value if isinstance(value, (int, float, datetime.date)) else str(value) for value in row])
+        append_row(sheet, [value if isinstance(value, (int, float, datetime.date)) else str(value) for value in row])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             if isinstance(cell.value, datetime.datetime):

@@ -4,11 +4,14 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from campaign import provisioning
 from campaign.importers import UnreadableFile, read_rows
 
 
 class UnitImportForm(forms.Form):
     """An uploaded unit tree; once valid, ``rows`` holds its cells as read by the importer."""
+
+    limits = None  # the unit importer's (campaign.importers.LIMITS)
 
     file = forms.FileField(
         label=_("Spreadsheet (.xlsx or .csv)"),
@@ -25,7 +28,7 @@ class UnitImportForm(forms.Form):
             )
         try:
             self.data_bytes = upload.read()
-            self.rows = read_rows(self.data_bytes)
+            self.rows = read_rows(self.data_bytes, self.limits)
         except UnreadableFile as error:
             raise ValidationError(str(error), code="unreadable") from error
         return upload
@@ -33,6 +36,8 @@ class UnitImportForm(forms.Form):
 
 class ProvisionForm(UnitImportForm):
     """An uploaded sheet of people; with LDAP configured, the choice of how they sign in."""
+
+    limits = provisioning.LIMITS
 
     file = forms.FileField(
         label=_("Spreadsheet of people (.xlsx or .csv)"),

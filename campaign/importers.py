@@ -13,7 +13,6 @@ Three steps, each a few small functions:
 is valid. :func:`template_workbook` builds the blank form users fill in.
 """
 
-import csv
 import io
 import re
 import unicodedata
@@ -29,10 +28,13 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign import permissions
+from campaign import permissions, spreadsheets
 from campaign.models import Unit, UnitKind
+from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
 HEADER_SEARCH_ROWS = 5
+MAX_ROWS = 3000  # units in one file: a district's whole tree fits; a runaway sheet does not
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
 
 
@@ -96,10 +98,6 @@ TEMPLATE_EXAMPLES = (
 )
 
 
-class UnreadableFile(Exception):
-    """The upload is not a spreadsheet this importer can read."""
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the file; ``row`` is the spreadsheet's row number."""
@@ -157,56 +155,17 @@ class ImportResult:
 # --- 1. reading ------------------------------------------------------------------
 
 
-def read_rows(data):
+def read_rows(data, limits=None):
     """Rows of cell texts from the bytes of an .xlsx or .csv file; the list index
-    plus one is the spreadsheet row number. Raises :class:`UnreadableFile`."""
+    plus one is the spreadsheet row number. Raises :class:`UnreadableFile`,
+    also for a file over ``limits`` (:data:`LIMITS`, the unit importer's, unless
+    another importer that reads through here passes its own)."""
+    limits = limits or LIMITS
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        return spreadsheets.read_xlsx(data, limits, spreadsheets.not_a_spreadsheet).rows
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(_("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that."))
-    return _read_csv(data)
-
-
-def _read_xlsx(data):
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # some writers record wrong dimensions, which would cut rows short
-            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    except Exception as error:  # openpyxl raises many kinds on a zip that is not a workbook (.docx, damaged)
-        raise UnreadableFile(_not_a_spreadsheet()) from error
-
-
-def _read_csv(data):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnreadableFile(_not_a_spreadsheet())
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):  # control characters: a binary file
-        raise UnreadableFile(_not_a_spreadsheet())
-    try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise UnreadableFile(_not_a_spreadsheet()) from error
-
-
-def _not_a_spreadsheet():
-    return _("This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file (.csv).")
-
-
-def _cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+        raise UnreadableFile(spreadsheets.old_excel())
+    return spreadsheets.read_csv(data, limits)
 
 
 # --- 2. validation ----------------------------------------------------------------
@@ -432,23 +391,45 @@ def _existing_places(records):
 
 
 def create_units(records):
-    """Create the validated records' units, each after its parent, in one transaction."""
+    """Create the validated records' units in one transaction, a level of the file's
+    tree at a time (parents first): one INSERT and one UPDATE of their paths per
+    level, whatever the number of units, as ``Unit.save`` would set them."""
     created = {}
     with transaction.atomic():
-        for record in in_creation_order(records):
-            parent = record.parent_unit or created.get(record.parent_record)
-            unit = Unit(
-                parent=parent,
-                name=record.name,
-                kind=record.kind,
-                code=record.cells["code"],
-                leader_name=record.cells["leader_name"],
-                short_name=record.cells.get("short_name", ""),
-                member_count=record.member_count,
-            )
-            unit.save()
-            created[record] = unit
-    return list(created.values())
+        for level in in_creation_levels(records):
+            units = [
+                Unit(
+                    parent=record.parent_unit or created.get(record.parent_record),  # None: a top-level unit
+                    name=record.name,
+                    kind=record.kind,
+                    code=record.cells["code"],
+                    leader_name=record.cells["leader_name"],
+                    short_name=record.cells.get("short_name", ""),
+                    member_count=record.member_count,
+                )
+                for record in level
+            ]
+            Unit.objects.bulk_create(units)
+            for record, unit in zip(level, units):
+                unit._set_path()  # the parent's path is known: an existing unit's, or set at the level above
+                created[record] = unit
+            Unit.objects.bulk_update(units, ["path", "depth"])
+    return [created[record] for record in in_creation_order(records)]
+
+
+def in_creation_levels(records):
+    """The records in lists by their depth within the file, each list in row order."""
+    levels = []
+    for record in in_creation_order(records):
+        depth = 0
+        parent = record.parent_record
+        while parent is not None:
+            depth += 1
+            parent = parent.parent_record
+        while len(levels) <= depth:
+            levels.append([])
+        levels[depth].append(record)
+    return levels
 
 
 def in_creation_order(records):

@@ -37,14 +37,26 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign import accounts
-from campaign.importers import Column, Problem, Record, UnreadableFile, find_columns, normalise, read_rows, to_records
+from campaign import accounts, spreadsheets
+from campaign.importers import (
+    HEADER_SEARCH_ROWS,
+    Column,
+    Problem,
+    Record,
+    UnreadableFile,
+    find_columns,
+    normalise,
+    read_rows,
+    to_records,
+)
 from campaign.models import Membership, Profile, ProvisionedAccount, ProvisioningRun, Role, SupervisionGroup, Unit
 from campaign.permissions import ADMINISTER
 
 # Files with more data rows than this are imported by a background worker.
 BACKGROUND_ROWS = 300
 MAX_ROWS = 50_000
+# Read through campaign.spreadsheets with the unit importer's other limits (columns, cell length, the archive).
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 
 COLUMNS = (
     Column("name", "姓名", "name", gettext_lazy("The person's full name."), aliases=("名字", "人员姓名")),
@@ -456,7 +468,7 @@ def _outcome(provisioning):
     if user is None or not accounts.may_manage_accounts(user):
         return Outcome(problems=[Problem(None, "", _("the administrator who uploaded the file may no longer import accounts"))])
     try:
-        rows = read_rows(bytes(provisioning.data))
+        rows = read_rows(bytes(provisioning.data), LIMITS)
     except UnreadableFile as error:
         return Outcome(problems=[Problem(None, "", str(error))])
     records, problems = validate(rows, user, provisioning.directory_sign_in)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_htmx",
+    "csp",
     "simple_history",
     "axes",
     "campaign",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "campaign.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out login attempt's response is replaced on the way out.
@@ -191,6 +193,27 @@ STORAGES = {
         "BACKEND": env_str("STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
+# Evidence and report files on an S3-compatible object store (MinIO, SeaweedFS, Ceph RGW...), so that
+# several machines share them: set S3_BUCKET (and the endpoint and keys). Files are still served only
+# through the app's views (permission checked), never by a public URL of the store.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("S3_REGION", "us-east-1"),
+            "location": env_str("S3_PREFIX", ""),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),  # intranet stores: by path, not host name
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,  # never replace a stored file: a clash gets another name
+        },
+    }
 
 # --- security -----------------------------------------------------------------
 # HTTPS=off switches the TLS-only settings off for a plain-HTTP intranet.
@@ -203,7 +226,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers load balancers over plain HTTP behind a TLS proxy, without a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only; no
+# inline scripts or styles anywhere (progress bars are <progress>, the timeline is SVG attributes,
+# htmx is told not to inject styles, see templates/base.html); no plugins, no framing, forms post here.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # the survey slips' QR codes are data: URIs (public/qr.py); images only
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 
 # --- email --------------------------------------------------------------------
@@ -246,11 +290,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # Beats on several machines are safe: celery-redbeat keeps the schedule in Redis behind a lock, so
+    # one beat sends while the others wait, and one of them takes over within the lock's timeout when
+    # the sender stops. (The embedded shape runs on one machine with the file-based scheduler.)
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env_str("REDBEAT_KEY_PREFIX", "redbeat:campaign:")
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30  # seconds between the sender's wake-ups (it extends its lock each time)
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 150)  # a stopped sender's beat is taken over after this
 # The beat schedule is data: each entry has an `expires` just under its interval,
 # so a message that waited that long (workers down) is dropped, not run late
 # on top of the next one. Times are Asia/Shanghai (CELERY_TIMEZONE).
-# Run exactly ONE beat (Procfile: scale web and worker, never beat): two beats
-# would send every entry twice. The tasks are idempotent, but work is doubled.
+# With Redis, any number of beats may run (redbeat's lock: one sends, see below); in the
+# embedded shape run exactly one. The tasks are idempotent either way.
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
@@ -282,6 +335,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- health (/healthz, rectification/health.py) ----------------------------------
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120)  # seconds since the newest worker heartbeat
+HEALTH_SWEEP_MAX_AGE = env_int("HEALTH_SWEEP_MAX_AGE", 2 * 60 * 60)  # the sweep runs hourly
 # --- cache (rate limits of the public pages) ------------------------------------
 # Shared by every web process: Redis in production; a folder under var/ in the
 # embedded shape (gunicorn's workers are separate processes, so not locmem).
@@ -314,12 +371,25 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # --- demo ---------------------------------------------------------------------
+# The demo city and its logins (published password) load only in the embedded
+# shape or when asked for with DEMO=1: never by default into a DATABASE_URL.
+DEMO = env_bool("DEMO", not DATABASE_URL)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
 
 # --- uploads --------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Per request (campaign/upload_limits.py stops reading past them) and per task (checked when evidence is saved).
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
+EVIDENCE_MAX_TASK_BYTES = env_int("EVIDENCE_MAX_TASK_BYTES", 500 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1  # past this Django answers 400 itself; ours stops first
+FILE_UPLOAD_HANDLERS = [
+    "campaign.upload_limits.RequestLimitsHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -7,9 +7,11 @@ back), whether a view, the demo or an import took it."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -217,24 +219,71 @@ def _changes_since(current, seen_values):
 
 
 def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
-    """Append a progress entry (never lost: concurrent entries are all kept)."""
+    """Append a progress entry (never lost: concurrent entries are all kept).
+
+    Every file is checked, and the limits on files (count, total size, the
+    task's total) are applied, before anything is written; if saving fails
+    half-way, the files already stored are deleted with the rolled-back rows."""
     _require(user, REPORT, task)
     if not 0 <= percent <= 100:
         raise TransitionRefused(_("Percent done must be between 0 and 100."))
-    with transaction.atomic():
-        current = _locked(task)
-        if not current.is_open:
-            raise TransitionRefused(_("A closed task takes no more progress entries."))
-        entry = ProgressUpdate.objects.create(
-            task=current, entry_date=entry_date, text=text, percent=percent, author=user, unit=unit or current.unit
-        )
-        for upload in files:
-            attach_evidence(current, user, upload, progress=entry)
-        current.progress = percent
-        current._change_reason = _("Progress reported")
-        current.save()
-        roll_up_progress(current.parent_id)
+    files = list(files)
+    _check_files(files)
+    stored = []
+    try:
+        with transaction.atomic():
+            current = _locked(task)
+            if not current.is_open:
+                raise TransitionRefused(_("A closed task takes no more progress entries."))
+            _check_task_total(current, files)
+            entry = ProgressUpdate.objects.create(
+                task=current, entry_date=entry_date, text=text, percent=percent, author=user, unit=unit or current.unit
+            )
+            for upload in files:
+                stored.append(attach_evidence(current, user, upload, progress=entry).file)
+            current.progress = percent
+            current._change_reason = _("Progress reported")
+            current.save()
+            roll_up_progress(current.parent_id)
+    except BaseException:
+        for stored_file in stored:  # the rows are rolled back: the files go too
+            stored_file.storage.delete(stored_file.name)
+        raise
     return entry
+
+
+def _check_files(files):
+    """Refuse too many files, too many bytes, or a file that check_upload refuses."""
+    from campaign.upload_limits import too_large_message, too_many_files_message
+
+    from .uploads import check_upload
+
+    if len(files) > settings.UPLOAD_MAX_FILES:
+        raise TransitionRefused(too_many_files_message(settings.UPLOAD_MAX_FILES))
+    if sum(upload.size for upload in files) > settings.UPLOAD_MAX_REQUEST_BYTES:
+        raise TransitionRefused(too_large_message(settings.UPLOAD_MAX_REQUEST_BYTES))
+    for upload in files:
+        try:
+            check_upload(upload)
+        except ValidationError as error:
+            raise TransitionRefused(error.messages) from error
+
+
+def _check_task_total(task, files):
+    """Refuse files that would take the task's evidence past EVIDENCE_MAX_TASK_BYTES (task row locked)."""
+    if not files:
+        return
+    held = task.evidence.aggregate(total=Sum("size"))["total"] or 0
+    adding = sum(upload.size for upload in files)
+    limit = settings.EVIDENCE_MAX_TASK_BYTES
+    if held + adding > limit:
+        raise TransitionRefused(
+            _(
+                "This task already holds %(held)s of evidence; with these files it would hold more than "
+                "%(limit)s. Attach fewer or smaller files (photos can be taken at a lower resolution)."
+            )
+            % {"held": filesizeformat(held), "limit": filesizeformat(limit)}
+        )
 
 
 def attach_evidence(task, user, upload, progress=None):

@@ -136,7 +136,7 @@ class TaskTable(tables.Table):
 
     def render_progress(self, record):
         return format_html(
-            '<span class="minibar" aria-hidden="true"><span style="width:{}%"></span></span> {}%',
+            '<progress class="minibar" value="{}" max="100" aria-hidden="true"></progress> {}%',
             record.progress,
             record.progress,
         )

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment
 
+from campaign.exports import append_row
 from rectification.ledger import layout
 from rectification.models import Evidence, ProgressUpdate, Task, TaskStatus, WarningLevel
 
@@ -93,11 +94,11 @@ def ledger_workbook(rows, title):
     sheet = workbook.active
     sheet.title = "整改台账"
     layout.title_row(sheet, title, len(EXPORT_HEADERS))
-    sheet.append(list(EXPORT_HEADERS))
+    append_row(sheet, list(EXPORT_HEADERS))
     layout.style_header(sheet, 2, len(EXPORT_HEADERS))
     wrap = Alignment(wrap_text=True, vertical="top")
     for _task, cells in rows:
-        sheet.append(cells)
+        append_row(sheet, cells)  # texts as strings: a title like "=HYPERLINK(…)" never becomes a formula
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
         sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd"

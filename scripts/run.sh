@@ -3,9 +3,12 @@
 # (Procfile, via honcho) in the foreground. Ctrl-C stops all three.
 #
 # No variables set: the embedded shape (SQLite in var/db.sqlite3, Celery broker
-# on disk under var/celery). With DATABASE_URL and REDIS_URL: PostgreSQL and
-# Redis. HOST/PORT choose the address (default 127.0.0.1:8000). HTTPS defaults
-# to off here (plain-HTTP local server) unless you set it.
+# on disk under var/celery), with the demo city and its logins. With
+# DATABASE_URL and REDIS_URL: PostgreSQL and Redis, and NO demo (its password
+# is published) unless DEMO=1: create the first administrator with
+# `python manage.py createsuperuser`. HOST/PORT choose the address (default
+# 127.0.0.1:8000). HTTPS defaults to off here (plain-HTTP local server) unless
+# you set it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib.sh
@@ -31,8 +34,16 @@ with socket.socket(family) as s:
     s.bind((host.strip("[]"), port))
 PY
 
-say "loading demo data"
-.venv/bin/python manage.py load_demo
+# The same rule as settings.DEMO: on in the embedded shape, off with DATABASE_URL, DEMO=1/0 decides.
+if [ -n "${DEMO:-}" ]; then demo="$DEMO"; elif [ -n "${DATABASE_URL:-}" ]; then demo=off; else demo=on; fi
+case "$demo" in 1 | true | yes | on | TRUE | True | YES | ON) demo=on ;; *) demo=off ;; esac
+if [ "$demo" = on ]; then
+    say "loading demo data"
+else
+    say "production shape: no demo data (DEMO=1 loads it)"
+fi
+# --if-allowed: the command itself refuses to load the demo where settings.DEMO is off.
+.venv/bin/python manage.py load_demo --if-allowed
 
 case "$HOST" in
     0.0.0.0 | '::' | '[::]') shown_host=127.0.0.1 ;;
@@ -49,12 +60,24 @@ cat <<EOF
   Address:   $scheme://$shown_host:$PORT/
   Database:  $db
   Broker:    $broker
+EOF
+if [ "$demo" = on ]; then
+    cat <<EOF
 
   Demo logins (password: $DEMO_PASSWORD)
     staff       staff of a community and of its district
     supervisor  district supervisor
     leader      city leader
     admin       city administrator (also Django admin at /admin/)
+EOF
+else
+    cat <<EOF
+
+  No demo data and no logins were created. First administrator:
+    .venv/bin/python manage.py createsuperuser
+EOF
+fi
+cat <<EOF
 
   Ctrl-C stops web, worker and beat.
 

@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
     chromium                             # Playwright browser tests (no browser download)
     python3-venv                         # `python3 -m venv` on Debian
     curl                                 # scripts/smoke_embedded.sh
+    redis-server                         # the broker in production and CI; the health tests stop one of their own
     gcc python3-dev libldap2-dev libsasl2-dev  # building python-ldap (django-auth-ldap) from source
     slapd ldap-utils                     # a throwaway LDAP server the tests start (tests/campaign/ldap_server.py)
 )

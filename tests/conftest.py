@@ -179,3 +179,15 @@ def in_english(client):
     them (the browser's Accept-Language is ignored: see config.middleware)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """A real S3-compatible server (SeaweedFS, see tests/object_store.py), once per session."""
+    from tests import object_store as store
+
+    process, server = store.start(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield server
+    finally:
+        store.stop(process)

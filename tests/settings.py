@@ -11,6 +11,8 @@ from config.settings import *  # noqa: E402,F403
 
 # Fast hashing for tests; the initial-password hasher is kept, since provisioning names it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "campaign.hashers.InitialPasswordHasher"]
+# Tests load the demo city as a fixture, on PostgreSQL too (where DEMO defaults to off).
+DEMO = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="campaign-test-media-")
 # Never the project's var/static, which `make setup` fills with collectstatic.

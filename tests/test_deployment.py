@@ -71,8 +71,15 @@ def production_environment(var_dir, **overrides):
     return env
 
 
+@pytest.mark.django_db
 def test_check_deploy_passes_with_production_environment(tmp_path):
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment(tmp_path))
+    """On the test database: the developer's own database may well hold the demo (and its known passwords)."""
+    from django.db import connection
+
+    from tests.rectification.shared_db import database_url
+
+    overrides = {"DATABASE_URL": url} if (url := database_url(connection.settings_dict)) else {}
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_environment(tmp_path, **overrides))
     assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
 

@@ -11,6 +11,7 @@ from campaign import importers, permissions
 from campaign.forms import UnitImportForm
 from campaign.models import UnitKind
 from campaign.permissions import ADMINISTER
+from campaign.upload_limits import refuse_if_stopped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,6 +27,7 @@ def unit_import(request):
     problems = []
     if request.method == "POST":
         form = UnitImportForm(request.POST, request.FILES)
+        refuse_if_stopped(request, form, "file")
         if form.is_valid():
             result = importers.import_units(form.rows, request.user)
             if result.ok:
@@ -42,6 +44,7 @@ def unit_import(request):
         "columns": importers.COLUMNS,
         "kinds": _kind_words(),
         "max_bytes": settings.IMPORT_MAX_BYTES,
+        "max_rows": importers.MAX_ROWS,
     }
     return render(request, "campaign/unit_import.html", context)
 

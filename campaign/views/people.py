@@ -28,6 +28,7 @@ from campaign.models import Membership, Profile, ProvisionedAccount, Provisionin
 from campaign.people import person_name
 from campaign.tables import PersonTable
 from campaign.tasks import provision_accounts
+from campaign.upload_limits import refuse_if_stopped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -221,6 +222,7 @@ def provision(request):
     require_account_manager(request.user)
     if request.method == "POST":
         form = ProvisionForm(request.POST, request.FILES)
+        refuse_if_stopped(request, form, "file")
         if form.is_valid():
             run = provisioning.start(
                 request.user,

@@ -1,6 +1,7 @@
 """Forms of the staff's daily pages: problems, tasks and the steps of a task's work."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign import permissions
 from campaign.models import Batch, Campaign, Unit, UnitKind
 from campaign.permissions import EDIT, VIEW
+from campaign.upload_limits import too_large_message, too_many_files_message
 from campaign.widgets import UnitField, UnitMultipleField, unit_source
 from rectification.models import Problem, Task
 from rectification.models.decisions import ExplanationReason
@@ -79,7 +81,12 @@ def root_units(user):
 
 
 def check_files(files):
-    """Run every file through check_upload; one message per bad file."""
+    """The count and total size of the files, then every file through check_upload;
+    one message per bad file."""
+    if len(files) > settings.UPLOAD_MAX_FILES:
+        raise ValidationError(too_many_files_message(settings.UPLOAD_MAX_FILES))
+    if sum(upload.size for upload in files) > settings.UPLOAD_MAX_REQUEST_BYTES:
+        raise ValidationError(too_large_message(settings.UPLOAD_MAX_REQUEST_BYTES))
     errors = []
     for upload in files:
         try:

@@ -30,22 +30,21 @@ Decisions worth knowing:
 
 import calendar
 import datetime
-import io
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-import openpyxl
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign import importers, permissions
-from campaign.importers import Column, ImportResult, Problem, UnreadableFile, normalise, to_records
+from campaign import importers, permissions, spreadsheets
+from campaign.importers import Column, ImportResult, Problem, normalise, to_records
 from campaign.models import Batch, Campaign, Participation, Unit
 from campaign.permissions import EDIT
+from campaign.spreadsheets import UnreadableFile  # noqa: F401 - raised by read_workbook
 from rectification import services
 from rectification.models import Problem as RectificationProblem
 from rectification.models import Task, Term
@@ -53,6 +52,7 @@ from rectification.models.problems import ProblemSource
 
 HEADER_SEARCH_ROWS = 5
 MAX_ROWS = 3000  # rows read from one file; a whole district's ledger fits, a runaway sheet does not
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 TITLE_MAX = RectificationProblem._meta.get_field("title").max_length
 
 COLUMNS = (
@@ -151,68 +151,32 @@ def visible_batches(user):
 def read_workbook(data):
     """Rows of cell texts from the bytes of an .xlsx file (index + 1 = the row number
     the user sees), with merged cells' text copied to every cell they cover.
-    Raises :class:`UnreadableFile` for anything that is not such a workbook."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(_("This is an old Excel file (.xls). Save it as an .xlsx workbook and upload that."))
-    if not data.startswith(b"PK\x03\x04"):
-        raise UnreadableFile(_not_a_workbook())
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # some writers record wrong dimensions, which would cut rows short
-            rows = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append([cell_text(value) for value in row])
-                if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                    raise TooManyRows
-        finally:
-            workbook.close()
-        # Merged ranges are not available in read-only mode; the file is known to be small now.
-        merged = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0].merged_cells.ranges
-    except TooManyRows:
-        raise UnreadableFile(
-            _("The file has more than %(count)s rows. Split it into several files.") % {"count": MAX_ROWS}
-        ) from None
-    except Exception as error:  # openpyxl raises many kinds on a zip that is not a workbook (.docx, damaged)
-        raise UnreadableFile(_not_a_workbook()) from error
-    fill_merged(rows, merged)
-    return rows
-
-
-class TooManyRows(Exception):
-    pass
+    Raises :class:`UnreadableFile` for anything that is not such a workbook, or
+    one over the limits of :data:`LIMITS` (read by :mod:`campaign.spreadsheets`)."""
+    sheet = spreadsheets.read_xlsx(data, LIMITS, _not_a_workbook)
+    fill_merged(sheet.rows, sheet.merged)
+    return sheet.rows
 
 
 def _not_a_workbook():
     return _("This file is not an Excel workbook. Upload the ledger as an .xlsx file.")
 
 
-def cell_text(value):
-    """A cell's value as the text the user sees; dates as YYYY-MM-DD."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = value.date() if value.time() == datetime.time() else value
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def fill_merged(rows, ranges):
-    """Copy each merged range's text (its top-left cell's) into every cell it covers."""
-    for cells in ranges:
-        top, left = cells.min_row - 1, cells.min_col - 1
+    """Copy each merged range's text (its top-left cell's) into every cell it covers.
+    ``ranges`` holds (min_col, min_row, max_col, max_row), 1-based; a range
+    reaches at most as far right as the widest row read (the columns limit)."""
+    width = max((len(row) for row in rows), default=0)
+    for min_col, min_row, max_col, max_row in ranges:
+        top, left, right = min_row - 1, min_col - 1, min(max_col, width)
         if top >= len(rows) or left >= len(rows[top]):
             continue
         text = rows[top][left]
-        for row_index in range(top, min(cells.max_row, len(rows))):
+        for row_index in range(top, min(max_row, len(rows))):
             row = rows[row_index]
-            if len(row) < cells.max_col:
-                row.extend([""] * (cells.max_col - len(row)))
-            for column_index in range(left, cells.max_col):
+            if len(row) < right:
+                row.extend([""] * (right - len(row)))
+            for column_index in range(left, right):
                 row[column_index] = text
 
 

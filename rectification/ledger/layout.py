@@ -4,9 +4,11 @@ import io
 
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from campaign.exports import append_row
+
 
 def title_row(sheet, title, width):
-    sheet.append([title])
+    append_row(sheet, [title])  # a unit's name could look like a formula: text, never a formula
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     cell = sheet.cell(row=1, column=1)
     cell.font = Font(bold=True, size=16)

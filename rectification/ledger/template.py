@@ -7,6 +7,8 @@ from django.utils import timezone
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from campaign.exports import append_row
+
 from . import layout
 from .importer import COLUMNS
 
@@ -26,8 +28,8 @@ def template_workbook(unit):
         "",
     ]
     layout.title_row(sheet, f"{unit.name}整改台账", len(headers))
-    sheet.append(headers)
-    sheet.append(example)
+    append_row(sheet, headers)
+    append_row(sheet, example)
     layout.style_header(sheet, 2, len(headers))
     sheet.cell(row=3, column=7).number_format = "yyyy-mm-dd"
     for row in sheet.iter_rows(min_row=3, max_row=3):

@@ -1,4 +1,4 @@
-from .alerts import Alert, JobRun, Notification, WarningPolicy
+from .alerts import Alert, JobRun, Notification, WarningPolicy, WorkerHeartbeat
 from .coordination import CoordinationReply, CoordinationRequest
 from .decisions import Explanation, ExtensionRequest, Urge, Verification
 from .problems import Problem
@@ -31,4 +31,5 @@ __all__ = [
     "Verification",
     "WarningLevel",
     "WarningPolicy",
+    "WorkerHeartbeat",
 ]

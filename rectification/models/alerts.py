@@ -126,3 +126,19 @@ class JobRun(models.Model):
         verbose_name_plural = _("job runs")
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_latest_per_name")]
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker's sign of life, written every few seconds by the worker
+    itself (config.celery.HeartbeatStep) and removed when it stops; the health
+    check reads the newest."""
+
+    hostname = models.CharField(_("worker"), max_length=255, unique=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return self.hostname

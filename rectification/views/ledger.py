@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from campaign import permissions
 from campaign.models import Unit
+from campaign.upload_limits import refuse_if_stopped
 from rectification.forms.ledger import LedgerImportForm
 from rectification.ledger import importer as ledger
 from rectification.ledger.template import template_workbook
@@ -40,6 +41,7 @@ def ledger_import(request):
     problems = []
     if request.method == "POST":
         form = LedgerImportForm(request.POST, request.FILES, user=request.user)
+        refuse_if_stopped(request, form, "file")
         if form.is_valid():
             batch = form.cleaned_data["batch"]
             result = ledger.import_ledger(form.rows, request.user, batch, form.cleaned_data["default_unit"])

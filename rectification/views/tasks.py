@@ -26,6 +26,7 @@ from campaign import paging, permissions
 from campaign.exports import ExportMixin
 from campaign.paging import KeysetListMixin, capped_count
 from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
+from campaign.upload_limits import refuse_if_stopped
 from rectification import rollups, services, timeline
 from rectification.filters import TaskFilterSet
 from rectification.forms.coordination import CoordinationRequestForm
@@ -210,6 +211,7 @@ def task_add_progress(request, pk):
             return render(request, "rectification/_task_live.html", context, status=403)
         raise PermissionDenied
     form = ProgressForm(request.POST, request.FILES, task=task)
+    refuse_if_stopped(request, form, "files")  # too many files or bytes: nothing of this request is saved
     saved = None
     before = task.progress
     if form.is_valid():

@@ -55,18 +55,32 @@ def browser():
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def is_csp_violation(text):
+    """Chromium reports every blocked script, style, image or frame in the console."""
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context (no cookies) per test; a screenshot is kept when a test fails."""
+    """A fresh browser context (no cookies) per test; a screenshot is kept when a test fails.
+
+    Every page a test visits is watched for Content-Security-Policy violations
+    (the console messages Chromium writes for them): a test whose pages had any
+    fails at teardown, naming the page and what was blocked."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}") if is_csp_violation(message.text) else None)
+    page.csp_violations = violations
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    if violations and not (report is not None and report.failed):
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             try:
                 data = workbook(people, units)
                 started = time.perf_counter()
-                rows = read_rows(data)
+                rows = read_rows(data, provisioning.LIMITS)
                 figures["read"].append(time.perf_counter() - started)
 
                 first = self.timed_import(admin, rows, data, figures["import"])

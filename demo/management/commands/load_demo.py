@@ -15,7 +15,24 @@ class Command(BaseCommand):
         "Safe to run again."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-allowed",
+            action="store_true",
+            help="Where the demo may not load (DATABASE_URL set, DEMO not 1), say so and succeed instead of failing.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEMO:
+            message = (
+                "The demo (with logins whose password is published) is loaded only in the embedded shape "
+                "or with DEMO=1; this database was given by DATABASE_URL, so nothing was loaded. "
+                "Create the first administrator with: python manage.py createsuperuser"
+            )
+            if options["if_allowed"]:
+                self.stdout.write(message)
+                return
+            raise CommandError(message)
         try:  # every data file read and checked before anything is written
             stories.city()
             stories.ledger()
