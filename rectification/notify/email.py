@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaign.links import absolute
 from rectification.models import (
     Notification,
 )
@@ -90,8 +91,7 @@ def email_text(notification):
         subject = _("[Rectification tracker] %(title)s") % {"title": notification.title}
         parts = [notification.body] if notification.body else []
         if notification.url:
-            # SITE_URL (e.g. https://campaign.example.org), when the settings have it, makes the link absolute.
-            link = getattr(settings, "SITE_URL", "").rstrip("/") + notification.url
-            parts.append(_("Open it in the rectification tracker: %(link)s") % {"link": link})
+            # Absolute, from SITE_URL (campaign.links): a mail client cannot open a bare path.
+            parts.append(_("Open it in the rectification tracker: %(link)s") % {"link": absolute(notification.url)})
         parts.append(_("You receive this because of your role in the campaign's units or supervision groups."))
     return " ".join(subject.splitlines()), "\n\n".join(parts)

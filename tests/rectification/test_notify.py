@@ -238,7 +238,7 @@ class TestEmail:
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["community-staff@example.org"] and notification.title in message.subject
-        assert "请说明原因" in message.body and notification.url in message.body
+        assert "请说明原因" in message.body and "http://campaign.test/rectification/tasks/1/" in message.body
         notification.refresh_from_db()
         assert notification.email_status == "sent" and notification.email_sent_at and notification.email_attempts == 1
 
