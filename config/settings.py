@@ -267,6 +267,9 @@ EMAIL_TIMEOUT = 20
 # defaults to what `make run` serves (HOST, PORT, HTTPS); with DATABASE_URL it must be set, or every
 # manage.py command (migrate at start-up included) stops with campaign.E001.
 SITE_URL = env_str("SITE_URL", "" if DATABASE_URL else _embedded_site_url()).strip().rstrip("/")
+# Group-chat robots (企业微信/钉钉) post only to these hosts (the platforms' own by default); an intranet
+# relay, or a local test server, must be listed here (rectification/notify/robots.py).
+CHAT_ROBOT_HOSTS = env_list("CHAT_ROBOT_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

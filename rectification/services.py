@@ -62,9 +62,12 @@ def _require(user, action, obj, **kwargs):
 
 def _tell_on_commit(notice, row):
     """When the current transaction commits, make ``notice``'s notifications for
-    ``row`` (a function of rectification.notify) and queue their e-mails. A
+    ``row`` (a function of rectification.notify) and queue their e-mails and group-chat messages. A
     failure to notify is logged, never undoes the decision (``robust``)."""
-    transaction.on_commit(lambda: notice(row, queue_emails=tasks.queue_email_delivery), robust=True)
+    transaction.on_commit(
+        lambda: notice(row, queue_emails=tasks.queue_email_delivery, queue_robots=tasks.queue_robot_delivery),
+        robust=True,
+    )
 
 
 # --- problems and tasks ----------------------------------------------------------
