@@ -144,7 +144,8 @@ def robot_payload(robot, message):
             head = title + ("\n\n" if message.body else "")
             content = head + _fit(message.body, limit - len((head + tail).encode())) + tail
             return {"msgtype": "text", "text": {"content": content}}
-        tail = ("\n\n" + f"[{_('Open it in the rectification tracker')}]({link})") if link else ""
+        label = _("Open it in the rectification tracker")
+        tail = f"\n\n[{label}]({link})" if link else ""
         head = (f"**{_markdown_safe(title)}**" if robot.platform == ChatRobot.Platform.WECOM
                 else f"#### {_markdown_safe(title)}") + ("\n\n" if message.body else "")  # fmt: skip
         body = "\n".join(f"> {line}" if line else ">" for line in _markdown_safe(message.body).splitlines())

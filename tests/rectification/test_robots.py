@@ -187,7 +187,7 @@ class TestDelivery:
         message = RobotMessage.objects.get()
         assert notify.deliver_robot_message(message.pk) == "failed"
         message.refresh_from_db()
-        assert "Only these hosts" in message.error and wecom.received == []
+        assert "qyapi.weixin.qq.com" in message.error and wecom.received == []  # the reason names the hosts allowed
 
     def test_a_disabled_robot_gets_nothing_new_and_sends_nothing_waiting(self, server, city, task, urged, supervisor_in_scope):
         wecom = server()
