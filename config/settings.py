@@ -270,6 +270,8 @@ SITE_URL = env_str("SITE_URL", "" if DATABASE_URL else _embedded_site_url()).str
 # Group-chat robots (企业微信/钉钉) post only to these hosts (the platforms' own by default); an intranet
 # relay, or a local test server, must be listed here (rectification/notify/robots.py).
 CHAT_ROBOT_HOSTS = env_list("CHAT_ROBOT_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
+# Messages per minute and robot; past it a message waits a minute (both platforms take 20, DingTalk then blocks).
+CHAT_ROBOT_MESSAGES_PER_MINUTE = env_int("CHAT_ROBOT_MESSAGES_PER_MINUTE", 18)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -75,6 +75,8 @@ def deliver_robot_message(self, message_id):
     """Post one message to its group-chat robot at most once; retry transient failures with backoff."""
     try:
         return notify.deliver_robot_message(message_id)
+    except notify.Deferred as exc:  # the robot's messages per minute: later, not counted as a retry
+        raise self.retry(exc=exc, countdown=exc.seconds, max_retries=None) from exc
     except notify.TransientDeliveryError as exc:
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 

@@ -31,7 +31,7 @@ from .email import (  # noqa: E402
     deliverable,
     email_text,
 )
-from .delivery import NothingToSend, PermanentDeliveryError, TransientDeliveryError  # noqa: E402
+from .delivery import Deferred, NothingToSend, PermanentDeliveryError, TransientDeliveryError  # noqa: E402
 from .inbox import mark_all_read, mark_read  # noqa: E402
 from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
 from .reminders import make_deadline_reminders, reminder_tasks  # noqa: E402
@@ -54,7 +54,7 @@ __all__ = [
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
     "deliverable", "deliver_email", "email_text",
-    "NothingToSend", "PermanentDeliveryError", "TransientDeliveryError",
+    "Deferred", "NothingToSend", "PermanentDeliveryError", "TransientDeliveryError",
     "deliver_robot_message", "deliverable_messages", "make_test_message", "robot_payload", "signed_url",
     "webhook_problem",
 ]  # fmt: skip

@@ -34,6 +34,15 @@ class TransientDeliveryError(Exception):
     """Sending failed for a reason that may pass (server down, timeout, 5xx); try again later."""
 
 
+class Deferred(TransientDeliveryError):
+    """Not now, by a limit of our own (a robot's messages per minute): the row goes back to
+    'pending' and the attempt does not count; try again in ``seconds``."""
+
+    def __init__(self, message, seconds=60):
+        super().__init__(message)
+        self.seconds = seconds
+
+
 class PermanentDeliveryError(Exception):
     """The other side refused the message for a reason that will not pass (4xx): not retried."""
 
@@ -72,6 +81,7 @@ class Outbox:
         "sent", "not claimed", "failed" (for good), or a NothingToSend's reason.
 
         ``send`` raises :class:`TransientDeliveryError` (retried until MAX_ATTEMPTS),
+        :class:`Deferred` (put back, the attempt not counted, raised on to the task),
         :class:`PermanentDeliveryError` (failed at once) or :class:`NothingToSend`.
         """
         now = timezone.now()
@@ -85,6 +95,9 @@ class Outbox:
         mine = self.model.objects.filter(pk=pk, **{self.status: SENDING, self.claimed_at: now})
         try:
             send(row)
+        except Deferred:
+            mine.update(**self._set(status=PENDING, attempts=F(self.attempts) - 1))
+            raise
         except NothingToSend as reason:
             mine.update(**self._set(status=NONE, error=str(reason)[:ERROR_MAX_CHARS]))
             return str(reason)

@@ -25,6 +25,7 @@ address cannot make the server reach into the intranet.
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -36,13 +37,14 @@ import urllib.request
 from collections import defaultdict
 
 from django.conf import settings
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaign.links import absolute
 from rectification.models import ChatRobot, RobotMessage
 
-from .delivery import NothingToSend, Outbox, PermanentDeliveryError, TransientDeliveryError
+from .delivery import Deferred, NothingToSend, Outbox, PermanentDeliveryError, TransientDeliveryError
 
 ROBOTS = Outbox(RobotMessage, "robot message")
 TEST = "test"
@@ -216,12 +218,27 @@ def post_json(url, payload):
     return status, answer
 
 
+def posted_last_minute(robot, message):
+    """How many messages ``robot`` was sent, or is being sent, in the last minute (not counting ``message``)."""
+    since = timezone.now() - datetime.timedelta(minutes=1)
+    return (
+        RobotMessage.objects.filter(robot=robot)
+        .filter(Q(sent_at__gte=since) | Q(status=RobotMessage.Status.SENDING, claimed_at__gte=since))
+        .exclude(pk=message.pk)
+        .count()
+    )
+
+
 def _send(message):
     robot = message.robot
     if not robot.enabled:
         raise NothingToSend("robot disabled")
     if (problem := webhook_problem(robot.webhook_url)) is not None:
         raise PermanentDeliveryError(problem)
+    if posted_last_minute(robot, message) >= settings.CHAT_ROBOT_MESSAGES_PER_MINUTE:
+        # Both platforms take 20 a minute per robot, and DingTalk then blocks the robot for
+        # 10 minutes: a burst (a sweep's many warnings for one unit) waits its turn instead.
+        raise Deferred("more than %s messages a minute" % settings.CHAT_ROBOT_MESSAGES_PER_MINUTE, seconds=60)
     _status, answer = post_json(signed_url(robot), robot_payload(robot, message))
     code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
     if code not in (0, "0", None):
@@ -234,7 +251,8 @@ def _send(message):
 def deliver_robot_message(message_id):
     """Post one message to its robot, at most once; returns what happened ("sent",
     "not claimed", "failed", "robot disabled"). A transient failure raises
-    TransientDeliveryError for the task to retry."""
+    TransientDeliveryError for the task to retry; past the robot's messages per
+    minute it raises Deferred (a TransientDeliveryError whose attempt is not counted)."""
     return ROBOTS.deliver(message_id, _send, select_related=("robot__unit",))
 
 

@@ -270,3 +270,23 @@ def test_every_kind_of_message_links_by_full_address(server, client, city, batch
         content = received.body["text"]["content"]
         assert re.search(re.escape(SITE) + r"/rectification/tasks/\d+/", content), content
         assert not PATH_OF_A_PAGE.search(content), content
+
+
+@pytest.mark.django_db
+def test_past_the_robots_messages_per_minute_a_message_waits_without_losing_an_attempt(server, city, task, supervisor_in_scope, settings):
+    settings.CHAT_ROBOT_MESSAGES_PER_MINUTE = 2
+    wecom = server()
+    robot_for(city["east_community"], wecom.url())
+    for number in range(3):
+        urge(task, supervisor_in_scope, f"第{number + 1}次催办")
+    first, second, third = RobotMessage.objects.order_by("pk")
+    assert notify.deliver_robot_message(first.pk) == "sent" and notify.deliver_robot_message(second.pk) == "sent"
+    with pytest.raises(notify.Deferred) as deferred:
+        notify.deliver_robot_message(third.pk)
+    assert deferred.value.seconds == 60 and len(wecom.received) == 2
+    third.refresh_from_db()
+    assert third.status == "pending" and third.attempts == 0
+    RobotMessage.objects.filter(pk__in=[first.pk, second.pk]).update(sent_at=timezone.now() - datetime.timedelta(seconds=61))
+    assert notify.deliver_robot_message(third.pk) == "sent"
+    third.refresh_from_db()
+    assert third.attempts == 1 and len(wecom.received) == 3
