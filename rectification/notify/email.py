@@ -25,7 +25,9 @@ from .delivery import (
 
 MAX_EMAIL_ATTEMPTS = MAX_ATTEMPTS
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, socket.timeout, OSError)
-__all__ = ["MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError", "deliver_email", "deliverable"]
+__all__ = [
+    "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError", "deliver_email", "deliverable", "email_text",
+]
 
 
 class TransientEmailError(TransientDeliveryError):
