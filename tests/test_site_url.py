@@ -70,3 +70,13 @@ def test_the_embedded_shape_links_to_what_make_run_serves(tmp_path):
     assert json.loads(run(["-c", PRINT_SITE_URL], served).stdout) == "http://127.0.0.1:8123"
     chosen = environment(tmp_path, SITE_URL="https://campaign.intranet/")
     assert json.loads(run(["-c", PRINT_SITE_URL], chosen).stdout) == "https://campaign.intranet"
+
+
+@pytest.mark.slow
+def test_the_web_process_does_not_start_in_the_production_shape_without_a_site_url(tmp_path):
+    env = production_environment(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.pop("SITE_URL")
+    result = run(["-c", "import config.wsgi"], env)  # what gunicorn config.wsgi does first
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "campaign.E001" in result.stderr
+    assert run(["-c", "import config.wsgi"], {**env, "SITE_URL": "https://campaign.intranet"}).returncode == 0
