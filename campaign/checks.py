@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.db.models import Q
 
@@ -47,5 +47,28 @@ def check_demo_passwords(app_configs=None, **kwargs):
             hint="Give each a password of its own (manage.py changepassword NAME), or deactivate it; "
             "a production database should never have been given the demo (see DEMO in .env.example).",
             id="campaign.W001",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_site_url(app_configs=None, **kwargs):
+    """In the production shape (DATABASE_URL set) the site's address must be set and valid:
+    every link in an e-mail, an in-app notice or a group-chat message is made from it.
+    Not a deploy-only check: every manage.py command runs it, so ``migrate`` at start-up
+    (scripts/setup.sh, `make run`) stops before a server sends a single unusable link."""
+    from campaign.links import site_url_problem
+
+    if not settings.DATABASE_URL:
+        return []  # the embedded shape defaults to what `make run` serves
+    problem = site_url_problem(settings.SITE_URL)
+    if problem is None:
+        return []
+    return [
+        Error(
+            problem,
+            hint="Set SITE_URL to the address people type to reach the site, e.g. https://campaign.intranet "
+            "(see .env.example and docs/deploy.md): links in notifications are made from it.",
+            id="campaign.E001",
         )
     ]

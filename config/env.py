@@ -44,3 +44,15 @@ def secret_key_from(var_dir: Path):
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def embedded_site_url():
+    """The address `make run` serves and prints (scripts/run.sh): HOST and PORT, http unless HTTPS is on."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = os.environ.get("PORT") or "8000"
+    scheme = "https" if env_bool("HTTPS", False) else "http"
+    return f"{scheme}://{host}:{port}"

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from .env import embedded_site_url as _embedded_site_url
 from .env import env_bool, env_int, env_list, env_str, secret_key_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -261,8 +262,16 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 20
-# The site's address as users reach it, for absolute links in e-mails (https://campaign.example.org).
-SITE_URL = env_str("SITE_URL", "").rstrip("/")
+# The site's address as users reach it (https://campaign.example.org): every link in a message (e-mail,
+# in-app notice, group-chat robot) is made absolute from it (campaign/links.py). The embedded shape
+# defaults to what `make run` serves (HOST, PORT, HTTPS); with DATABASE_URL it must be set, or every
+# manage.py command (migrate at start-up included) stops with campaign.E001.
+SITE_URL = env_str("SITE_URL", "" if DATABASE_URL else _embedded_site_url()).strip().rstrip("/")
+# Group-chat robots (企业微信/钉钉) post only to these hosts (the platforms' own by default); an intranet
+# relay, or a local test server, must be listed here (rectification/notify/robots.py).
+CHAT_ROBOT_HOSTS = env_list("CHAT_ROBOT_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
+# Messages per minute and robot; past it a message waits a minute (both platforms take 20, DingTalk then blocks).
+CHAT_ROBOT_MESSAGES_PER_MINUTE = env_int("CHAT_ROBOT_MESSAGES_PER_MINUTE", 18)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -125,11 +125,11 @@ def latest_runs():
 
 def queue_counts():
     """What waits for the notification jobs: alerts not yet turned into
-    notifications, and notifications whose e-mail is waiting or has failed.
-    One query per table."""
+    notifications, notifications whose e-mail is waiting or has failed, and
+    group-chat robot messages waiting or failed. One query per table."""
     from django.db.models import Count, Q
 
-    from rectification.models import Alert, Notification
+    from rectification.models import Alert, Notification, RobotMessage
 
     alerts = Alert.objects.aggregate(unprocessed=Count("pk", filter=Q(processed_at__isnull=True)))
     emails = Notification.objects.aggregate(
@@ -137,9 +137,15 @@ def queue_counts():
         sending=Count("pk", filter=Q(email_status=Notification.Email.SENDING)),
         failed=Count("pk", filter=Q(email_status=Notification.Email.FAILED)),
     )
+    robots = RobotMessage.objects.aggregate(
+        pending=Count("pk", filter=Q(status=RobotMessage.Status.PENDING)),
+        failed=Count("pk", filter=Q(status=RobotMessage.Status.FAILED)),
+    )
     return {
         "alerts_unprocessed": alerts["unprocessed"],
         "emails_pending": emails["pending"],
         "emails_sending": emails["sending"],
         "emails_failed": emails["failed"],
+        "robot_messages_pending": robots["pending"],
+        "robot_messages_failed": robots["failed"],
     }

@@ -62,9 +62,12 @@ def _require(user, action, obj, **kwargs):
 
 def _tell_on_commit(notice, row):
     """When the current transaction commits, make ``notice``'s notifications for
-    ``row`` (a function of rectification.notify) and queue their e-mails. A
+    ``row`` (a function of rectification.notify) and queue their e-mails and group-chat messages. A
     failure to notify is logged, never undoes the decision (``robust``)."""
-    transaction.on_commit(lambda: notice(row, queue_emails=tasks.queue_email_delivery), robust=True)
+    transaction.on_commit(
+        lambda: notice(row, queue_emails=tasks.queue_email_delivery, queue_robots=tasks.queue_robot_delivery),
+        robust=True,
+    )
 
 
 # --- problems and tasks ----------------------------------------------------------
@@ -520,3 +523,41 @@ def review_explanation(explanation, user, note=""):
     )
     if not updated:
         raise TransitionRefused(_("This explanation has already been reviewed."))
+
+
+# --- group-chat robots (企业微信 / 钉钉) --------------------------------------------------------
+
+
+def save_chat_robot(user, robot, *, webhook_url=None, secret=None, **fields):
+    """Create or change ``robot`` (of ``robot.unit``) for an administrator of that unit.
+    ``webhook_url`` and ``secret`` None keep what is stored (the page never shows them back);
+    ``secret`` "" removes the signing secret."""
+    _require(user, permissions.ADMINISTER, robot.unit)
+    for name, value in fields.items():
+        setattr(robot, name, value)
+    if webhook_url is not None:
+        robot.webhook_url = webhook_url
+    if secret is not None:
+        robot.secret = secret
+    if robot.platform != robot.Platform.DINGTALK:
+        robot.secret = ""  # only DingTalk signs
+    if problem := notify.webhook_problem(robot.webhook_url):
+        raise ValidationError({"webhook_url": problem})
+    if robot.pk is None:
+        robot.created_by = user
+    robot.save()
+    return robot
+
+
+def delete_chat_robot(user, robot):
+    """Remove a robot and the messages still waiting for it."""
+    _require(user, permissions.ADMINISTER, robot)
+    robot.delete()
+
+
+def send_robot_test(user, robot):
+    """Post a test message to ``robot`` (once the transaction commits); returns the message's id."""
+    _require(user, permissions.ADMINISTER, robot)
+    message_id = notify.make_test_message(robot, user)
+    tasks.queue_robot_delivery([message_id])
+    return message_id

@@ -33,10 +33,21 @@ def queue_email_delivery(notification_ids):
     return count
 
 
+def queue_robot_delivery(message_ids):
+    """Queue one delivery task per group-chat robot message when the current transaction commits."""
+    count = 0
+    for message_id in message_ids:
+        deliver_robot_message.delay_on_commit(message_id)
+        count += 1
+    return count
+
+
 def queue_deliverable():
-    """Queue the e-mails waiting to go (new, due for a retry, or stuck)."""
+    """Queue the e-mails and group-chat messages waiting to go (new, due for a retry, or stuck);
+    returns how many were queued."""
     ids = list(notify.deliverable().order_by("pk").values_list("pk", flat=True)[:DELIVERY_BATCH])
-    return queue_email_delivery(ids)
+    messages = list(notify.deliverable_messages().order_by("pk").values_list("pk", flat=True)[:DELIVERY_BATCH])
+    return queue_email_delivery(ids) + queue_robot_delivery(messages)
 
 
 @shared_task
@@ -59,10 +70,21 @@ def deliver_notification(self, notification_id):
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 
 
+@shared_task(bind=True, max_retries=notify.MAX_EMAIL_ATTEMPTS)
+def deliver_robot_message(self, message_id):
+    """Post one message to its group-chat robot at most once; retry transient failures with backoff."""
+    try:
+        return notify.deliver_robot_message(message_id)
+    except notify.Deferred as exc:  # the robot's messages per minute: later, not counted as a retry
+        raise self.retry(exc=exc, countdown=exc.seconds, max_retries=None) from exc
+    except notify.TransientDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+
+
 @shared_task
 @recorded("rectification.deliver_pending")
 def deliver_pending():
-    """Every few minutes: queue the e-mails that no delivery task is handling."""
+    """Every few minutes: queue the e-mails and group-chat messages that no delivery task is handling."""
     return {"queued": queue_deliverable()}
 
 

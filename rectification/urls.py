@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import coordination, ledger, notifications, operations, supervision, tasks
+from .views import coordination, ledger, notifications, operations, robots, supervision, tasks
 
 app_name = "rectification"
 
@@ -40,10 +40,14 @@ urlpatterns = [
     path("coordination/<int:pk>/", coordination.coordination_detail, name="coordination_detail"),
     path("coordination/<int:pk>/reply/", coordination.coordination_reply, name="coordination_reply"),
     path("coordination/<int:pk>/resolve/", coordination.coordination_resolve, name="coordination_resolve"),
-    # notifications and operations
+    # notifications, the units' group-chat robots, and operations
     path("notifications/", notifications.NotificationListView.as_view(), name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("notifications/read-all/", notifications.notification_read_all, name="notification_read_all"),
+    path("units/<int:unit_pk>/robots/", robots.robot_list, name="robot_list"),
+    path("robots/<int:pk>/", robots.robot_edit, name="robot_edit"),
+    path("robots/<int:pk>/delete/", robots.robot_delete, name="robot_delete"),
+    path("robots/<int:pk>/test/", robots.robot_test, name="robot_test"),
     path("operations/", operations.operations, name="operations"),
     path("operations/sweep/", operations.operations_sweep, name="operations_sweep"),
     path("operations/campaigns/<int:campaign_pk>/policies/", operations.warningpolicy_edit, name="warningpolicy_edit"),

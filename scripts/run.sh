@@ -86,6 +86,10 @@ if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ] && [ -z "${ALLOWED_HOSTS
     warn "HOST=$HOST but ALLOWED_HOSTS is unset: only localhost names are accepted; set ALLOWED_HOSTS=your.host.name"
 fi
 
+if [ "$HOST" != 127.0.0.1 ] && [ "$HOST" != localhost ] && [ -z "${SITE_URL:-}" ]; then
+    warn "HOST=$HOST but SITE_URL is unset: links in notifications point to $scheme://$shown_host:$PORT/; set SITE_URL=the address people type"
+fi
+
 # -e /dev/null: .env was already read above (where the environment wins);
 # honcho's own reading would let the file override the environment.
 exec honcho start -f Procfile -e /dev/null -p "$PORT"

@@ -27,3 +27,5 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
 # Rate limits count in this process's memory, emptied before each test (tests/conftest.py);
 # one test runs the limiter on the production cache (Redis) under its own prefix.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"tests-{os.getpid()}"}}
+# Links in messages are absolute (campaign/links.py); a fixed address the tests can assert.
+SITE_URL = "http://campaign.test"

@@ -64,6 +64,7 @@ def production_environment(var_dir, **overrides):
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="example.org",
+        SITE_URL="https://example.org",
     )
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]

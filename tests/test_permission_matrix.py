@@ -59,6 +59,7 @@ from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
 from rectification import services
 from rectification.models import (
     AccountabilityRecord,
+    ChatRobot,
     CoordinationReply,
     CoordinationRequest,
     Explanation,
@@ -67,6 +68,7 @@ from rectification.models import (
     Notification,
     Problem,
     ProgressUpdate,
+    RobotMessage,
     SpotCheck,
     SpotCheckFinding,
     Task,
@@ -197,6 +199,13 @@ deactivate_person          L    403  403  403   403  403     403       403    ok
 reactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
 unlock_person              L    403  403  403   403  403     403       403    ok      ok         ok
 remove_membership          L    403  403  403   403  403     403       403    ok      ok         ok
+# --- a unit's group-chat robots (issue 8): its administrators ----------------------------------------
+robot_list_page            L    403  404  404   403  404     403       403    200     200        200
+robot_edit_page            L    403  404  404   403  404     403       403    200     200        200
+robot_add                  L    403  404  404   403  404     403       403    ok      ok         ok
+robot_edit                 L    403  404  404   403  404     403       403    ok      ok         ok
+robot_delete               L    403  404  404   403  404     403       403    ok      ok         ok
+robot_test                 L    403  404  404   403  404     403       403    ok      ok         ok
 """
 # fmt: on
 
@@ -312,6 +321,10 @@ class World:
                                           row=3, created=True)  # fmt: skip
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
+        self.robot = ChatRobot.objects.create(
+            unit=self.east_community, platform=ChatRobot.Platform.WECOM, name="东区社区整改工作群",
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix-0123456789abcdef",
+        )  # fmt: skip
         self.public_side(staff)
 
     def public_side(self, staff):
@@ -559,6 +572,29 @@ ROWS = {
         "POST", lambda w: reverse("campaign:membership_remove", args=[w.target.memberships.get().pk]),
         data=lambda w: {"replacement": ""},
         done=lambda w: not w.target.memberships.exists(),
+    ),  # fmt: skip
+    "robot_list_page": Row(
+        "GET", lambda w: reverse("rectification:robot_list", args=[w.east_community.pk]), lambda w: w.robot.name
+    ),
+    "robot_edit_page": Row("GET", lambda w: reverse("rectification:robot_edit", args=[w.robot.pk]), lambda w: w.robot.name),
+    "robot_add": Row(
+        "POST", lambda w: reverse("rectification:robot_list", args=[w.east_community.pk]),
+        data=lambda w: {"name": "新的机器人", "platform": "dingtalk", "message_format": "markdown", "enabled": "on",
+                        "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=new-token", "secret": "SECabc"},
+        done=lambda w: ChatRobot.objects.filter(name="新的机器人", unit=w.east_community).exists(),
+    ),  # fmt: skip
+    "robot_edit": Row(
+        "POST", lambda w: reverse("rectification:robot_edit", args=[w.robot.pk]),
+        data=lambda w: {"name": "改名的工作群", "platform": "wecom", "message_format": "text", "enabled": "on"},
+        done=lambda w: ChatRobot.objects.get(pk=w.robot.pk).name == "改名的工作群",
+    ),  # fmt: skip
+    "robot_delete": Row(
+        "POST", lambda w: reverse("rectification:robot_delete", args=[w.robot.pk]), data=lambda w: {},
+        done=lambda w: not ChatRobot.objects.filter(pk=w.robot.pk).exists(),
+    ),  # fmt: skip
+    "robot_test": Row(
+        "POST", lambda w: reverse("rectification:robot_test", args=[w.robot.pk]), data=lambda w: {},
+        done=lambda w: RobotMessage.objects.filter(robot=w.robot, kind="test").exists(),
     ),  # fmt: skip
     "read_notification": Row(
         "POST", lambda w: reverse("rectification:notification_read", args=[w.notification.pk]), data=lambda w: {},

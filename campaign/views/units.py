@@ -66,6 +66,7 @@ def unit_detail(request, pk):
         "participations": participations,
         "subtree_totals": rollups.participation_totals([unit]),
         "indicators": rollups.indicator_totals([unit]),
+        "administers": permissions.may(request.user, permissions.ADMINISTER, unit),
     }
     return render(request, "campaign/unit_detail.html", context)
 

@@ -3,6 +3,7 @@ from .coordination import CoordinationReply, CoordinationRequest
 from .decisions import Explanation, ExtensionRequest, Urge, Verification
 from .problems import Problem
 from .progress import Evidence, ProgressUpdate
+from .robots import ChatRobot, RobotMessage
 from .rollups import DueRollup, RollupChange, TaskRollup
 from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding
 from .tasks import Task, TaskStatus, Term, WarningLevel
@@ -10,6 +11,7 @@ from .tasks import Task, TaskStatus, Term, WarningLevel
 __all__ = [
     "AccountabilityRecord",
     "Alert",
+    "ChatRobot",
     "CoordinationReply",
     "CoordinationRequest",
     "DueRollup",
@@ -20,6 +22,7 @@ __all__ = [
     "Notification",
     "Problem",
     "ProgressUpdate",
+    "RobotMessage",
     "RollupChange",
     "SpotCheck",
     "SpotCheckFinding",

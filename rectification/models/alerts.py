@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaign.links import absolute
 from campaign.permissions import RestrictedQuerySet, UnitScope
 from rectification import policy
 from rectification.choices import Term, WarningLevel
@@ -108,6 +109,11 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def link(self):
+        """The notification's link as a full address (SITE_URL): what every channel shows."""
+        return absolute(self.url)
 
 
 class JobRun(models.Model):

@@ -4,7 +4,8 @@ Every message is a ``Notification`` row, unique per (user, key): making the
 same message twice adds nothing. Alerts are claimed by a compare-and-set on
 ``processed_at`` inside the transaction that writes their notifications, so
 each alert is announced exactly once even with several workers; e-mails are
-claimed the same way on ``email_status``.
+claimed the same way on ``email_status``, and group-chat robots' messages on
+``RobotMessage.status`` (the one machinery of delivery.py).
 
 Texts are composed in the site's language (``LANGUAGE_CODE``, Chinese) and
 stored, so the list page and the e-mail say the same thing.
@@ -30,9 +31,18 @@ from .email import (  # noqa: E402
     deliverable,
     email_text,
 )
+from .delivery import Deferred, NothingToSend, PermanentDeliveryError, TransientDeliveryError  # noqa: E402
 from .inbox import mark_all_read, mark_read  # noqa: E402
 from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
 from .reminders import make_deadline_reminders, reminder_tasks  # noqa: E402
+from .robots import (  # noqa: E402
+    deliver_robot_message,
+    deliverable_messages,
+    make_test_message,
+    robot_payload,
+    signed_url,
+    webhook_problem,
+)
 
 __all__ = [
     "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "URGE",
@@ -44,4 +54,7 @@ __all__ = [
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
     "deliverable", "deliver_email", "email_text",
+    "Deferred", "NothingToSend", "PermanentDeliveryError", "TransientDeliveryError",
+    "deliver_robot_message", "deliverable_messages", "make_test_message", "robot_payload", "signed_url",
+    "webhook_problem",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from rectification.models import (
 
 from .base import ALERT, BATCH_SIZE, addresses, build, save_new, task_url, unit_name
 from .recipients import Audience, alert_recipients
+from .robots import robot_messages, robots_for, save_new_messages
 
 
 def alert_text(alert):
@@ -46,7 +47,7 @@ def make_alert_notifications(now=None):
     claim rolls back with it and the next run tries again.
     """
     now = now or timezone.now()
-    claimed = made = 0
+    claimed = made = posted = 0
     last_pk = 0
     with translation.override(settings.LANGUAGE_CODE):
         while True:
@@ -60,6 +61,7 @@ def make_alert_notifications(now=None):
             last_pk = alerts[-1].pk
             audience = Audience({alert.task.unit for alert in alerts})
             recipients = {alert.pk: alert_recipients(audience, alert) for alert in alerts}
+            robots = robots_for({alert.task.unit for alert in alerts})
             emails = addresses(set().union(*recipients.values()))
             for alert in alerts:
                 with transaction.atomic():
@@ -67,19 +69,11 @@ def make_alert_notifications(now=None):
                         continue  # another worker has it
                     claimed += 1
                     title, body = alert_text(alert)
-                    made += save_new(
-                        build(
-                            recipients[alert.pk],
-                            emails,
-                            alert=alert,
-                            task=alert.task,
-                            kind=ALERT,
-                            key=f"alert:{alert.pk}",
-                            title=title[:200],
-                            body=body,
-                            url=task_url(alert.task),
-                        )
-                    )
-    return {"alerts": claimed, "notifications": made}
+                    fields = dict(task=alert.task, kind=ALERT, key=f"alert:{alert.pk}", title=title[:200], body=body,
+                                  url=task_url(alert.task))  # fmt: skip
+                    made += save_new(build(recipients[alert.pk], emails, alert=alert, **fields))
+                    if recipients[alert.pk]:  # not for an alert gone stale before it was announced
+                        posted += len(save_new_messages(robot_messages(robots[alert.task.unit_id], **fields)))
+    return {"alerts": claimed, "notifications": made, "robot_messages": posted}
 
 

@@ -1,8 +1,9 @@
 """Decisions and urges told to the unit concerned: closed, returned, extension decided, urged.
 
 The services call these after the decision commits (``transaction.on_commit``),
-passing ``queue_emails`` (``rectification.tasks.queue_email_delivery``) so that
-the e-mails leave at once; without it they wait for the ``deliver_pending`` job.
+passing ``queue_emails`` (``rectification.tasks.queue_email_delivery``) and
+``queue_robots`` (``…queue_robot_delivery``) so that the e-mails and the group-chat
+messages leave at once; without them they wait for the ``deliver_pending`` job.
 """
 
 
@@ -18,9 +19,10 @@ from rectification.models import (
 
 from .base import DECISION, URGE, addresses, build, save_new, task_url, unit_name
 from .recipients import Audience
+from .robots import tell_robots
 
 
-def notify_urge(urge, queue_emails=None):
+def notify_urge(urge, queue_emails=None, queue_robots=None):
     """Tell the staff of the urged task's unit (催办); returns how many were told."""
     task = Task.objects.select_related("unit").get(pk=urge.task_id)
     author = person_name(urge.author) if urge.author_id else ""
@@ -31,10 +33,10 @@ def notify_urge(urge, queue_emails=None):
             body = _("%(author)s urges %(unit)s to act on the task “%(task)s”:\n%(message)s") % context
         else:
             body = _("%(unit)s is urged to act on the task “%(task)s”:\n%(message)s") % context
-    return tell_unit_staff(task, URGE, f"urge:{urge.pk}", title, body, queue_emails)
+    return tell_unit_staff(task, URGE, f"urge:{urge.pk}", title, body, queue_emails, queue_robots)
 
 
-def notify_verification_decided(verification, queue_emails=None):
+def notify_verification_decided(verification, queue_emails=None, queue_robots=None):
     """Tell the task's unit that its request to close was approved or returned (with why)."""
     task = Task.objects.select_related("unit").get(pk=verification.task_id)
     with translation.override(settings.LANGUAGE_CODE):
@@ -44,10 +46,10 @@ def notify_verification_decided(verification, queue_emails=None):
         else:
             title = _("Returned: %(task)s") % context
             body = _("The request to close “%(task)s” was returned:\n%(reason)s") % context
-    return tell_unit_staff(task, DECISION, f"verification:{verification.pk}", title, body, queue_emails)
+    return tell_unit_staff(task, DECISION, f"verification:{verification.pk}", title, body, queue_emails, queue_robots)
 
 
-def notify_extension_decided(extension, queue_emails=None):
+def notify_extension_decided(extension, queue_emails=None, queue_robots=None):
     """Tell the task's unit whether its new due date was granted."""
     task = Task.objects.select_related("unit").get(pk=extension.task_id)
     with translation.override(settings.LANGUAGE_CODE):
@@ -58,18 +60,23 @@ def notify_extension_decided(extension, queue_emails=None):
         else:
             title = _("Extension refused: %(task)s") % context
             body = _("The extension of “%(task)s” to %(date)s was refused:\n%(note)s") % context
-    return tell_unit_staff(task, DECISION, f"extension:{extension.pk}", title, body, queue_emails)
+    return tell_unit_staff(task, DECISION, f"extension:{extension.pk}", title, body, queue_emails, queue_robots)
 
 
-def tell_unit_staff(task, kind, key, title, body, queue_emails=None):
+def tell_unit_staff(task, kind, key, title, body, queue_emails=None, queue_robots=None):
     """One notification per staff member of the task's unit (or the nearest unit
-    above with staff), once per ``key``; ``queue_emails`` is given the ids of
-    those whose e-mail waits. Returns how many notifications were new."""
+    above with staff), once per ``key``, and one message per group-chat robot of
+    the unit; ``queue_emails`` is given the ids of those whose e-mail waits,
+    ``queue_robots`` those of the new robot messages. Returns how many
+    notifications were new."""
     recipients = Audience({task.unit}).staff(task.unit)
     made = save_new(
         build(recipients, addresses(recipients), task=task, kind=kind, key=key, title=title[:200], body=body,
                url=task_url(task))
     )  # fmt: skip
+    posted = tell_robots(task, kind, key, title, body, task_url(task))
+    if queue_robots is not None and posted:
+        queue_robots(posted)
     if queue_emails is not None:
         queue_emails(
             Notification.objects.filter(key=key, email_status=Notification.Email.PENDING).values_list("pk", flat=True)

@@ -18,6 +18,7 @@ from rectification.policy import reminder_days
 
 from .base import BATCH_SIZE, REMINDER, addresses, build, save_new, task_url, unit_name
 from .recipients import Audience
+from .robots import robot_messages, robots_for, save_new_messages
 
 
 def reminder_tasks(today):
@@ -43,7 +44,7 @@ def reminder_tasks(today):
 def make_deadline_reminders(today=None):
     today = today or timezone.localdate()
     tasks = reminder_tasks(today).order_by("pk")
-    count = made = 0
+    count = made = posted = 0
     last_pk = 0
     with translation.override(settings.LANGUAGE_CODE):
         while True:
@@ -55,7 +56,9 @@ def make_deadline_reminders(today=None):
             audience = Audience({task.unit for task in chunk})
             recipients = {task.pk: audience.staff(task.unit) for task in chunk}
             emails = addresses(set().union(*recipients.values()))
+            robots = robots_for({task.unit for task in chunk})
             notifications = []
+            messages = []
             for task in chunk:
                 context = {
                     "task": task.title,
@@ -63,9 +66,7 @@ def make_deadline_reminders(today=None):
                     "due": task.due_date.isoformat(),
                     "days": (task.due_date - today).days,
                 }
-                notifications += build(
-                    recipients[task.pk],
-                    emails,
+                fields = dict(
                     task=task,
                     kind=REMINDER,
                     key=f"reminder:{task.pk}:{task.due_date.isoformat()}",
@@ -77,7 +78,10 @@ def make_deadline_reminders(today=None):
                     % context,
                     url=task_url(task),
                 )
+                notifications += build(recipients[task.pk], emails, **fields)
+                messages += robot_messages(robots[task.unit_id], **fields)
             made += save_new(notifications)
-    return {"tasks": count, "notifications": made}
+            posted += len(save_new_messages(messages))
+    return {"tasks": count, "notifications": made, "robot_messages": posted}
 
 

@@ -4,6 +4,9 @@ Every query is filtered by ``user=request.user``: nobody sees, opens or marks
 another user's notification (404, the same as a notification that does not exist).
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -45,9 +48,11 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
 
 def _next_url(request, fallback):
-    """Where to go after a POST: a safe ``next`` of this site, else ``fallback``."""
+    """Where to go after a POST: a safe ``next`` of this site (its host as requested, or
+    SITE_URL's: notices link to their task by its full address), else ``fallback``."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    hosts = {request.get_host(), urlsplit(settings.SITE_URL).netloc} - {""}
+    if target and url_has_allowed_host_and_scheme(target, hosts, require_https=request.is_secure()):
         return target
     return fallback
 

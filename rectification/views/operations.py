@@ -30,7 +30,7 @@ from rectification.sweep import JOB_NAME, run_sweep
 JOB_LABELS = {
     JOB_NAME: gettext_lazy("Overdue sweep (levels and alerts)"),
     "rectification.sweep_overdue": gettext_lazy("Hourly job: sweep, notifications, e-mails"),
-    "rectification.deliver_pending": gettext_lazy("E-mail delivery"),
+    "rectification.deliver_pending": gettext_lazy("Delivery of e-mails and group-chat messages"),
     "rectification.send_deadline_reminders": gettext_lazy("Deadline reminders"),
     "rectification.send_daily_digests": gettext_lazy("Daily digests"),
 }
@@ -45,7 +45,9 @@ CHANGE_LABELS = {
     "notified_notifications": gettext_lazy("notifications made"),
     "alerts": gettext_lazy("alerts announced"),
     "notifications": gettext_lazy("notifications made"),
-    "queued": gettext_lazy("e-mails queued"),
+    "queued": gettext_lazy("messages queued (e-mails, group chats)"),
+    "robot_messages": gettext_lazy("group-chat messages made"),
+    "notified_robot_messages": gettext_lazy("group-chat messages made"),
     "tasks": gettext_lazy("tasks reminded of"),
     "digests": gettext_lazy("digests made"),
     "empty": gettext_lazy("supervisors with nothing to report"),

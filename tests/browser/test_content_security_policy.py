@@ -66,6 +66,7 @@ def urls_of(persona):
         reverse("campaign:person_detail", args=[get_user_model().objects.get(username="staff").pk]),
         reverse("campaign:provision"),
         reverse("rectification:operations"),
+        reverse("rectification:robot_list", args=[Unit.objects.get(name="中共乌达区委员会").pk]),
         reverse("admin:index"),
         reverse("admin:rectification_task_changelist"),
         reverse("admin:rectification_task_change", args=[task.pk]),

@@ -252,7 +252,7 @@ def test_an_import_through_the_page_shows_the_accounts_and_prints_their_slips(ea
     text = pdf_text(slips.content)
     assert all(name in text for name in ("张晓梅", "李振华", "王建国", "赵敏"))
     assert all(password in text for password in passwords)
-    assert "http://testserver/" in text  # the address to type
+    assert "http://campaign.test/" in text  # the address to type: SITE_URL (tests/settings.py)
     assert text.count("账号通知单") >= 3  # a page per unit: the district, the street, the community
 
 

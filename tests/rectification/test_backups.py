@@ -74,7 +74,7 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_the_same_rows_
     assert archive.exists()
 
     restored_var = tmp_path / "restored"
-    result = run(["manage.py", "restore", str(archive)], environment(restored_var, DATABASE_URL=url))
+    result = run(["manage.py", "restore", str(archive)], environment(restored_var, DATABASE_URL=url, SITE_URL="https://example.org"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "row counts and checksums match the manifest" in result.stdout
 
@@ -90,7 +90,7 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_the_same_rows_
     copy = restored_var / "media" / evidence.file.name
     assert sha256(copy) == sha256(original)
 
-    again = run(["manage.py", "restore", str(archive)], environment(tmp_path / "again", DATABASE_URL=url))
+    again = run(["manage.py", "restore", str(archive)], environment(tmp_path / "again", DATABASE_URL=url, SITE_URL="https://example.org"))
     assert again.returncode == 1 and "the database already has tables" in again.stderr
 
 
@@ -103,7 +103,7 @@ def test_restoring_into_a_database_with_tables_is_refused_and_changes_nothing(tm
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     before = Task.objects.count()
-    result = run(["manage.py", "restore", str(archive)], environment(tmp_path / "var", DATABASE_URL=url))
+    result = run(["manage.py", "restore", str(archive)], environment(tmp_path / "var", DATABASE_URL=url, SITE_URL="https://example.org"))
     assert result.returncode == 1 and "restore into an empty database" in result.stderr
     assert Task.objects.count() == before
 

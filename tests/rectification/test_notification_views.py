@@ -51,7 +51,9 @@ class TestList:
         client.force_login(unit_staff)
         html = client.get(LIST).content.decode()
         assert mine.title in html and "请说明原因" in html
-        assert f'action="{read_url(mine)}"' in html and f'value="{mine.url}"' in html
+        assert f'action="{read_url(mine)}"' in html
+        # the notice's link is the task's full address, from SITE_URL
+        assert f'value="http://campaign.test{mine.url}"' in html
 
     def test_unread_only(self, client, unit_staff):
         note(unit_staff, "a", "未读的")
@@ -85,8 +87,8 @@ class TestList:
 class TestMarkRead:
     def test_opening_a_notification_marks_it_read_and_goes_to_its_task(self, client, unit_staff, mine, task):
         client.force_login(unit_staff)
-        response = client.post(read_url(mine), {"next": mine.url})
-        assert response.status_code == 302 and response.url == task.get_absolute_url()
+        response = client.post(read_url(mine), {"next": mine.link})
+        assert response.status_code == 302 and response.url == "http://campaign.test" + task.get_absolute_url()
         mine.refresh_from_db()
         assert mine.read_at is not None
 

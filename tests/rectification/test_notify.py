@@ -124,7 +124,7 @@ class TestRecipients:
         alert = alert_for(task, WarningLevel.YELLOW)
         task.due_date += datetime.timedelta(days=30)  # an approved extension moved it
         task.save()
-        assert notify.make_alert_notifications() == {"alerts": 1, "notifications": 0}
+        assert notify.make_alert_notifications() == {"alerts": 1, "notifications": 0, "robot_messages": 0}
         alert.refresh_from_db()
         assert alert.processed_at is not None
 
@@ -162,7 +162,7 @@ class TestExactlyOnce:
         alert = alert_for(task, WarningLevel.ESCALATED)
         first = notify.make_alert_notifications()
         second = notify.make_alert_notifications()
-        assert first == {"alerts": 1, "notifications": 5} and second == {"alerts": 0, "notifications": 0}
+        assert first == {"alerts": 1, "notifications": 5, "robot_messages": 0} and second == {"alerts": 0, "notifications": 0, "robot_messages": 0}
         assert Notification.objects.filter(alert=alert).count() == 5
         alert.refresh_from_db()
         assert alert.processed_at is not None
@@ -177,7 +177,7 @@ class TestExactlyOnce:
 
         with mock.patch("rectification.notify.alerts.alert_recipients", side_effect=another_worker_claims_it_meanwhile):
             made = notify.make_alert_notifications()
-        assert made == {"alerts": 0, "notifications": 0}
+        assert made == {"alerts": 0, "notifications": 0, "robot_messages": 0}
         assert not Notification.objects.filter(alert=alert).exists()
 
     def test_if_writing_fails_the_claim_is_rolled_back_and_the_next_run_sends(self, task, people):
@@ -187,7 +187,7 @@ class TestExactlyOnce:
                 notify.make_alert_notifications()
         alert.refresh_from_db()
         assert alert.processed_at is None
-        assert notify.make_alert_notifications() == {"alerts": 1, "notifications": 2}
+        assert notify.make_alert_notifications() == {"alerts": 1, "notifications": 2, "robot_messages": 0}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -238,7 +238,7 @@ class TestEmail:
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["community-staff@example.org"] and notification.title in message.subject
-        assert "请说明原因" in message.body and notification.url in message.body
+        assert "请说明原因" in message.body and "http://campaign.test/rectification/tasks/1/" in message.body
         notification.refresh_from_db()
         assert notification.email_status == "sent" and notification.email_sent_at and notification.email_attempts == 1
 
@@ -326,7 +326,7 @@ class TestReminders:
         made = notify.make_deadline_reminders(self.TODAY)
         reminded = set(Notification.objects.filter(kind="reminder").values_list("task_id", flat=True))
         assert reminded == {due_soon.pk, long_term.pk}
-        assert made == {"tasks": 2, "notifications": 2}
+        assert made == {"tasks": 2, "notifications": 2, "robot_messages": 0}
         assert later.pk not in reminded and immediate_later.pk not in reminded
         note = Notification.objects.get(task=due_soon)
         assert note.user == people["staff"] and note.key == f"reminder:{due_soon.pk}:2026-12-01"

@@ -73,6 +73,8 @@ def test_an_administrator_sees_jobs_queues_and_policies(client, city_admin, camp
         "emails_pending": 0,
         "emails_sending": 0,
         "emails_failed": 1,
+        "robot_messages_pending": 0,
+        "robot_messages_failed": 0,
     }
     (item,) = response.context["runs"]
     assert item["run"].name == "overdue_sweep" and item["run"].ok

@@ -291,7 +291,8 @@ def test_queue_counts_count_unprocessed_alerts_and_waiting_or_failed_emails(task
         Notification.objects.create(
             user=user, alert=alert, kind="alert", key=f"k{i}", title="超期", email_status=status
         )
-    assert queue_counts() == {"alerts_unprocessed": 1, "emails_pending": 2, "emails_sending": 1, "emails_failed": 1}
+    assert queue_counts() == {"alerts_unprocessed": 1, "emails_pending": 2, "emails_sending": 1, "emails_failed": 1,
+                              "robot_messages_pending": 0, "robot_messages_failed": 0}
 
 
 # --- commands -----------------------------------------------------------------------------------

@@ -39,3 +39,7 @@ class Command(BaseCommand):
             f"  e-mails pending: {queues['emails_pending']}, sending: {queues['emails_sending']}, "
             f"failed: {queues['emails_failed']}"
         )
+        self.stdout.write(
+            f"  group-chat messages pending: {queues['robot_messages_pending']}, "
+            f"failed: {queues['robot_messages_failed']}"
+        )
