@@ -149,18 +149,24 @@ def import_ledger_rows(user, batch, rows, reason):
     """Create a problem and a task for each :class:`LedgerRow`, and its first
     progress entry, in one transaction and in bulk (a district's ledger is
     thousands of rows), with a history row for each problem and task giving
-    ``reason``. The rows are built by :func:`new_problem` and :func:`new_task`,
-    as one at a time; each unit is checked once. Returns the tasks."""
+    ``reason``. Rows that share one ``problem`` dict (the same object: a
+    问题描述 merged over several measures) share one problem. The rows are
+    built by :func:`new_problem` and :func:`new_task`, as one at a time; each
+    unit is checked once. Returns the tasks."""
     for unit in {row.task["unit"] for row in rows} | {row.problem["unit"] for row in rows}:
         _require(user, EDIT, unit)
     today = timezone.localdate()
     policies = {term: WarningPolicy.objects.effective(batch.pk, term) for term in {row.task["term"] for row in rows}}
-    problems = [new_problem(user, batch=batch, **row.problem) for row in rows]
+    by_identity = {}
+    for row in rows:
+        if id(row.problem) not in by_identity:
+            by_identity[id(row.problem)] = new_problem(user, batch=batch, **row.problem)
+    problems = list(by_identity.values())
     with transaction.atomic():
         bulk_create_with_history(problems, Problem, default_user=user, default_change_reason=reason)
         created = [
-            new_task(problem, user, policy=policies[row.task["term"]], today=today, **row.task)
-            for row, problem in zip(rows, problems)
+            new_task(by_identity[id(row.problem)], user, policy=policies[row.task["term"]], today=today, **row.task)
+            for row in rows
         ]
         bulk_create_with_history(created, Task, default_user=user, default_change_reason=reason)
         rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in created]))
@@ -174,6 +180,51 @@ def import_ledger_rows(user, batch, rows, reason):
     return created
 
 
+@dataclass
+class LedgerChange:
+    """Changes to an existing task read from a ledger row: its task fields
+    (among :data:`EDITABLE_FIELDS`), its problem's fields (title, source), a new
+    progress entry's text and percent, and the task's version the file was
+    exported at (or, for a file without it, the one the import read)."""
+
+    task: Task
+    seen_version: int
+    fields: dict
+    problem_fields: dict
+    progress_text: str = ""
+    percent: int = 0
+
+
+def update_ledger_rows(user, changes, reason):
+    """Apply :class:`LedgerChange` s in one transaction, each as an edit of the
+    task (:func:`update_task`'s rules: only if nobody saved it since
+    ``seen_version``, never a closed task, never its due date), its problem's
+    title and source, and a progress entry. Raises :class:`EditConflict`,
+    :class:`TransitionRefused` or a refusal; then nothing is kept."""
+    today = timezone.localdate()
+    updated = []
+    with transaction.atomic():
+        for change in changes:
+            current = change.task
+            if change.fields:
+                current = update_task(change.task, user, change.fields, change.seen_version, reason=reason)
+            if change.problem_fields:
+                _require(user, EDIT, current.problem)
+                problem = Problem.objects.select_for_update().get(pk=current.problem_id)
+                for field, value in change.problem_fields.items():
+                    setattr(problem, field, value)
+                problem._change_reason = reason
+                problem.save()
+            if change.progress_text:
+                if not change.fields:
+                    current = _locked(current)
+                    if current.version != change.seen_version:
+                        raise EditConflict(current, [])
+                add_progress(current, user, entry_date=today, text=change.progress_text, percent=change.percent)
+            updated.append(current)
+    return updated
+
+
 # --- editing ------------------------------------------------------------------
 
 # The due date is not among them: once set, it moves only through an approved
@@ -181,7 +232,7 @@ def import_ledger_rows(user, batch, rows, reason):
 EDITABLE_FIELDS = ["title", "measures", "leader_name", "person_name", "term", "start_date"]
 
 
-def update_task(task, user, data, seen_version, seen_values=None, co_units=None):
+def update_task(task, user, data, seen_version, seen_values=None, co_units=None, reason=None):
     """Save an edit only if nobody saved the task since ``seen_version``.
 
     ``seen_values`` are the field values the editor loaded, used to show what
@@ -199,7 +250,7 @@ def update_task(task, user, data, seen_version, seen_values=None, co_units=None)
             if field in EDITABLE_FIELDS:
                 setattr(current, field, value)
         current.version += 1
-        current._change_reason = _("Edited")
+        current._change_reason = reason or _("Edited")
         current.save()
         if co_units is not None:
             current.co_units.set(co_units)
