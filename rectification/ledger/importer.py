@@ -578,7 +578,7 @@ def check_change(record, task, user, terms, sources, problem_texts):
             problems.append(record.problem(field_name, _("at most %(limit)s characters are allowed") % {"limit": limit}))
         elif value != getattr(task, model_field):
             fields[model_field] = value
-    if "measures" in fields and task.title != task.problem.title:  # a task named after its measure stays so
+    if "measures" in fields and task.title == _title(task.measures):  # a task named after its measure stays so
         fields["title"] = _title(fields["measures"])
     term_text = cells.get("term", "")
     if term_text:
