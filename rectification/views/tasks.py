@@ -27,7 +27,7 @@ from campaign.exports import ExportMixin
 from campaign.paging import KeysetListMixin, capped_count
 from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
 from campaign.upload_limits import refuse_if_stopped
-from rectification import rollups, services, timeline
+from rectification import queues, rollups, services, timeline
 from rectification.filters import TaskFilterSet
 from rectification.forms.coordination import CoordinationRequestForm
 from rectification.forms.tasks import (
@@ -87,6 +87,12 @@ def my_tasks(request):
         "table": table,
         "page": page,
     }
+    if queues.is_supervisor(user):  # supervisors are told what waits for their decision, not asked to explain
+        context["to_decide"] = {
+            "verifications": capped_count(queues.pending_verifications(user, detailed=False)),
+            "extensions": capped_count(queues.pending_extensions(user, detailed=False)),
+            "explanations": capped_count(queues.unreviewed_explanations(user, detailed=False)),
+        }
     return render(request, "rectification/my_tasks.html", context)
 
 
