@@ -291,7 +291,8 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
                 task=current, entry_date=entry_date, text=text, percent=percent, author=user, unit=unit or current.unit
             )
             for upload in files:
-                stored.append(attach_evidence(current, user, upload, progress=entry).file)
+                evidence = attach_evidence(current, user, upload, progress=entry)
+                stored += [evidence.file, evidence.thumbnail] if evidence.thumbnail else [evidence.file]
             current.progress = percent
             current._change_reason = _("Progress reported")
             current.save()
@@ -338,11 +339,12 @@ def _check_task_total(task, files):
 
 
 def attach_evidence(task, user, upload, progress=None):
-    """Store a checked upload (see rectification.uploads.check_upload)."""
-    from .uploads import check_upload
+    """Store a checked upload (see rectification.uploads.check_upload), and a
+    thumbnail of a photo, shown on the task page beside the decision."""
+    from .uploads import check_upload, make_thumbnail
 
     kind = check_upload(upload)
-    return Evidence.objects.create(
+    evidence = Evidence.objects.create(
         task=task,
         progress=progress,
         file=upload,
@@ -352,6 +354,11 @@ def attach_evidence(task, user, upload, progress=None):
         size=upload.size,
         uploaded_by=user,
     )
+    thumbnail = make_thumbnail(evidence)
+    if thumbnail is not None:
+        evidence.thumbnail.save(thumbnail.name, thumbnail, save=False)
+        Evidence.objects.filter(pk=evidence.pk).update(thumbnail=evidence.thumbnail.name)
+    return evidence
 
 
 def roll_up_progress(*parent_ids):
@@ -393,6 +400,7 @@ def request_verification(task, user, note):
         current.status = TaskStatus.PENDING_VERIFICATION
         current._change_reason = _("Closing requested")
         current.save()
+        _tell_on_commit(notify.notify_closing_requested, verification)
     return verification
 
 
@@ -474,6 +482,7 @@ def give_explanation(task, user, reason_code, text):
         current.explained_at = explanation.created_at
         current._change_reason = _("Overdue explained")
         current.save()
+        _tell_on_commit(notify.notify_explanation_given, explanation)
     return explanation
 
 
@@ -485,13 +494,15 @@ def request_extension(task, user, new_due_date, reason):
             raise TransitionRefused(_("The new due date must be later than the current one."))
         if current.extension_requests.filter(decision=Decision.PENDING).exists():
             raise TransitionRefused(_("An extension request for this task is already waiting for a decision."))
-        return ExtensionRequest.objects.create(
+        extension = ExtensionRequest.objects.create(
             task=current,
             previous_due_date=current.due_date,
             requested_due_date=new_due_date,
             reason=reason,
             requested_by=user,
         )
+        _tell_on_commit(notify.notify_extension_requested, extension)
+    return extension
 
 
 def decide_extension(extension, user, approve, note=""):

@@ -56,6 +56,12 @@ class EvidenceLink:
     url: str
     size: int
     is_image: bool
+    thumbnail_url: str = ""
+    extension: str = ""
+
+    @property
+    def is_pdf(self):
+        return self.extension == "pdf"
 
 
 @dataclass
@@ -296,6 +302,8 @@ def evidence_link(evidence):
         url=reverse("rectification:evidence_download", args=[evidence.pk]),
         size=evidence.size,
         is_image=evidence.content_type.startswith("image/"),
+        thumbnail_url=reverse("rectification:evidence_thumbnail", args=[evidence.pk]) if evidence.thumbnail else "",
+        extension=evidence.extension,
     )
 
 
