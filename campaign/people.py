@@ -11,14 +11,19 @@ def person_name(user):
 
 def supervision_roles(user):
     """[(group, role as people say it)] for ``user``'s supervision groups: 督导组组长
-    for the group they lead, 督导组成员 for those they belong to (two queries)."""
+    for a group they lead, 督导组成员 for one they belong to (one query)."""
+    from django.db.models import Q
     from django.utils.translation import gettext as _
 
     from campaign.models import SupervisionGroup
 
-    led = list(SupervisionGroup.objects.filter(leader=user).select_related("campaign").order_by("name", "pk"))
-    led_ids = {group.pk for group in led}
-    joined = SupervisionGroup.objects.filter(members=user).exclude(pk__in=led_ids).select_related("campaign")
-    return [(group, _("Supervision group leader")) for group in led] + [
-        (group, _("Supervision group member")) for group in joined.order_by("name", "pk")
+    groups = (
+        SupervisionGroup.objects.filter(Q(leader=user) | Q(members=user))
+        .distinct()
+        .select_related("campaign")
+        .order_by("name", "pk")
+    )
+    return [
+        (group, _("Supervision group leader") if group.leader_id == user.pk else _("Supervision group member"))
+        for group in groups
     ]
