@@ -60,8 +60,13 @@ class EvidenceLink:
     extension: str = ""
 
     @property
+    def kind(self):
+        """The file's type as its extension (pdf, docx, …), for its icon."""
+        return self.extension.lstrip(".").lower()
+
+    @property
     def is_pdf(self):
-        return self.extension == "pdf"
+        return self.kind == "pdf"
 
 
 @dataclass
