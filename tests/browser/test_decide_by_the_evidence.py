@@ -103,3 +103,16 @@ def test_a_supervisor_at_phone_width_opens_the_photo_and_closes_the_task_on_its_
         expect(cell).to_be_visible()
         cell_box = cell.bounding_box()
         assert cell_box["x"] >= 0 and cell_box["x"] + cell_box["width"] <= width + 1, (label, cell_box)
+
+
+def test_the_ledger_fits_a_1280_px_screen_with_long_columns_wrapped(demo, live_server, login, page):
+    login("leader")
+    page.goto(f"{live_server.url}/ledger/")
+    table = page.locator("table.ledger")
+    expect(table.locator("th").last).to_have_text("备注")
+    fits = page.evaluate(
+        "() => { const t = document.querySelector('table.ledger'); return [t.scrollWidth, t.parentElement.clientWidth]; }"
+    )
+    assert fits[0] <= fits[1] + 1, f"the ledger is cut at 1280 px: {fits[0]}px in {fits[1]}px"
+    last = table.locator("th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1280, last
