@@ -730,6 +730,14 @@ def supervisor_ids():
     )
 
 
+def leader_ids():
+    """Active users who lead a unit (a leader membership): they read figures, and get a daily digest (one query)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, memberships__role=LEADER)
+    return set(users.values_list("pk", flat=True))
+
+
 # --- coordination threads ------------------------------------------------------------------
 
 

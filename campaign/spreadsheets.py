@@ -18,7 +18,11 @@ for seconds of CPU and gigabytes of memory. So before openpyxl sees a byte:
 3. openpyxl opens the workbook in read-only (streaming) mode and is asked for
    exactly the rows and columns the scan found to hold values.
 
-CSV files are checked the same way: rows, columns and cell length.
+CSV files are checked the same way: rows, columns and cell length, and so are
+old Excel files (.xls, read by xlrd, for the importers that accept them:
+:func:`read_xls`). An .xls is one OLE2 compound file that xlrd reads whole;
+its size is bounded by the upload limit, and the sheet's stated dimensions
+are checked before a single cell's text is made.
 
 Every refusal raises :class:`UnreadableFile` with a message for the user (in
 their language) that says what is wrong and what to do; nothing is imported.
@@ -444,6 +448,64 @@ def _read_checked(archive, data, limits):
     finally:
         workbook.close()
     return Sheet(rows, scan.merged)
+
+
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_old_excel(data):
+    return data.startswith(OLE2_SIGNATURE[:4])
+
+
+def read_xls(data, limits, unreadable=not_a_workbook):
+    """The first worksheet of an old Excel file (.xls, BIFF8) within ``limits``: a :class:`Sheet`
+    with its merged ranges, dates as YYYY-MM-DD. Raises :class:`UnreadableFile`."""
+    import xlrd  # only the importers that accept .xls pay for it
+
+    if not data.startswith(OLE2_SIGNATURE):
+        raise UnreadableFile(unreadable())
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    except Exception as error:  # xlrd raises XLRDError, CompDocError, struct.error, … on a damaged file or a .doc
+        raise UnreadableFile(unreadable()) from error
+    try:
+        if book.nsheets < 1:
+            raise UnreadableFile(unreadable())
+        try:
+            sheet = book.sheet_by_index(0)
+        except Exception as error:
+            raise UnreadableFile(unreadable()) from error
+        last_row = 0
+        for index in range(sheet.nrows):
+            if any(str(value).strip() for value in sheet.row_values(index)):
+                last_row = index + 1
+        if last_row > limits.max_sheet_rows:
+            raise UnreadableFile(too_many_rows(limits))
+        rows = []
+        for index in range(last_row):
+            types, values = sheet.row_types(index), sheet.row_values(index)
+            if len(values) > limits.max_columns and any(str(v).strip() for v in values[limits.max_columns :]):
+                raise UnreadableFile(too_many_columns(limits, index + 1))
+            texts = []
+            for column, (kind, value) in enumerate(zip(types[: limits.max_columns], values[: limits.max_columns]), 1):
+                if kind == xlrd.XL_CELL_DATE:
+                    try:
+                        value = xlrd.xldate_as_datetime(value, book.datemode)
+                    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                        pass
+                elif kind == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(value)
+                elif kind == xlrd.XL_CELL_ERROR:
+                    value = ""
+                text = cell_text(value)
+                if len(text) > limits.max_cell_chars:
+                    raise UnreadableFile(cell_too_long(limits, index + 1, column))
+                texts.append(text)
+            rows.append(texts)
+        merged = [(left + 1, top + 1, right, bottom) for top, bottom, left, right in sheet.merged_cells]
+        return Sheet(rows, merged)
+    finally:
+        book.release_resources()
 
 
 def read_csv(data, limits):

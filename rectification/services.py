@@ -152,18 +152,24 @@ def import_ledger_rows(user, batch, rows, reason):
     """Create a problem and a task for each :class:`LedgerRow`, and its first
     progress entry, in one transaction and in bulk (a district's ledger is
     thousands of rows), with a history row for each problem and task giving
-    ``reason``. The rows are built by :func:`new_problem` and :func:`new_task`,
-    as one at a time; each unit is checked once. Returns the tasks."""
+    ``reason``. Rows that share one ``problem`` dict (the same object: a
+    问题描述 merged over several measures) share one problem. The rows are
+    built by :func:`new_problem` and :func:`new_task`, as one at a time; each
+    unit is checked once. Returns the tasks."""
     for unit in {row.task["unit"] for row in rows} | {row.problem["unit"] for row in rows}:
         _require(user, EDIT, unit)
     today = timezone.localdate()
     policies = {term: WarningPolicy.objects.effective(batch.pk, term) for term in {row.task["term"] for row in rows}}
-    problems = [new_problem(user, batch=batch, **row.problem) for row in rows]
+    by_identity = {}
+    for row in rows:
+        if id(row.problem) not in by_identity:
+            by_identity[id(row.problem)] = new_problem(user, batch=batch, **row.problem)
+    problems = list(by_identity.values())
     with transaction.atomic():
         bulk_create_with_history(problems, Problem, default_user=user, default_change_reason=reason)
         created = [
-            new_task(problem, user, policy=policies[row.task["term"]], today=today, **row.task)
-            for row, problem in zip(rows, problems)
+            new_task(by_identity[id(row.problem)], user, policy=policies[row.task["term"]], today=today, **row.task)
+            for row in rows
         ]
         bulk_create_with_history(created, Task, default_user=user, default_change_reason=reason)
         rollups.tasks_added(Task.objects.filter(pk__in=[task.pk for task in created]))
@@ -177,6 +183,51 @@ def import_ledger_rows(user, batch, rows, reason):
     return created
 
 
+@dataclass
+class LedgerChange:
+    """Changes to an existing task read from a ledger row: its task fields
+    (among :data:`EDITABLE_FIELDS`), its problem's fields (title, source), a new
+    progress entry's text and percent, and the task's version the file was
+    exported at (or, for a file without it, the one the import read)."""
+
+    task: Task
+    seen_version: int
+    fields: dict
+    problem_fields: dict
+    progress_text: str = ""
+    percent: int = 0
+
+
+def update_ledger_rows(user, changes, reason):
+    """Apply :class:`LedgerChange` s in one transaction, each as an edit of the
+    task (:func:`update_task`'s rules: only if nobody saved it since
+    ``seen_version``, never a closed task, never its due date), its problem's
+    title and source, and a progress entry. Raises :class:`EditConflict`,
+    :class:`TransitionRefused` or a refusal; then nothing is kept."""
+    today = timezone.localdate()
+    updated = []
+    with transaction.atomic():
+        for change in changes:
+            current = change.task
+            if change.fields:
+                current = update_task(change.task, user, change.fields, change.seen_version, reason=reason)
+            if change.problem_fields:
+                _require(user, EDIT, current.problem)
+                problem = Problem.objects.select_for_update().get(pk=current.problem_id)
+                for field, value in change.problem_fields.items():
+                    setattr(problem, field, value)
+                problem._change_reason = reason
+                problem.save()
+            if change.progress_text:
+                if not change.fields:
+                    current = _locked(current)
+                    if current.version != change.seen_version:
+                        raise EditConflict(current, [])
+                add_progress(current, user, entry_date=today, text=change.progress_text, percent=change.percent)
+            updated.append(current)
+    return updated
+
+
 # --- editing ------------------------------------------------------------------
 
 # The due date is not among them: once set, it moves only through an approved
@@ -184,7 +235,7 @@ def import_ledger_rows(user, batch, rows, reason):
 EDITABLE_FIELDS = ["title", "measures", "leader_name", "person_name", "term", "start_date"]
 
 
-def update_task(task, user, data, seen_version, seen_values=None, co_units=None):
+def update_task(task, user, data, seen_version, seen_values=None, co_units=None, reason=None):
     """Save an edit only if nobody saved the task since ``seen_version``.
 
     ``seen_values`` are the field values the editor loaded, used to show what
@@ -202,7 +253,7 @@ def update_task(task, user, data, seen_version, seen_values=None, co_units=None)
             if field in EDITABLE_FIELDS:
                 setattr(current, field, value)
         current.version += 1
-        current._change_reason = _("Edited")
+        current._change_reason = reason or _("Edited")
         current.save()
         if co_units is not None:
             current.co_units.set(co_units)
@@ -243,7 +294,8 @@ def add_progress(task, user, *, entry_date, text, percent, files=(), unit=None):
                 task=current, entry_date=entry_date, text=text, percent=percent, author=user, unit=unit or current.unit
             )
             for upload in files:
-                stored.append(attach_evidence(current, user, upload, progress=entry).file)
+                evidence = attach_evidence(current, user, upload, progress=entry)
+                stored += [evidence.file, evidence.thumbnail] if evidence.thumbnail else [evidence.file]
             current.progress = percent
             current._change_reason = _("Progress reported")
             current.save()
@@ -290,11 +342,12 @@ def _check_task_total(task, files):
 
 
 def attach_evidence(task, user, upload, progress=None):
-    """Store a checked upload (see rectification.uploads.check_upload)."""
-    from .uploads import check_upload
+    """Store a checked upload (see rectification.uploads.check_upload), and a
+    thumbnail of a photo, shown on the task page beside the decision."""
+    from .uploads import check_upload, make_thumbnail
 
     kind = check_upload(upload)
-    return Evidence.objects.create(
+    evidence = Evidence.objects.create(
         task=task,
         progress=progress,
         file=upload,
@@ -304,6 +357,11 @@ def attach_evidence(task, user, upload, progress=None):
         size=upload.size,
         uploaded_by=user,
     )
+    thumbnail = make_thumbnail(evidence)
+    if thumbnail is not None:
+        evidence.thumbnail.save(thumbnail.name, thumbnail, save=False)
+        Evidence.objects.filter(pk=evidence.pk).update(thumbnail=evidence.thumbnail.name)
+    return evidence
 
 
 def roll_up_progress(*parent_ids):
@@ -345,6 +403,7 @@ def request_verification(task, user, note):
         current.status = TaskStatus.PENDING_VERIFICATION
         current._change_reason = _("Closing requested")
         current.save()
+        _tell_on_commit(notify.notify_closing_requested, verification)
     return verification
 
 
@@ -426,6 +485,7 @@ def give_explanation(task, user, reason_code, text):
         current.explained_at = explanation.created_at
         current._change_reason = _("Overdue explained")
         current.save()
+        _tell_on_commit(notify.notify_explanation_given, explanation)
     return explanation
 
 
@@ -437,13 +497,15 @@ def request_extension(task, user, new_due_date, reason):
             raise TransitionRefused(_("The new due date must be later than the current one."))
         if current.extension_requests.filter(decision=Decision.PENDING).exists():
             raise TransitionRefused(_("An extension request for this task is already waiting for a decision."))
-        return ExtensionRequest.objects.create(
+        extension = ExtensionRequest.objects.create(
             task=current,
             previous_due_date=current.due_date,
             requested_due_date=new_due_date,
             reason=reason,
             requested_by=user,
         )
+        _tell_on_commit(notify.notify_extension_requested, extension)
+    return extension
 
 
 def decide_extension(extension, user, approve, note=""):

@@ -93,8 +93,14 @@ class TaskTable(tables.Table):
             "original_due_date",
         ]
         order_by = ("warning_level",)
-        attrs = {"class": "table tasks"}
+        attrs = {"class": "table tasks cards"}
         empty_text = _("No tasks match.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for bound in self.columns:  # a phone shows each row as a card, each cell after its header (static/css/app.css)
+            column = bound.column
+            column.attrs = {**column.attrs, "td": {**column.attrs.get("td", {}), "data-label": bound.verbose_name}}
 
     def render_unit(self, record):
         return record.unit.display_name

@@ -56,6 +56,17 @@ class EvidenceLink:
     url: str
     size: int
     is_image: bool
+    thumbnail_url: str = ""
+    extension: str = ""
+
+    @property
+    def kind(self):
+        """The file's type as its extension (pdf, docx, …), for its icon."""
+        return self.extension.lstrip(".").lower()
+
+    @property
+    def is_pdf(self):
+        return self.kind == "pdf"
 
 
 @dataclass
@@ -296,6 +307,8 @@ def evidence_link(evidence):
         url=reverse("rectification:evidence_download", args=[evidence.pk]),
         size=evidence.size,
         is_image=evidence.content_type.startswith("image/"),
+        thumbnail_url=reverse("rectification:evidence_thumbnail", args=[evidence.pk]) if evidence.thumbnail else "",
+        extension=evidence.extension,
     )
 
 

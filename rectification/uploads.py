@@ -60,3 +60,43 @@ def check_upload(upload):
             % {"name": upload.name, "kind": guess.extension.upper()}
         )
     return Kind(extension=suffix, mime=mime)
+
+
+# --- thumbnails ------------------------------------------------------------------
+
+THUMBNAIL_BOX = (480, 480)
+# A photo's pixels are decoded to make its thumbnail: a small file may claim a huge
+# image (a decompression bomb). Phones take 12 to 50 megapixels; above this, no thumbnail.
+THUMBNAIL_MAX_PIXELS = 60_000_000
+
+
+def make_thumbnail(evidence):
+    """A JPEG of at most :data:`THUMBNAIL_BOX`, turned as the camera held it, for an
+    evidence photo; None for other files or an image Pillow cannot read (the page
+    then shows the file's icon). Never raises for a bad image."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps
+
+    if not evidence.content_type.startswith("image/"):
+        return None
+    try:
+        with evidence.file.open("rb") as handle:
+            with Image.open(handle) as image:
+                width, height = image.size
+                if width * height > THUMBNAIL_MAX_PIXELS:
+                    return None
+                image.draft("RGB", THUMBNAIL_BOX)  # JPEG: decode at a reduced size
+                image = ImageOps.exif_transpose(image)
+                image.thumbnail(THUMBNAIL_BOX)
+                if image.mode not in ("RGB", "L"):
+                    background = Image.new("RGB", image.size, "white")
+                    image = image.convert("RGBA")
+                    background.paste(image, mask=image.getchannel("A"))
+                    image = background
+                buffer = io.BytesIO()
+                image.save(buffer, "JPEG", quality=82, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+    return ContentFile(buffer.getvalue(), name="thumbnail.jpg")

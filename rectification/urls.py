@@ -20,6 +20,8 @@ urlpatterns = [
     path("problems/<int:pk>/", tasks.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/tasks/new/", tasks.task_create, name="task_create"),
     path("evidence/<int:pk>/", tasks.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/thumbnail/", tasks.evidence_thumbnail, name="evidence_thumbnail"),
+    path("tasks/<int:pk>/closing/decide/", tasks.task_decide_closing, name="task_decide_closing"),
     # supervision: the queue of decisions, urging, spot checks, accountability
     path("queue/", supervision.queue, name="queue"),
     path("queue/verifications/", supervision.verification_bulk, name="verification_bulk"),

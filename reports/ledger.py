@@ -9,15 +9,27 @@ import datetime
 import openpyxl
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment
 
+from campaign import permissions
 from campaign.exports import append_row
+from campaign.models import Unit
 from rectification.ledger import layout
 from rectification.models import Evidence, ProgressUpdate, Task, TaskStatus, WarningLevel
 
-EXPORT_HEADERS = ("序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "完成情况", "证据数", "备注")
-EXPORT_WIDTHS = (6, 36, 36, 10, 22, 10, 12, 36, 8, 24)
+# The columns as offices write them, each one the import reads back
+# (rectification.ledger.importer: 任务编号 updates the task it names).
+EXPORT_HEADERS = (
+    "序号", "任务编号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "整改类型", "问题来源",
+    "完成情况", "佐证材料（份）", "备注",
+)  # fmt: skip
+EXPORT_WIDTHS = (5, 8, 30, 32, 9, 18, 9, 11, 11, 10, 30, 8, 18)
+DUE_COLUMN = EXPORT_HEADERS.index("整改时限") + 1
+# The task's version at the export: a hidden last column of the file, so that an
+# import refuses a row whose task someone else changed since (never on screen).
+VERSION_HEADER = "版本号"
 
 
 def ledger_tasks(user, within=None, batch=None):
@@ -44,10 +56,7 @@ def ledger_tasks(user, within=None, batch=None):
 
 def completion(task):
     """完成情况: the status, the progress and the latest progress text."""
-    text = f"{task.get_status_display()}({task.progress}%)"
-    if task.latest_progress:
-        text += f"\n{task.latest_progress}"
-    return text
+    return layout.completion(task.get_status_display(), task.progress, task.latest_progress)
 
 
 def remarks(task):
@@ -68,12 +77,15 @@ def ledger_rows(tasks, start=1):
             task,
             [
                 number,
+                task.pk,
                 task.problem.title,
                 task.measures,
                 task.leader_name,
                 task.unit.name,
                 task.person_name,
                 task.due_date,
+                str(task.get_term_display()),
+                str(task.problem.get_source_display()),
                 completion(task),
                 task.evidence_count,
                 remarks(task),
@@ -83,33 +95,48 @@ def ledger_rows(tasks, start=1):
     ]
 
 
-def ledger_title(within=None, batch=None):
-    """“××整改台账”: the scope's unit and batch."""
-    return "".join(part for part in (within.name if within else "", batch.name if batch else "") if part) + "整改台账"
+def ledger_title(within=None, batch=None, today=None):
+    """“××单位整改台账（截至2026年11月30日）”: the scope's unit and batch, and the day."""
+    today = today or timezone.localdate()
+    scope = "".join(part for part in (within.name if within else "", batch.name if batch else "") if part)
+    return f"{scope}整改台账（截至{today.year}年{today.month}月{today.day}日）"
+
+
+def title_unit(user, within):
+    """The unit a ledger's title names: the chosen one, or the user's own highest unit."""
+    if within is not None:
+        return within
+    own = permissions.access(user).member_unit_ids
+    return Unit.objects.filter(pk__in=own).order_by("depth", "path").first()
 
 
 def ledger_workbook(rows, title):
-    """The office layout: merged title row, header row, one row per task."""
+    """The office layout: merged title row, header row, one row per task; landscape
+    A4 with the title and header rows on every printed page; the hidden version column."""
+    width = len(EXPORT_HEADERS)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "整改台账"
-    layout.title_row(sheet, title, len(EXPORT_HEADERS))
-    append_row(sheet, list(EXPORT_HEADERS))
-    layout.style_header(sheet, 2, len(EXPORT_HEADERS))
+    layout.title_row(sheet, title, width)
+    append_row(sheet, [*EXPORT_HEADERS, VERSION_HEADER])
+    layout.style_header(sheet, 2, width)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for _task, cells in rows:
-        append_row(sheet, cells)  # texts as strings: a title like "=HYPERLINK(…)" never becomes a formula
+    for task, cells in rows:
+        append_row(sheet, [*cells, task.version])  # texts as strings: a title like "=HYPERLINK(…)" never becomes a formula
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
-        sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd"
-    for index, width in enumerate(EXPORT_WIDTHS, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
+        sheet.cell(row=sheet.max_row, column=DUE_COLUMN).number_format = "yyyy-mm-dd"
+    for index, column_width in enumerate(EXPORT_WIDTHS, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = column_width
+    sheet.column_dimensions[openpyxl.utils.get_column_letter(width + 1)].hidden = True
     sheet.freeze_panes = "A3"
+    layout.print_setup(sheet, "1:2")
     return layout.save(workbook)
 
 
 def ledger_csv_rows(rows):
-    """Header and rows for a CSV file (dates as YYYY-MM-DD)."""
-    return [list(EXPORT_HEADERS)] + [
-        [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] for _task, cells in rows
+    """Header and rows for a CSV file (dates as YYYY-MM-DD), the version last."""
+    return [[*EXPORT_HEADERS, VERSION_HEADER]] + [
+        [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] + [task.version]
+        for task, cells in rows
     ]

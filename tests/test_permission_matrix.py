@@ -106,6 +106,7 @@ problem_detail             L    200  200  404   200  404     200       200    20
 problem_create_page        L    200  200  200   403  403     200       403    200     200        200
 task_create_page           L    200  200  404   403  404     200       403    200     200        200
 evidence                   L    200  200  404   200  404     200       200    200     200        200
+evidence_thumbnail         L    200  200  404   200  404     200       200    200     200        200
 queue                      L    403  403  403   200  200     200       403    403     403        403
 spotcheck_list             L    200  200  200   200  200     200       200    200     200        200
 spotcheck_detail           L    200  404  404   200  404     200       200    200     200        200
@@ -141,6 +142,8 @@ task_create                L    ok   R    404   403  404     ok        403    ok
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
 return_closing             L    403  403  403   ok   R       R         403    403     403        403
+close_from_task            L    403  404  404   ok   404     R         403    403     403        403
+return_from_task           L    403  404  404   ok   404     R         403    403     403        403
 decide_extension           L    403  403  403   ok   404     R         403    403     403        403
 review_explanation         L    403  403  403   ok   404     R         403    403     403        403
 record_spot_check          L    403  403  403   ok   R       R         403    403     403        403
@@ -405,6 +408,7 @@ ROWS = {
         "GET", lambda w: reverse("rectification:task_create", args=[w.problem.pk]), lambda w: w.problem.title
     ),
     "evidence": Row("GET", lambda w: reverse("rectification:evidence_download", args=[w.evidence.pk])),
+    "evidence_thumbnail": Row("GET", lambda w: reverse("rectification:evidence_thumbnail", args=[w.evidence.pk])),
     "queue": Row("GET", lambda w: reverse("rectification:queue")),
     "spotcheck_list": Row("GET", lambda w: reverse("rectification:spotcheck_list")),
     "spotcheck_detail": Row(
@@ -495,6 +499,16 @@ ROWS = {
     "return_closing": Row(
         "POST", lambda w: reverse("rectification:verification_bulk"),
         data=lambda w: {"ids": [w.verification.pk], "action": "return", "note": "照片不清楚"},
+        done=lambda w: Verification.objects.get(pk=w.verification.pk).outcome == Verification.Outcome.RETURNED,
+    ),  # fmt: skip
+    "close_from_task": Row(
+        "POST", lambda w: reverse("rectification:task_decide_closing", args=[w.closing_task.pk]),
+        data=lambda w: {"decide-decision": "close", "decide-note": ""},
+        done=lambda w: Task.objects.get(pk=w.closing_task.pk).status == TaskStatus.CLOSED,
+    ),  # fmt: skip
+    "return_from_task": Row(
+        "POST", lambda w: reverse("rectification:task_decide_closing", args=[w.closing_task.pk]),
+        data=lambda w: {"decide-decision": "return", "decide-note": "照片不清楚"},
         done=lambda w: Verification.objects.get(pk=w.verification.pk).outcome == Verification.Outcome.RETURNED,
     ),  # fmt: skip
     "decide_extension": Row(
@@ -732,6 +746,7 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "rectification:coordination_resolve": "resolve_coordination", "rectification:operations_sweep": "run_sweep",
         "rectification:warningpolicy_edit": "policy_edit", "rectification:notification_read": "read_notification",
         "rectification:notification_list": "notifications", "rectification:evidence_download": "evidence",
+        "rectification:task_decide_closing": "close_from_task",
         "rectification:ledger_template": "ledger_import", "rectification:notification_read_all": "read_notification",
         "campaign:unit_import_template": "unit_import", "rectification:accountability_create": "accountability_create",
         "public:index": "public_index", "public:opinion_form": "public_opinion_form", "public:receipt": "public_receipt",
@@ -749,6 +764,8 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
 REASONS = {
     ("approve_closing", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
     ("return_closing", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("close_from_task", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
+    ("return_from_task", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
     ("decide_extension", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
     ("review_explanation", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",
     ("record_spot_check", "sup_staff"): "You keep the ledger of this task's unit or of a unit above it",

@@ -25,7 +25,7 @@ from campaign.exports import ExportMixin
 from campaign.filters import PersonFilterSet
 from campaign.forms import DeactivateForm, ProvisionForm
 from campaign.models import Membership, Profile, ProvisionedAccount, ProvisioningRun, Role
-from campaign.people import person_name
+from campaign.people import person_name, supervision_roles
 from campaign.tables import PersonTable
 from campaign.tasks import provision_accounts
 from campaign.upload_limits import refuse_if_stopped
@@ -107,7 +107,7 @@ def person_detail(request, pk):
         "profile": profile,
         "manageable": manageable,
         "memberships": Membership.objects.filter(user=person).select_related("unit").order_by("unit__path"),
-        "groups": person.supervision_groups.select_related("campaign"),
+        "groups": supervision_roles(person),
         "waiting_first_login": bool(profile and profile.must_change_password),
         "locked_until": logins.locked_until(username=person.username),
         "recent_logins": logins.recent_logins(person.username),

@@ -21,9 +21,12 @@ class LedgerImportForm(forms.Form):
         help_text=_("Used for rows whose 责任单位 cell is empty."),
     )
     file = forms.FileField(
-        label=_("Ledger (.xlsx)"),
+        label=_("Ledger (.xlsx or .xls)"),
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+            attrs={
+                "accept": ".xlsx,.xls,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+                "application/vnd.ms-excel"
+            }
         ),
     )
 

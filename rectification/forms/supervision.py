@@ -61,6 +61,35 @@ class VerificationBulkForm(forms.Form):
         return cleaned
 
 
+class ClosingDecisionForm(forms.Form):
+    """On the task page, beside the evidence: close the task (予以销号) or return it (退回整改)."""
+
+    CLOSE, RETURN = "close", "return"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(CLOSE, _("Close the task (予以销号)")), (RETURN, _("Return it for more work (退回整改)"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason or note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when returning: the staff read it on the task."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the task is returned."))
+        return cleaned
+
+    @property
+    def approve(self):
+        return self.cleaned_data["decision"] == self.CLOSE
+
+
 class ExtensionDecisionForm(forms.Form):
     APPROVE, REFUSE = "approve", "refuse"
 

@@ -26,6 +26,18 @@ Decisions worth knowing:
   description.
 - A row already in the batch's ledger (same unit, problem and measures), or
   twice in the file, is an error: a file uploaded twice never doubles tasks.
+- Rows of the same unit with the same 问题描述 (a cell merged over several
+  measures, or the text repeated) make one problem with several tasks, each
+  task titled after its measure; a problem with one measure gives the task its
+  own title, as before.
+- A row with a 任务编号 (written by the export, ``reports.ledger``) updates that
+  task instead: its measures, responsible leader and person, term, the
+  problem's text and source, and a new progress entry when 整改进展/完成情况
+  says something new. Its unit and due date cannot change here (a due date
+  moves only by an approved extension). The hidden 版本号 column carries the
+  task's version at the export: a row whose task someone saved since is
+  refused (the rules of :func:`rectification.services.update_task`). A row
+  that changes nothing is left alone.
 """
 
 import calendar
@@ -35,7 +47,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,11 +57,11 @@ from django.utils.translation import gettext_lazy
 from campaign import importers, permissions, spreadsheets
 from campaign.importers import Column, ImportResult, Problem, normalise, to_records
 from campaign.models import Batch, Campaign, Participation, Unit
-from campaign.permissions import EDIT
+from campaign.permissions import EDIT, REPORT
 from campaign.spreadsheets import UnreadableFile  # noqa: F401 - raised by read_workbook
 from rectification import services
 from rectification.models import Problem as RectificationProblem
-from rectification.models import Task, Term
+from rectification.models import ProgressUpdate, Task, Term
 from rectification.models.problems import ProblemSource
 
 HEADER_SEARCH_ROWS = 5
@@ -57,6 +71,12 @@ TITLE_MAX = RectificationProblem._meta.get_field("title").max_length
 
 COLUMNS = (
     Column("number", "序号", "no.", gettext_lazy("Any numbering; not imported."), required=False, aliases=("编号",)),
+    Column(
+        "key", "任务编号", "task no.",
+        gettext_lazy("The task's number, as the export writes it. A row with a number updates that task; "
+                     "a row without one adds a new task."),
+        required=False, aliases=("任务号",),
+    ),
     Column(
         "problem", "问题描述", "problem",
         gettext_lazy("The problem found. Required."),
@@ -92,8 +112,20 @@ COLUMNS = (
         gettext_lazy("群众意见, 自查, 督导, 上级反馈 or 两批互动; empty: 自查."),
         required=False, aliases=("来源",),
     ),
-    Column("note", "备注", "note", gettext_lazy("Kept with the problem's description."), required=False),
+    Column(
+        "note", "备注", "note",
+        gettext_lazy("Kept with the problem's description of a new task; not read for a task that has a number."),
+        required=False,
+    ),
+    Column(
+        "version", "版本号", "version",
+        gettext_lazy("Written by the export (a hidden column); leave it as it is. A row whose task someone else "
+                     "changed since the export is refused."),
+        required=False,
+    ),
 )
+# The template's columns: a new ledger has no task numbers or versions yet.
+TEMPLATE_COLUMNS = tuple(column for column in COLUMNS if column.field not in ("key", "version"))
 KEY_FIELD = "problem"  # the header row is the first of the top rows that has this column
 
 TERM_WORDS = {
@@ -149,17 +181,20 @@ def visible_batches(user):
 
 
 def read_workbook(data):
-    """Rows of cell texts from the bytes of an .xlsx file (index + 1 = the row number
-    the user sees), with merged cells' text copied to every cell they cover.
-    Raises :class:`UnreadableFile` for anything that is not such a workbook, or
-    one over the limits of :data:`LIMITS` (read by :mod:`campaign.spreadsheets`)."""
-    sheet = spreadsheets.read_xlsx(data, LIMITS, _not_a_workbook)
+    """Rows of cell texts from the bytes of an .xlsx or an old .xls file (index + 1 =
+    the row number the user sees), with merged cells' text copied to every cell
+    they cover. Raises :class:`UnreadableFile` for anything that is not such a
+    workbook, or one over the limits of :data:`LIMITS` (read by :mod:`campaign.spreadsheets`)."""
+    if spreadsheets.is_old_excel(data):
+        sheet = spreadsheets.read_xls(data, LIMITS, _not_a_workbook)
+    else:
+        sheet = spreadsheets.read_xlsx(data, LIMITS, _not_a_workbook)
     fill_merged(sheet.rows, sheet.merged)
     return sheet.rows
 
 
 def _not_a_workbook():
-    return _("This file is not an Excel workbook. Upload the ledger as an .xlsx file.")
+    return _("This file is not an Excel workbook. Upload the ledger as an .xlsx or .xls file.")
 
 
 def fill_merged(rows, ranges):
@@ -278,28 +313,40 @@ class UnitNames:
         return permissions.may(self.user, EDIT, unit)
 
 
+@dataclass
+class Plan:
+    """What a valid file does: new tasks (:class:`Entry`) and changes to existing ones."""
+
+    entries: list
+    changes: list
+
+
 def validate(rows, user, batch, default_unit):
-    """Entries ready to create and every problem found (sorted by row, then column)."""
+    """A :class:`Plan` and every problem found (sorted by row, then column)."""
     header_index, headers, problems = find_columns(rows)
     if problems:
-        return [], problems
-    records = [r for r in to_records(rows, header_index, headers) if any(v for f, v in r.cells.items() if f != "number")]
+        return Plan([], []), problems
+    ignored = ("number", "version")
+    records = [r for r in to_records(rows, header_index, headers) if any(v for f, v in r.cells.items() if f not in ignored)]
     if not records:
-        return [], [Problem(None, "", _("the file has no tasks below its header row"))]
+        return Plan([], []), [Problem(None, "", _("the file has no tasks below its header row"))]
     for record in records:
         record.cells.setdefault("unit", "")
-    units = UnitNames(user, {r.cells["unit"] for r in records if r.cells["unit"]})
+    new_records = [r for r in records if not r.cells.get("key")]
+    units = UnitNames(user, {r.cells["unit"] for r in new_records if r.cells["unit"]})
     terms = word_lookup(TERM_WORDS, Term)
     sources = word_lookup(SOURCE_WORDS, ProblemSource)
     entries = []
-    for record in records:
+    for record in new_records:
         entry, row_problems = check_row(record, units, terms, sources, batch, default_unit)
         problems += row_problems
         if entry is not None:
             entries.append(entry)
     problems += check_repeats(entries, batch)
     problems += check_batches(entries, batch)
-    return entries, sorted(problems, key=lambda p: (p.row or 0, p.position))
+    changes, change_problems = check_changes([r for r in records if r.cells.get("key")], user, terms, sources)
+    problems += change_problems
+    return Plan(entries, changes), sorted(problems, key=lambda p: (p.row or 0, p.position))
 
 
 def check_batches(entries, batch):
@@ -325,8 +372,10 @@ def check_repeats(entries, batch):
     in the file: a ledger uploaded again must not double its tasks."""
     existing = set(
         Task.objects.filter(
-            batch=batch, unit__in={entry.unit.pk for entry in entries}, title__in={_title(e.cell("problem")) for e in entries}
-        ).values_list("unit_id", "title", "measures")
+            batch=batch,
+            unit__in={entry.unit.pk for entry in entries},
+            problem__title__in={_title(e.cell("problem")) for e in entries},
+        ).values_list("unit_id", "problem__title", "measures")
     )
     problems, first_row = [], {}
     for entry in entries:
@@ -403,34 +452,192 @@ def _title(text):
 
 
 def create_tasks(entries, user, batch):
-    """A problem and a task for each entry, and its first progress entry, in one
-    transaction: ``services.import_ledger_rows``, in bulk, with the same rules
-    as a task entered in the form (the change reason says they were imported)."""
+    """A problem for each unit's distinct 问题描述 and a task for each entry, and
+    its first progress entry, in one transaction: ``services.import_ledger_rows``,
+    in bulk, with the same rules as a task entered in the form (the change
+    reason says they were imported). A problem with several measures names each
+    task after its measure."""
     today = timezone.localdate()
-    rows = []
+    groups = defaultdict(list)
     for entry in entries:
-        description = entry.cell("problem")
-        if entry.cell("note"):
-            description += "\n备注:" + entry.cell("note")
-        title = _title(entry.cell("problem"))
+        groups[(entry.unit.pk, entry.cell("problem").strip())].append(entry)
+    rows = []
+    for group in groups.values():
+        first = group[0]
+        description = first.cell("problem")
+        notes = list(dict.fromkeys(entry.cell("note") for entry in group if entry.cell("note")))
+        if notes:
+            description += "\n备注:" + ";".join(notes)
+        title = _title(first.cell("problem"))
         problem = {
-            "title": title, "description": description, "source": entry.source, "unit": entry.unit, "found_on": today,
+            "title": title, "description": description, "source": first.source, "unit": first.unit, "found_on": today,
         }  # fmt: skip
-        task = {
-            "title": title, "measures": entry.cell("measures"), "unit": entry.unit,
-            "leader_name": entry.cell("leader"), "person_name": entry.cell("person"), "term": entry.term,
-            "start_date": min(today, entry.due_date), "due_date": entry.due_date, "progress": entry.percent,
-        }  # fmt: skip
-        rows.append(services.LedgerRow(problem, task, entry.cell("progress")))
-    return services.import_ledger_rows(user, batch, rows, _("Imported from a ledger"))
+        for entry in group:
+            task = {
+                "title": title if len(group) == 1 else _title(entry.cell("measures")), "measures": entry.cell("measures"),
+                "unit": entry.unit, "leader_name": entry.cell("leader"), "person_name": entry.cell("person"),
+                "term": entry.term, "start_date": min(today, entry.due_date), "due_date": entry.due_date,
+                "progress": entry.percent,
+            }  # fmt: skip
+            rows.append((entry.record.row, services.LedgerRow(problem, task, entry.cell("progress"))))
+    rows.sort(key=lambda pair: pair[0])  # the tasks in the file's order
+    return services.import_ledger_rows(user, batch, [row for _number, row in rows], _("Imported from a ledger"))
+
+
+@dataclass
+class LedgerImportResult(ImportResult):
+    updated: list = None
 
 
 def import_ledger(rows, user, batch, default_unit):
-    """Validate ``rows`` (from :func:`read_workbook`) and, only if nothing is wrong, create them all."""
-    entries, problems = validate(rows, user, batch, default_unit)
+    """Validate ``rows`` (from :func:`read_workbook`) and, only if nothing is wrong,
+    create the new tasks and update the numbered ones, all in one transaction."""
+    plan, problems = validate(rows, user, batch, default_unit)
     if problems:
-        return ImportResult([], problems)
-    return ImportResult(create_tasks(entries, user, batch), [])
+        return LedgerImportResult([], problems, [])
+    try:
+        with transaction.atomic():
+            updated = services.update_ledger_rows(
+                user, [change for _record, change in plan.changes], _("Updated from a ledger")
+            )
+            created = create_tasks(plan.entries, user, batch) if plan.entries else []
+    except services.EditConflict as conflict:  # saved by someone else between the check and the write
+        record = next(r for r, c in plan.changes if c.task.pk == conflict.current.pk)
+        return LedgerImportResult([], [record.problem("key", _changed_since_message(conflict.current))], [])
+    except (services.TransitionRefused, PermissionDenied) as refusal:
+        message = refusal.messages[0] if hasattr(refusal, "messages") else str(refusal)
+        return LedgerImportResult([], [Problem(None, "", message)], [])
+    return LedgerImportResult(created, [], updated)
+
+
+# --- 4. changes to existing tasks --------------------------------------------------------
+
+
+def _changed_since_message(task):
+    return _(
+        "task %(number)s was changed in the system after this file was exported; export the ledger again and "
+        "make your change in the new file"
+    ) % {"number": task.pk}
+
+
+def _progress_news(text, latest):
+    """The progress text a row adds: the cell less the export's first line
+    (“进行中(40%)”), when it differs from the latest entry; empty otherwise."""
+    lines = text.strip().splitlines()
+    if lines and re.fullmatch(r".{0,40}[(（]\d{1,3}\s*[%％][)）]", lines[0].strip()):
+        lines = lines[1:]
+    news = "\n".join(lines).strip()
+    return "" if news == (latest or "").strip() else news
+
+
+def check_changes(records, user, terms, sources):
+    """(record, services.LedgerChange) for each numbered row that changes its task, and problems."""
+    problems, numbers = [], {}
+    for record in records:
+        text = unicodedata.normalize("NFKC", record.cells["key"]).strip()
+        if not text.isdigit() or len(text) > 12:
+            message = _("“%(value)s” is not a task number: leave the cell as the export wrote it, or empty for a new task")
+            problems.append(record.problem("key", message % {"value": record.cells["key"]}))
+        elif int(text) in numbers:
+            message = _("task %(number)s is already on row %(other)s")
+            problems.append(record.problem("key", message % {"number": text, "other": numbers[int(text)].row}))
+        else:
+            numbers[int(text)] = record
+    latest = ProgressUpdate.objects.filter(task=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
+    tasks = {
+        task.pk: task
+        for task in Task.objects.visible_to(user)
+        .filter(pk__in=list(numbers))
+        .select_related("unit", "problem")
+        .annotate(latest_progress=Subquery(latest))
+    }
+    changes, problem_texts = [], {}
+    for number, record in numbers.items():
+        task = tasks.get(number)
+        if task is None:
+            message = _("there is no task numbered %(number)s among the tasks you can see")
+            problems.append(record.problem("key", message % {"number": number}))
+            continue
+        change, row_problems = check_change(record, task, user, terms, sources, problem_texts)
+        problems += row_problems
+        if change is not None:
+            changes.append((record, change))
+    return changes, problems
+
+
+def check_change(record, task, user, terms, sources, problem_texts):
+    """One numbered row: (services.LedgerChange or None when it changes nothing, problems)."""
+    cells, problems = record.cells, []
+    fields, problem_fields = {}, {}
+    for field_name, model_field in (("measures", "measures"), ("leader", "leader_name"), ("person", "person_name")):
+        value = cells.get(field_name, "")
+        if not value:
+            problems.append(record.problem(field_name, _("this cell must not be empty")))
+        elif len(value) > (Task._meta.get_field(model_field).max_length or 10**9):
+            limit = Task._meta.get_field(model_field).max_length
+            problems.append(record.problem(field_name, _("at most %(limit)s characters are allowed") % {"limit": limit}))
+        elif value != getattr(task, model_field):
+            fields[model_field] = value
+    if "measures" in fields and task.title == _title(task.measures):  # a task named after its measure stays so
+        fields["title"] = _title(fields["measures"])
+    term_text = cells.get("term", "")
+    if term_text:
+        term = terms.get(normalise(term_text))
+        if term is None:
+            message = _("unknown term “%(value)s”: write 立行立改, 限期整改 or 中长期整改") % {"value": term_text}
+            problems.append(record.problem("term", message))
+        elif term != task.term:
+            fields["term"] = term
+    unit_text = cells.get("unit", "")
+    if unit_text and unit_text not in (task.unit.name, task.unit.short_name):
+        message = _("the responsible unit of task %(number)s is %(unit)s; it cannot be changed by an import")
+        problems.append(record.problem("unit", message % {"number": task.pk, "unit": task.unit.name}))
+    due_text = cells.get("due", "")
+    if due_text and not (is_long_term_word(due_text) and task.term == Term.LONG):
+        if parse_date(due_text) != task.due_date:
+            message = _(
+                "the due date of task %(number)s is %(date)s; a due date moves only by an extension request "
+                "that a supervisor approves"
+            )
+            problems.append(record.problem("due", message % {"number": task.pk, "date": task.due_date.isoformat()}))
+    problem_text = cells.get("problem", "")
+    if not problem_text:
+        problems.append(record.problem("problem", _("this cell must not be empty")))
+    else:
+        title = _title(problem_text)
+        other = problem_texts.setdefault(task.problem_id, (title, record.row))
+        if other[0] != title:
+            message = _("this row gives the problem of task %(number)s another text than row %(other)s")
+            problems.append(record.problem("problem", message % {"number": task.pk, "other": other[1]}))
+        elif title != task.problem.title:
+            problem_fields["title"] = title
+    source_text = cells.get("source", "")
+    if source_text:
+        source = sources.get(normalise(source_text))
+        if source is None:
+            message = _("unknown source “%(value)s”: write 群众意见, 自查, 督导, 上级反馈 or 两批互动")
+            problems.append(record.problem("source", message % {"value": source_text}))
+        elif source != task.problem.source:
+            problem_fields["source"] = source
+    news = _progress_news(cells.get("progress", ""), task.latest_progress)
+    if problems or not (fields or problem_fields or news):
+        return None, problems
+    version_text = unicodedata.normalize("NFKC", cells.get("version", "")).strip()
+    seen_version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else task.version
+    if seen_version != task.version:
+        return None, [record.problem("key", _changed_since_message(task))]
+    action = REPORT if news and not (fields or problem_fields) else EDIT
+    reason = permissions.refusal(user, action, task)
+    if reason is None and problem_fields:
+        reason = permissions.refusal(user, EDIT, task.problem)
+    if reason is not None:
+        return None, [record.problem("key", _("task %(number)s: %(reason)s") % {"number": task.pk, "reason": reason})]
+    if not task.is_open:
+        message = _("task %(number)s is closed and can no longer be changed") % {"number": task.pk}
+        return None, [record.problem("key", message)]
+    percent = parse_percent(news) if re.search(r"\d\s*[%％]", news) else task.progress
+    change = services.LedgerChange(task, seen_version, fields, problem_fields, news, percent)
+    return change, []
 
 
 def common_unit(units):

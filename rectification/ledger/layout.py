@@ -25,6 +25,26 @@ def style_header(sheet, row, width):
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
 
 
+def print_setup(sheet, header_rows="1:2"):
+    """Landscape A4, fitted to the page's width, the title and header rows repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = header_rows
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+
+
+def completion(status_label, progress, latest_text):
+    """完成情况 as the export writes it: “进行中(40%)” and the latest progress text below."""
+    text = f"{status_label}({progress}%)"
+    if latest_text:
+        text += f"\n{latest_text}"
+    return text
+
+
 def save(workbook):
     buffer = io.BytesIO()
     workbook.save(buffer)

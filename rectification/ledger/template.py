@@ -10,7 +10,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from campaign.exports import append_row
 
 from . import layout
-from .importer import COLUMNS
+from .importer import TEMPLATE_COLUMNS
 
 TEMPLATE_WIDTHS = (6, 36, 36, 10, 22, 10, 14, 12, 30, 10, 16)
 
@@ -20,7 +20,7 @@ def template_workbook(unit):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "整改台账"
-    headers = [column.header for column in COLUMNS]
+    headers = [column.header for column in TEMPLATE_COLUMNS]
     due = datetime.date(timezone.localdate().year + 1, 6, 30)
     example = [
         1, "群众反映小区供水管网老化,夏季经常停水", "对小区供水管网进行改造,协调供水公司限时维修",
@@ -30,6 +30,7 @@ def template_workbook(unit):
     layout.title_row(sheet, f"{unit.name}整改台账", len(headers))
     append_row(sheet, headers)
     append_row(sheet, example)
+    layout.print_setup(sheet, "1:2")
     layout.style_header(sheet, 2, len(headers))
     sheet.cell(row=3, column=7).number_format = "yyyy-mm-dd"
     for row in sheet.iter_rows(min_row=3, max_row=3):

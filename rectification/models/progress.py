@@ -39,6 +39,11 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.task_id}/{uuid.uuid4().hex}{instance.extension}"
 
 
+def thumbnail_path(instance, filename):
+    """Beside the evidence, with a random name of its own."""
+    return f"evidence/{instance.task_id}/thumbnails/{uuid.uuid4().hex}.jpg"
+
+
 class Evidence(models.Model):
     """A file proving progress: a photo, a PDF or an office document."""
 
@@ -51,6 +56,9 @@ class Evidence(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     extension = models.CharField(max_length=10, editable=False)
     size = models.PositiveIntegerField(_("size"))
+    # A small JPEG of a photo, made on upload (rectification.uploads.make_thumbnail):
+    # the task page shows it inline, where the supervisor decides; empty for other files.
+    thumbnail = models.FileField(_("thumbnail"), upload_to=thumbnail_path, max_length=300, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -14,7 +14,7 @@ stored, so the list page and the e-mail say the same thing.
 # The public names, so that callers write ``notify.make_daily_digests()``
 # wherever the function lives; each module holds one concern.
 from .alerts import alert_text, make_alert_notifications  # noqa: E402
-from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, URGE  # noqa: E402
+from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, REQUEST, URGE  # noqa: E402
 from .decisions import (  # noqa: E402
     notify_extension_decided,
     notify_urge,
@@ -35,6 +35,12 @@ from .delivery import Deferred, NothingToSend, PermanentDeliveryError, Transient
 from .inbox import mark_all_read, mark_read  # noqa: E402
 from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
 from .reminders import make_deadline_reminders, reminder_tasks  # noqa: E402
+from .requests import (  # noqa: E402
+    notify_closing_requested,
+    notify_explanation_given,
+    notify_extension_requested,
+    tell_supervisors,
+)
 from .robots import (  # noqa: E402
     deliver_robot_message,
     deliverable_messages,
@@ -45,12 +51,13 @@ from .robots import (  # noqa: E402
 )
 
 __all__ = [
-    "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "URGE",
+    "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "REQUEST", "URGE",
     "Audience", "alert_recipients", "supervisor_ids",
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",
     "digest_sections", "digest_text", "make_daily_digests",
     "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
+    "notify_closing_requested", "notify_explanation_given", "notify_extension_requested", "tell_supervisors",
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
     "deliverable", "deliver_email", "email_text",

@@ -9,13 +9,14 @@ from rectification.models import (
     Notification,
 )
 
-ALERT, REMINDER, DIGEST, URGE, DECISION = "alert", "reminder", "digest", "urge", "decision"
+ALERT, REMINDER, DIGEST, URGE, DECISION, REQUEST = "alert", "reminder", "digest", "urge", "decision", "request"
 KIND_LABELS = {
     ALERT: gettext_lazy("Warning"),
     REMINDER: gettext_lazy("Deadline reminder"),
     DIGEST: gettext_lazy("Daily digest"),
     URGE: gettext_lazy("Urged"),
     DECISION: gettext_lazy("Decision"),
+    REQUEST: gettext_lazy("To decide"),
 }
 
 BATCH_SIZE = 200

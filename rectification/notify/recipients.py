@@ -58,9 +58,11 @@ class Audience:
 
 
 def alert_recipients(audience, alert):
-    """yellow/red → the unit's staff; red → also its leaders; escalated → also
-    the supervising groups and the upper unit's leaders. Nobody for an alert
-    gone stale before it was announced (task closed, or due date moved)."""
+    """Every level → the unit's staff, who finish the task or explain the delay;
+    escalated → also the supervising groups, who now follow it (督办). Leaders
+    are not asked to explain a unit's task: the overdue and escalated tasks of
+    their scope reach them in their daily digest (notify.digests). Nobody for
+    an alert gone stale before it was announced (task closed, or due date moved)."""
     task = alert.task
     unit = task.unit
     users = set()
@@ -68,11 +70,8 @@ def alert_recipients(audience, alert):
         return users
     if alert.level >= WarningLevel.YELLOW:
         users |= audience.staff(unit)
-    if alert.level >= WarningLevel.RED:
-        users |= audience.leaders(unit)
     if alert.level >= WarningLevel.ESCALATED:
         users |= audience.supervisors(unit, task.batch.campaign_id)
-        users |= audience.upper_leaders(unit)
     return users
 
 
@@ -80,3 +79,8 @@ def alert_recipients(audience, alert):
 def supervisor_ids():
     """Active users who supervise: by a supervisor membership or a supervision group."""
     return permissions.supervisor_ids()
+
+
+def leader_ids():
+    """Active users who lead a unit."""
+    return permissions.leader_ids()

@@ -47,11 +47,16 @@ def ledger_import(request):
             result = ledger.import_ledger(form.rows, request.user, batch, form.cleaned_data["default_unit"])
             if result.ok:
                 count = len(result.created)
-                message = ngettext(
-                    "Imported %(count)s task into %(batch)s.", "Imported %(count)s tasks into %(batch)s.", count
-                )
-                messages.success(request, message % {"count": count, "batch": batch.name})
-                within = _visible_common_unit(request.user, result.created)
+                if count or not result.updated:
+                    message = ngettext(
+                        "Imported %(count)s task into %(batch)s.", "Imported %(count)s tasks into %(batch)s.", count
+                    )
+                    messages.success(request, message % {"count": count, "batch": batch.name})
+                if result.updated:
+                    updated = len(result.updated)
+                    message = ngettext("Updated %(count)s task.", "Updated %(count)s tasks.", updated)
+                    messages.success(request, message % {"count": updated})
+                within = _visible_common_unit(request.user, result.created + result.updated)
                 return redirect(ledger_url(within, batch))
             problems = result.problems
     else:

@@ -25,9 +25,9 @@ from django_tables2.views import SingleTableMixin
 from campaign import paging, permissions
 from campaign.exports import ExportMixin
 from campaign.paging import KeysetListMixin, capped_count
-from campaign.permissions import EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
+from campaign.permissions import DECIDE, EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
 from campaign.upload_limits import refuse_if_stopped
-from rectification import rollups, services, timeline
+from rectification import queues, rollups, services, timeline
 from rectification.filters import TaskFilterSet
 from rectification.forms.coordination import CoordinationRequestForm
 from rectification.forms.tasks import (
@@ -41,7 +41,8 @@ from rectification.forms.tasks import (
     editable_units,
     normalise_newlines,
 )
-from rectification.models import Evidence, Problem, Task, TaskStatus, Term, WarningLevel
+from rectification.forms.supervision import ClosingDecisionForm, ExtensionDecisionForm
+from rectification.models import Evidence, Problem, Task, TaskStatus, Term, Verification, WarningLevel
 from rectification.models.decisions import Decision
 from rectification.services import EDITABLE_FIELDS, EditConflict, TransitionRefused
 from rectification.tables import TASK_SORTS, TaskTable
@@ -87,6 +88,12 @@ def my_tasks(request):
         "table": table,
         "page": page,
     }
+    if queues.is_supervisor(user):  # supervisors are told what waits for their decision, not asked to explain
+        context["to_decide"] = {
+            "verifications": capped_count(queues.pending_verifications(user, detailed=False)),
+            "extensions": capped_count(queues.pending_extensions(user, detailed=False)),
+            "explanations": capped_count(queues.unreviewed_explanations(user, detailed=False)),
+        }
     return render(request, "rectification/my_tasks.html", context)
 
 
@@ -172,8 +179,28 @@ def detail_context(request, task, allowed, **forms):
         "extension_form": ExtensionForm(task=task) if allowed.edit and not pending_extension else None,
         "coordination_form": CoordinationRequestForm(task=task) if allowed.report else None,
     }
+    # The decisions on the task's page, beside the evidence, for who may take them
+    # (DECIDE: a supervisor over the unit, with separation of duties).
+    pending_verification = None
+    if task.status == TaskStatus.PENDING_VERIFICATION and allowed.supervise:
+        pending_verification = (
+            task.verifications.filter(outcome=Verification.Outcome.PENDING).select_related("requested_by").first()
+        )
+    closing_refusal = permissions.refusal(request.user, DECIDE, pending_verification) if pending_verification else None
+    extension_refusal = None
+    if pending_extension is not None and allowed.supervise:
+        extension_refusal = permissions.refusal(request.user, DECIDE, pending_extension)
+        if extension_refusal is None:
+            blank["extension_decision_form"] = ExtensionDecisionForm(prefix=f"extensions-{pending_extension.pk}")
+    if pending_verification is not None and closing_refusal is None:
+        blank["closing_decision_form"] = ClosingDecisionForm(prefix="decide")
     blank.update({key: form for key, form in forms.items() if form is not None})
+    evidence_files = [timeline.evidence_link(evidence) for evidence in task.evidence.order_by("uploaded_at", "pk")]
     return {
+        "pending_verification": pending_verification,
+        "closing_refusal": closing_refusal,
+        "extension_refusal": extension_refusal,
+        "evidence_files": evidence_files,
         "task": task,
         "problem": task.problem,
         "co_units": list(task.co_units.all()),
@@ -185,7 +212,7 @@ def detail_context(request, task, allowed, **forms):
         "returned": returned,
         "returned_by": timeline.person_name(returned.decided_by) if returned else "",
         "pending_extension": pending_extension,
-        "has_evidence": task.evidence.exists(),
+        "has_evidence": bool(evidence_files),
         "allowed": allowed,
         **blank,
     }
@@ -290,6 +317,35 @@ def task_request_verification(request, pk):
         perform=lambda task, data: services.request_verification(task, request.user, data["note"]),
         done=_("Closing requested: the supervisors will check the evidence."),
     )
+
+
+@login_required
+@require_POST
+def task_decide_closing(request, pk):
+    """予以销号 or 退回 from the task's page, through the services the queue uses;
+    a refusal (separation of duties) is shown on the page with what was typed."""
+    task = visible_task(request, pk)
+    allowed = Allowed.of(request.user, task)
+    if not (queues.is_supervisor(request.user) and permissions.may(request.user, SUPERVISE, task)):
+        raise PermissionDenied
+    form = ClosingDecisionForm(request.POST, prefix="decide")
+    if form.is_valid():
+        note = form.cleaned_data["note"].strip()
+        try:
+            if form.approve:
+                services.approve_closing(task, request.user, note)
+            else:
+                services.return_task(task, request.user, note)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        except permissions.Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("The task is closed.") if form.approve else _("The task is returned to its unit."))
+            return redirect(task)
+    context = detail_context(request, task, allowed, closing_decision_form=form)
+    context["failed_step"] = "closing_decision_form"
+    return render(request, "rectification/task_detail.html", context)
 
 
 @login_required
@@ -452,12 +508,33 @@ def task_create(request, pk):
 INLINE_TYPES = ("image/", "application/pdf")
 
 
-@login_required
-def evidence_download(request, pk):
-    """Stream an evidence file to someone who may see its task; 404 to everyone else."""
+def _visible_evidence(request, pk):
     evidence = get_object_or_404(Evidence.objects.select_related("task__unit"), pk=pk)
     if not permissions.may(request.user, VIEW, evidence):
         raise Http404
+    return evidence
+
+
+@login_required
+def evidence_thumbnail(request, pk):
+    """The small JPEG of an evidence photo, to those who may see the photo; 404 otherwise."""
+    evidence = _visible_evidence(request, pk)
+    if not evidence.thumbnail:
+        raise Http404
+    try:
+        handle = evidence.thumbnail.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+def evidence_download(request, pk):
+    """Stream an evidence file to someone who may see its task; 404 to everyone else."""
+    evidence = _visible_evidence(request, pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from campaign import rollups as campaign_rollups
 from campaign.models import Campaign, Membership, Phase, Unit
 from campaign.paging import capped_count
+from campaign.people import supervision_roles
 from campaign.permissions import EXPLAIN, SUPERVISE
 from public import dashboard as public_dashboard
 from rectification import queues, rollups
@@ -37,7 +38,7 @@ def home(request):
     own_tasks = Task.objects.restrict(user, EXPLAIN)
     context = {
         "memberships": Membership.objects.filter(user=user).select_related("unit").order_by("unit__path"),
-        "groups": user.supervision_groups.all(),
+        "groups": supervision_roles(user),
         "campaigns": campaigns,
         "current_phases": Phase.objects.filter(
             batch__campaign__in=campaigns, start_date__lte=today, end_date__gte=today

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from campaign import paging
@@ -45,7 +44,8 @@ def ledger_page(request):
         "page": page,
         "rows": ledger.ledger_rows(page.object_list, start=page.start),
         "headers": ledger.EXPORT_HEADERS,
-        "title": ledger.ledger_title(within, batch),
+        "number_columns": (1, 2, 12),
+        "title": ledger.ledger_title(ledger.title_unit(request.user, within), batch),
         "scope_query": _scope_query(within, batch),
         "can_import": editable_units(request.user).exists(),
     }
@@ -57,12 +57,9 @@ def ledger_export(request):
     """The same rows as an .xlsx in the office layout (default) or a .csv."""
     _form, within, batch = _scope(request)
     rows = ledger.ledger_rows(ledger.ledger_tasks(request.user, within, batch))
-    title = ledger.ledger_title(within, batch)
-    stamp = f"{timezone.localdate():%Y%m%d}"
+    title = ledger.ledger_title(ledger.title_unit(request.user, within), batch)
     if request.GET.get("format") == "csv":
-        return csv_response(ledger.ledger_csv_rows(rows), f"ledger-{stamp}")
+        return csv_response(ledger.ledger_csv_rows(rows), title)  # a Chinese name, as the .xlsx (RFC 5987 filename*)
     response = HttpResponse(ledger.ledger_workbook(rows, title), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}-{stamp}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
     return response
-
-

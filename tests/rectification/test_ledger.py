@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from campaign.models import Role, UnitKind
@@ -224,7 +225,7 @@ class TestImportingBadFiles:
         response = post_ledger(staff_client, png_bytes(), batch, city["east"], name="台账.xlsx")
         assert response.status_code == 200
         assert response.context["form"].errors["file"] == [
-            "This file is not an Excel workbook. Upload the ledger as an .xlsx file."
+            "This file is not an Excel workbook. Upload the ledger as an .xlsx or .xls file."
         ]
         assert Task.objects.count() == 0
 
@@ -359,19 +360,20 @@ def export_sheet(client, **params):
 class TestExport:
     def test_the_xlsx_has_the_office_layout(self, staff_client, city, batch, east_task):
         sheet = export_sheet(staff_client, within=city["east"].pk, batch=batch.pk)
-        assert sheet["A1"].value == "中共东区委员会第二批整改台账"
-        assert "A1:J1" in {str(cells) for cells in sheet.merged_cells.ranges}
-        assert [cell.value for cell in sheet[2]] == list(ledger.EXPORT_HEADERS)
+        today = timezone.localdate()
+        assert sheet["A1"].value == f"中共东区委员会第二批整改台账（截至{today.year}年{today.month}月{today.day}日）"
+        assert "A1:M1" in {str(cells) for cells in sheet.merged_cells.ranges}
+        assert [cell.value for cell in sheet[2]] == [*ledger.EXPORT_HEADERS, "版本号"]
         values = [cell.value for cell in sheet[3]]
-        assert values[:6] == [1, "吃水难", "改造管网", "王书记", "东区社区党支部", "李干事"]
-        assert values[6] == datetime.datetime(2027, 6, 30)
-        assert "40%" in values[7] and values[7].endswith("已开工")  # the latest progress only
-        assert "已勘察" not in values[7]
-        assert values[8] == 1
+        assert values[:7] == [1, east_task.pk, "吃水难", "改造管网", "王书记", "东区社区党支部", "李干事"]
+        assert values[7] == datetime.datetime(2027, 6, 30)
+        assert "40%" in values[10] and values[10].endswith("已开工")  # the latest progress only
+        assert "已勘察" not in values[10]
+        assert values[11] == 1
 
     def test_another_districts_tasks_are_never_in_it(self, staff_client, city, east_task, west_task):
         sheet = export_sheet(staff_client)
-        titles = [sheet.cell(row=r, column=2).value for r in range(3, sheet.max_row + 1)]
+        titles = [sheet.cell(row=r, column=3).value for r in range(3, sheet.max_row + 1)]
         assert titles == ["吃水难"]
 
     def test_a_unit_outside_the_scope_is_not_found(self, staff_client, city, west_task):
@@ -385,7 +387,7 @@ class TestExport:
         overdue = TaskFactory(unit=city["east_street"], problem__batch=batch, due_date=datetime.date(2020, 1, 1))
         response = in_english(staff_client).get(EXPORT_URL, {"format": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
-        remarks = {sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=10).value for r in range(3, 5)}
+        remarks = {sheet.cell(row=r, column=3).value: sheet.cell(row=r, column=13).value for r in range(3, 5)}
         assert remarks["吃水难"] == "Extended; originally due 2027-06-30"
         assert remarks[overdue.problem.title] == "Escalated"
 
@@ -393,7 +395,7 @@ class TestExport:
         response = staff_client.get(EXPORT_URL, {"format": "csv"})
         text = response.content.decode("utf-8-sig")
         lines = text.splitlines()
-        assert lines[0] == ",".join(ledger.EXPORT_HEADERS)
+        assert lines[0] == ",".join([*ledger.EXPORT_HEADERS, "版本号"])
         assert "吃水难" in text and "2027-06-30" in text and "西区的问题" not in text
 
     def test_the_export_is_one_query_whatever_the_number_of_tasks(self, staff_client, city, batch, east_task):

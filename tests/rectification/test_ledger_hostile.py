@@ -43,7 +43,7 @@ def test_a_hostile_ledger_is_refused_and_nothing_is_imported(staff_client, city,
 
 
 def test_a_ledger_at_the_row_limit_still_imports_every_row(staff_client, city, batch):
-    header = [column.header for column in ledger.COLUMNS]
+    header = [column.header for column in ledger.TEMPLATE_COLUMNS]
     data = hostile_files.ordinary_workbook(header, hostile_files.ledger_rows(ledger.MAX_ROWS, 20), title="东区整改台账")
     response = post_ledger(staff_client, data, batch, city["east"])
     assert response.status_code == 302, response.context and response.context.get("problems")

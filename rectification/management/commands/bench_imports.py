@@ -46,9 +46,9 @@ def _random_words(count, seed):
 
 
 def _ledger_header():
-    from rectification.ledger.importer import COLUMNS
+    from rectification.ledger.importer import TEMPLATE_COLUMNS
 
-    return [column.header for column in COLUMNS]
+    return [column.header for column in TEMPLATE_COLUMNS]
 
 
 def largest_within_limits():
