@@ -14,7 +14,6 @@ import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -59,9 +58,10 @@ def fresh_run(key):
     )
 
 
-def request_run(user, kind, unit, *, batch=None, as_of=None, number="", snapshot=False):
-    """The run answering this request: a fresh identical one, or a new one queued for
-    the worker once the transaction commits. Returns (run, reused)."""
+def request_run(user, kind, unit, *, queue, batch=None, as_of=None, number="", snapshot=False):
+    """The run answering this request: a fresh identical one, or a new one handed to
+    ``queue`` (the caller's Celery task, ``reports.tasks.render_report.delay_on_commit``:
+    the worker is asked once the transaction commits). Returns (run, reused)."""
     if user is not None:
         permissions.require(user, permissions.OVERSEE, unit)
     as_of = as_of or timezone.localdate()
@@ -74,9 +74,7 @@ def request_run(user, kind, unit, *, batch=None, as_of=None, number="", snapshot
         kind=kind, unit=unit, batch=batch, as_of=as_of, number=number, key=key,
         requested_by=user, snapshot=snapshot,
     )
-    from .tasks import render_report
-
-    transaction.on_commit(lambda: render_report.delay(run.pk))
+    queue(run.pk)
     return run, False
 
 
@@ -118,7 +116,7 @@ def execute(run_id):
     return RunStatus.DONE
 
 
-def snapshot_ended_phases(today=None):
+def snapshot_ended_phases(*, queue, today=None):
     """A summary of each batch whose phase ended yesterday or earlier and has none yet,
     for the campaign's issuing unit, as of the phase's last day. Returns the runs made."""
     today = today or timezone.localdate()
@@ -133,7 +131,7 @@ def snapshot_ended_phases(today=None):
         ).exists()
         if not exists:
             run, _ = request_run(
-                None, ReportKind.SUMMARY, unit, batch=phase.batch, as_of=phase.end_date, snapshot=True
+                None, ReportKind.SUMMARY, unit, batch=phase.batch, as_of=phase.end_date, snapshot=True, queue=queue
             )
             made.append(run)
     return made

@@ -19,6 +19,6 @@ def snapshot_ended_phases():
     from .runs import snapshot_ended_phases as snapshot
 
     with job_run("reports.snapshot_ended_phases") as run:
-        made = snapshot()
+        made = snapshot(queue=render_report.delay_on_commit)
         run.changes = {"snapshots": len(made)}
     return run.changes

@@ -13,6 +13,7 @@ from campaign.permissions import OVERSEE
 from reports import facts, runs, summary
 from reports.forms import NarrativeForm, ReportRequestForm, ReportScopeForm
 from reports.models import ReportRun, RunStatus
+from reports.tasks import render_report
 
 RECENT_RUNS = 20
 
@@ -83,6 +84,7 @@ def run_list(request):
             run, reused = runs.request_run(
                 request.user, data["kind"], data["unit"], batch=data["batch"],
                 as_of=data["as_of"] or timezone.localdate(), number=data["number"],
+                queue=render_report.delay_on_commit,
             )
             if reused:
                 messages.info(request, _("The same report was made a moment ago: here it is."))
