@@ -115,10 +115,13 @@ class EditedMeanwhile(Exception):
         self.keys = keys
 
 
-def save_narrative(unit, batch, texts, versions, user):
-    """Keep the texts that changed; ``versions`` are those the editor started from
-    ({key: version, 0 for a draft}). Raises :class:`EditedMeanwhile` naming the
-    paragraphs someone else saved in between (nothing is saved then)."""
+def save_narrative(unit, batch, texts, versions, user, current=None):
+    """Keep the texts that changed (from ``current``, the texts the form showed: kept or
+    drafted); ``versions`` are those the editor started from ({key: version, 0 for a
+    draft}). Raises :class:`EditedMeanwhile` naming the paragraphs someone else saved in
+    between (nothing is saved then). Returns how many paragraphs were saved."""
+    current = current or {}
+    texts = {key: text for key, text in texts.items() if current.get(key) != text}
     with transaction.atomic():
         kept = {n.key: n for n in Narrative.objects.select_for_update().filter(unit=unit, batch=batch)}
         clashes = [

@@ -48,7 +48,9 @@ def summary_page(request):
             form = NarrativeForm(request.POST, texts=texts, versions=versions)
             if form.is_valid():
                 try:
-                    changed = summary.save_narrative(unit, batch, form.texts(), form.versions(), request.user)
+                    changed = summary.save_narrative(
+                        unit, batch, form.texts(), form.versions(), request.user, current=texts
+                    )
                 except summary.EditedMeanwhile as clash:
                     for key in clash.keys:
                         form.add_error(key, _("Someone else saved this paragraph meanwhile: copy your text, reload and edit again."))
