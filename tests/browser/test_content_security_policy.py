@@ -66,6 +66,8 @@ def urls_of(persona):
         reverse("campaign:person_detail", args=[get_user_model().objects.get(username="staff").pk]),
         reverse("campaign:provision"),
         reverse("rectification:operations"),
+        reverse("reports:runs"),
+        reverse("reports:summary"),
         reverse("admin:index"),
         reverse("admin:rectification_task_changelist"),
         reverse("admin:rectification_task_change", args=[task.pk]),
