@@ -72,6 +72,8 @@ class Facts:
     districts: list = field(default_factory=list)  # rows of the completion table, one per child unit
     overdue: list = field(default_factory=list)  # the oldest overdue tasks (appendix 2)
     surveys: list = field(default_factory=list)  # rated units (appendix 3)
+    batches: list = field(default_factory=list)  # completion by batch (a report of all batches)
+    closed_by_week: list = field(default_factory=list)  # (date, tasks closed by then), for the chart
 
     def __getitem__(self, name):
         return self.values[name]
@@ -169,6 +171,14 @@ def facts(unit, *, batch=None, as_of=None):
         tasks = tasks.filter(batch__campaign=campaign)
     v.update(task_counts(tasks, as_of))
 
+    # Completion by batch (when the report covers all of them).
+    result.batches = []
+    if batch is None and campaign is not None:
+        for each in campaign.batches.order_by("number"):
+            counts = task_counts(tasks.filter(batch=each), as_of)
+            if counts["tasks"]:
+                result.batches.append({"batch": each.name, **counts})
+
     # Supervision: groups, spot checks, units checked, explanations, extensions, urges, accountability.
     end = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
     checks = SpotCheck.objects.filter(units__path__startswith=unit.path, checked_on__lte=as_of)
@@ -219,6 +229,9 @@ def facts(unit, *, batch=None, as_of=None):
     v["members_expected"] = participation["members_expected"] if entered else None
     v["members_participated"] = participation["members_participated"] if entered else None
     v["participating_units"] = participation["units"]
+    v["rate_participated"] = (
+        rate(participation["members_participated"], participation["members_expected"]) if entered else None
+    )
 
     # Indicators rolled up the tree.
     indicators = {indicator.code: value for indicator, value in campaign_rollups.indicator_totals([unit], batch=batch)
@@ -254,6 +267,9 @@ def facts(unit, *, batch=None, as_of=None):
         if counts["tasks"]:
             result.districts.append({"unit": child.short_name or child.name, **counts})
 
+    # Tasks closed by the end of each week, from the first task's start to the as-of date (the line chart).
+    result.closed_by_week = closed_by_week(tasks, as_of)
+
     # Appendix 2: the overdue tasks, oldest first.
     result.overdue = overdue_tasks(tasks, as_of, limit=30)
     return result
@@ -273,3 +289,29 @@ def overdue_tasks(tasks, as_of, limit=None):
         {"task": task, "unit": task.unit.short_name or task.unit.name, "days": (as_of - task.due_date).days}
         for task in rows
     ]
+
+
+def closed_by_week(tasks, as_of, weeks=26):
+    """[(day, tasks closed by that day)] for the last ``weeks`` weeks up to ``as_of``."""
+    from django.db.models.functions import TruncDate
+
+    closed = dict(
+        tasks.filter(_closed_by(as_of))
+        .annotate(day=TruncDate("closed_at"))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+    )
+    if not closed:
+        return []
+    first = max(min(closed), as_of - datetime.timedelta(weeks=weeks))
+    before = sum(n for day, n in closed.items() if day < first)
+    points, day, total = [], first, before
+    days = sorted(closed.items())
+    while day <= as_of:
+        total = before + sum(n for d, n in days if first <= d <= day)
+        points.append((day, total))
+        day += datetime.timedelta(days=7)
+    if points[-1][0] != as_of:
+        points.append((as_of, before + sum(n for d, n in days if d >= first)))
+    return points

@@ -192,6 +192,18 @@ def cross_batch_sentence(f):
     return text + "。"
 
 
+def participation_sentence(f):
+    if f["members_participated"] is None or not f["members_participated"]:
+        return ""
+    text = (
+        f"活动中,{scope_word(f.unit)}{count(f['participating_units'])}个党组织的"
+        f"{count(f['members_participated'])}名党员参加了教育活动"
+    )
+    if f["rate_participated"] is not None:
+        text += f",参学率{percent(f['rate_participated'])}"
+    return text + "。"
+
+
 def look_back_sentence(f):
     if any(f[name] is None for name in ("makeup", "transformed", "handled")):
         return ""
@@ -241,7 +253,12 @@ def tasks_sentences(f):
         second += f";超期未完成{count(f['overdue'])}项"
         if f["escalated"]:
             second += f",其中督办{count(f['escalated'])}项"
-    return first + second + "。"
+    by_batch = ";".join(
+        f"{row['batch']}整改任务{count(row['tasks'])}项,已销号{count(row['closed'])}项"
+        + (f",完成率{percent(row['rate_closed'])}" if row["rate_closed"] is not None else "")
+        for row in f.batches
+    ) if len(f.batches) > 1 else ""
+    return first + second + "。" + (f"分批次看,{by_batch}。" if by_batch else "")
 
 
 def organisation_sentences(f):
@@ -295,7 +312,7 @@ def title(f):
 
 
 def appendix_title(f):
-    return "各区整改任务完成情况表" if f.unit.kind == "city" else "各下级单位整改任务完成情况表"
+    return "各区、各部门整改任务完成情况表" if f.unit.kind == "city" else "各下级单位整改任务完成情况表"
 
 
 def document(f, texts):
@@ -305,14 +322,18 @@ def document(f, texts):
     facts_after = {
         1: [supervision_sentence(f)],
         2: [coordination_sentence(f)],
-        3: [cross_batch_sentence(f), look_back_sentence(f)],
+        3: [cross_batch_sentence(f), participation_sentence(f), look_back_sentence(f)],
     }
     for n in range(1, PRACTICES + 1):
         practices.append({
             "lead": f"({cn_ordinal(n)}){texts[f'practice_{n}_heading'].rstrip('。')}。",
             "texts": [t for t in (texts[f"practice_{n}"], *facts_after[n]) if t],
         })
-    results = [{"lead": "(一)整改任务落实情况。", "texts": [t for t in (tasks_sentences(f),) if t], "chart": completion_chart(f)}]
+    results = [{
+        "lead": "(一)整改任务落实情况。",
+        "texts": [t for t in (tasks_sentences(f),) if t],
+        "charts": [c for c in (completion_chart(f), progress_chart(f)) if c],
+    }]
     organisation = organisation_sentences(f)
     if organisation:
         results.append({"lead": f"({cn_ordinal(len(results) + 1)})基层组织建设有了新面貌。", "texts": [organisation]})
@@ -350,11 +371,22 @@ def _pct(value):
     return percent(value) if value is not None else "—"
 
 
+def progress_chart(f):
+    if len(f.closed_by_week) < 2:
+        return None
+    return charts.line_chart(
+        "整改任务累计销号情况",
+        [day for day, _n in f.closed_by_week],
+        [("累计销号(项)", charts.COLOURS["blue"], [n for _day, n in f.closed_by_week])],
+        date_heading="日期",
+    )
+
+
 def completion_chart(f):
     if len(f.districts) < 2:
         return None
     return charts.bar_chart(
-        "各区整改任务完成率" if f.unit.kind == "city" else "各下级单位整改任务完成率",
+        "各区、各部门整改任务完成率" if f.unit.kind == "city" else "各下级单位整改任务完成率",
         [(row["unit"], row["rate_closed"] or 0) for row in f.districts],
         value_label="完成率",
         percent=True,

@@ -157,3 +157,31 @@ def test_fonts_cover_every_character_and_the_first_page_is_not_blank(demo_city):
     assert "第 1 页 共" in page_texts[0].replace("\n", " ") or "第1页共" in page_texts[0].replace(" ", "")
     # The running title heads the pages after the first.
     assert all("整改工作情况的报告" in page.replace("\n", "") for page in page_texts[1:])
+
+
+def test_figures_as_of_an_earlier_date_are_counted_as_they_stood(demo_city):
+    unit = city()
+    today = timezone.localdate()
+    closed = list(Task.objects.filter(unit_path__startswith=unit.path, status=TaskStatus.CLOSED).order_by("closed_at"))
+    assert len(closed) >= 2
+    # Close the first of them long ago: as of a day between, only it counts as closed.
+    earlier = today - datetime.timedelta(days=60)
+    Task.objects.filter(pk=closed[0].pk).update(closed_at=timezone.now() - datetime.timedelta(days=90))
+    Task.objects.filter(pk__in=[t.pk for t in closed[1:]]).update(closed_at=timezone.now())
+    f = facts.facts(unit, as_of=earlier)
+    started = Task.objects.filter(unit_path__startswith=unit.path, start_date__lte=earlier)
+    assert f["tasks"] == started.count()
+    assert f["closed"] == (1 if closed[0].start_date <= earlier else 0)
+    assert f["overdue"] == started.exclude(pk=closed[0].pk).filter(due_date__lt=earlier).count()
+    rendered, _ = render(unit, as_of=earlier)
+    assert f"截至{numbers.day(earlier)}" in pdfs.text(rendered.pdf)
+
+
+def test_participation_and_batches_are_told(demo_city):
+    rendered, figures = render(city())
+    text = pdfs.text(rendered.pdf)
+    values = figures["values"]
+    assert f"{values['members_participated']}名党员参加了教育活动" in text
+    for row in Batch.objects.filter(tasks__isnull=False).distinct():
+        n = Task.objects.filter(batch=row, start_date__lte=timezone.localdate()).count()
+        assert f"{row.name}整改任务{n}项" in text
