@@ -11,6 +11,7 @@ urlpatterns = [
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("ledger/export/", ledger.ledger_export, name="ledger_export"),
     path("reports/summary/", runs.summary_page, name="summary"),
+    path("reports/summary/docx/", runs.summary_docx, name="summary_docx"),
     path("reports/", runs.run_list, name="runs"),
     path("reports/<int:pk>/", runs.run_detail, name="run_detail"),
     path("reports/<int:pk>/download/", runs.run_download, name="run_download"),

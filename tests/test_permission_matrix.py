@@ -201,6 +201,7 @@ unlock_person              L    403  403  403   403  403     403       403    ok
 remove_membership          L    403  403  403   403  403     403       403    ok      ok         ok
 # --- the leaders' reports (issue 12): OVERSEE over the report's unit -----------------------------------
 summary                    L    403  403  403   200  200     200       200    200     200        200
+summary_docx               L    403  403  403   200  404     200       200    200     200        200
 runs                       L    403  403  403   200  200     200       200    200     200        200
 run_request                L    403  403  403   ok   R       ok        ok     R       ok         ok
 run_detail                 L    404  404  404   200  404     200       200    200     200        200
@@ -687,6 +688,7 @@ def _public_rows():
 ROWS.update(_public_rows())
 ROWS.update({
     "summary": Row("GET", lambda w: reverse("reports:summary")),
+    "summary_docx": Row("GET", lambda w: reverse("reports:summary_docx") + f"?unit={w.east_community.pk}"),
     "runs": Row("GET", lambda w: reverse("reports:runs")),
     "run_request": Row(
         "POST", lambda w: reverse("reports:runs"), data=lambda w: {"kind": "summary", "unit": w.east.pk},

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from campaign import permissions
@@ -67,12 +68,39 @@ def summary_page(request):
         context.update(
             form=form, unit=unit, batch=batch, as_of=as_of, facts=f, missing=f.missing,
             title=summary.title(f), history=history,
+            scope_query=urlencode(
+                {"unit": unit.pk, **({"batch": batch.pk} if batch else {}), "as_of": as_of.isoformat()}
+            ),
             request_form=ReportRequestForm(
                 user=request.user,
                 initial={"kind": "summary", "unit": unit.pk, "batch": batch.pk if batch else None, "as_of": as_of},
             ),
         )
     return render(request, "reports/summary.html", context)
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def summary_docx(request):
+    """The summary of a scope as a Word file, made at once (no PDF to lay out)."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from reports import documents, word
+
+    permissions.require_any(request.user, OVERSEE)
+    scope = ReportScopeForm(request.GET, user=request.user)
+    if not scope.is_valid():
+        raise Http404
+    unit, batch = scope.cleaned_data["unit"], scope.cleaned_data["batch"]
+    as_of = scope.cleaned_data["as_of"] or timezone.localdate()
+    _facts, context = documents.summary_context(unit, batch, as_of)
+    response = HttpResponse(word.summary_docx(context["doc"]), content_type=DOCX_TYPE)
+    name = f"{unit.short_name or unit.name}{batch.name if batch else ''}总结报告-{as_of:%Y%m%d}.docx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @login_required

@@ -164,3 +164,27 @@ def test_a_snapshot_is_made_when_a_phase_ends(demo_city):
     assert run.snapshot and run.as_of == today - datetime.timedelta(days=1) and run.kind == "summary"
     assert run.unit == phase.batch.campaign.issuing_unit
     assert runs.execute(run.pk) == RunStatus.DONE
+
+
+def test_the_summary_downloads_as_word_with_the_figures(leader_client):
+    import io
+
+    from docx import Document
+
+    wuda = unit("乌达区")
+    response = leader_client.get(reverse("reports:summary_docx"), {"unit": wuda.pk})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "中共乌达区委员会关于保持共产党员先进性教育活动整改工作情况的报告" in text
+    for heading in ("一、主要做法", "二、工作成效", "三、几点体会"):
+        assert heading in text
+    # The summary page links to it for its own scope.
+    page = leader_client.get(reverse("reports:summary"), {"unit": wuda.pk}).content.decode()
+    assert reverse("reports:summary_docx") + f"?unit={wuda.pk}" in page.replace("&amp;", "&")
+
+
+def test_a_district_leader_gets_no_word_file_of_another_district(client, wuda_leader):
+    client.force_login(wuda_leader)
+    assert client.get(reverse("reports:summary_docx"), {"unit": unit("海南区").pk}).status_code == 404
+    assert client.get(reverse("reports:summary_docx"), {"unit": unit("乌达区").pk}).status_code == 200
