@@ -188,3 +188,22 @@ def test_a_district_leader_gets_no_word_file_of_another_district(client, wuda_le
     client.force_login(wuda_leader)
     assert client.get(reverse("reports:summary_docx"), {"unit": unit("海南区").pk}).status_code == 404
     assert client.get(reverse("reports:summary_docx"), {"unit": unit("乌达区").pk}).status_code == 200
+
+
+def test_the_celery_tasks_render_a_run_and_record_the_snapshot_job(demo_city, django_capture_on_commit_callbacks):
+    from rectification.models import JobRun
+    from reports import tasks
+
+    run, reused = runs.request_run(None, "circular", unit("乌海市"), queue=lambda pk: None, number="乌教活办〔2026〕3号")
+    assert not reused
+    assert tasks.render_report(run.pk) == RunStatus.DONE
+    run.refresh_from_db()
+    assert run.figures["warnings"] == [] and run.figures["number"] == "乌教活办〔2026〕3号"
+    assert "乌教活办〔2026〕3号" in pdfs.text(run.file.open("rb").read())
+    Phase.objects.filter(pk=Phase.objects.order_by("pk").first().pk).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        changes = tasks.snapshot_ended_phases()
+    assert changes["snapshots"] >= 1 and len(callbacks) == changes["snapshots"]
+    assert JobRun.objects.filter(name="reports.snapshot_ended_phases", ok=True).exists()
