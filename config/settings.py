@@ -342,7 +342,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 23 * 60 * 60},
     },
+    # A summary snapshot of every batch whose phase has just ended (reports.runs).
+    "snapshot-ended-phases": {
+        "task": "reports.tasks.snapshot_ended_phases",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 23 * 60 * 60},
+    },
 }
+# An identical report request within this many seconds of a run is served that run (reports.runs).
+REPORT_FRESH_SECONDS = env_int("REPORT_FRESH_SECONDS", 600)
 
 # --- health (/healthz, rectification/health.py) ----------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import home, ledger
+from .views import home, ledger, runs
 
 app_name = "reports"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("ledger/export/", ledger.ledger_export, name="ledger_export"),
+    path("reports/summary/", runs.summary_page, name="summary"),
+    path("reports/summary/docx/", runs.summary_docx, name="summary_docx"),
+    path("reports/", runs.run_list, name="runs"),
+    path("reports/<int:pk>/", runs.run_detail, name="run_detail"),
+    path("reports/<int:pk>/download/", runs.run_download, name="run_download"),
 ]

@@ -48,6 +48,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -89,6 +90,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from reports.models import ReportRun, RunStatus
 from tests.rectification.conftest import png_bytes
 
 PERSONAS = ["anon", "unit", "co", "other", "sup", "sup_out", "sup_staff", "leader", "c_admin", "city_admin", "root"]
@@ -209,6 +211,13 @@ robot_add                  L    403  404  404   403  404     403       403    ok
 robot_edit                 L    403  404  404   403  404     403       403    ok      ok         ok
 robot_delete               L    403  404  404   403  404     403       403    ok      ok         ok
 robot_test                 L    403  404  404   403  404     403       403    ok      ok         ok
+# --- the leaders' reports (issue 12): OVERSEE over the report's unit -----------------------------------
+summary                    L    403  403  403   200  200     200       200    200     200        200
+summary_docx               L    403  403  403   200  404     200       200    200     200        200
+runs                       L    403  403  403   200  200     200       200    200     200        200
+run_request                L    403  403  403   ok   R       ok        ok     R       ok         ok
+run_detail                 L    404  404  404   200  404     200       200    200     200        200
+run_download               L    404  404  404   200  404     200       200    200     200        200
 """
 # fmt: on
 
@@ -360,6 +369,10 @@ class World:
         )  # fmt: skip
         self.survey_target = self.survey.targets.get()
         self.token = self.survey_target.tokens.first()
+        self.report_run = ReportRun.objects.create(
+            kind="summary", unit=self.east_community, as_of=TODAY(), key="matrix", status=RunStatus.DONE, progress=100
+        )
+        self.report_run.file.save("matrix.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
 
     def user(self, persona):
         return self.people[persona]
@@ -723,6 +736,21 @@ def _public_rows():
 
 
 ROWS.update(_public_rows())
+ROWS.update({
+    "summary": Row("GET", lambda w: reverse("reports:summary")),
+    "summary_docx": Row("GET", lambda w: reverse("reports:summary_docx") + f"?unit={w.east_community.pk}"),
+    "runs": Row("GET", lambda w: reverse("reports:runs")),
+    "run_request": Row(
+        "POST", lambda w: reverse("reports:runs"), data=lambda w: {"kind": "summary", "unit": w.east.pk},
+        done=lambda w: ReportRun.objects.filter(unit=w.east).exists(),
+    ),
+    "run_detail": Row(
+        "GET", lambda w: reverse("reports:run_detail", args=[w.report_run.pk]), lambda w: w.east_community.name
+    ),
+    "run_download": Row(
+        "GET", lambda w: reverse("reports:run_download", args=[w.report_run.pk]), lambda w: "%PDF-1.7 matrix"
+    ),
+})  # fmt: skip
 
 
 def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
@@ -755,6 +783,7 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "campaign:person_reset_password": "reset_password", "campaign:person_deactivate": "deactivate_person",
         "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
         "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
+        "reports:runs": "runs",
     }  # fmt: skip
     missing = sorted(route for route in routes if aliases.get(route, route.split(":")[1]) not in tried)
     assert not missing, f"routes the matrix does not try: {missing}"

@@ -67,6 +67,8 @@ def urls_of(persona):
         reverse("campaign:provision"),
         reverse("rectification:operations"),
         reverse("rectification:robot_list", args=[Unit.objects.get(name="中共乌达区委员会").pk]),
+        reverse("reports:runs"),
+        reverse("reports:summary"),
         reverse("admin:index"),
         reverse("admin:rectification_task_changelist"),
         reverse("admin:rectification_task_change", args=[task.pk]),
