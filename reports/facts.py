@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -126,8 +127,9 @@ def _closed_by(as_of):
     return Q(status=TaskStatus.CLOSED, closed_at__lt=end)
 
 
-def task_counts(tasks, as_of):
-    """One aggregate over ``tasks``: totals, by term, closed, on time, overdue and escalated on ``as_of``."""
+def task_counts(tasks, as_of, grouped=False):
+    """One aggregate over ``tasks``: totals, by term, closed, on time, overdue and escalated on ``as_of``;
+    with ``grouped``, ``tasks`` is a ``values()`` queryset and a list of such dicts comes back, one a group."""
     closed = _closed_by(as_of)
     open_then = ~closed
     overdue = open_then & Q(due_date__lt=as_of)
@@ -135,7 +137,8 @@ def task_counts(tasks, as_of):
         escalated = overdue & Q(warning_level=WarningLevel.ESCALATED)
     else:
         escalated = overdue & Q(due_date__lt=as_of - datetime.timedelta(days=ESCALATION_DAYS))
-    found = tasks.aggregate(
+    method = tasks.annotate if grouped else tasks.aggregate
+    found = method(
         tasks=Count("pk"),
         immediate=Count("pk", filter=Q(term="immediate")),
         short=Count("pk", filter=Q(term="short")),
@@ -145,9 +148,11 @@ def task_counts(tasks, as_of):
         overdue=Count("pk", filter=overdue),
         escalated=Count("pk", filter=escalated),
     )
-    found["rate_closed"] = rate(found["closed"], found["tasks"])
-    found["rate_on_time"] = rate(found["on_time"], found["closed"])
-    return found
+    rows = list(found) if grouped else [found]
+    for row in rows:
+        row["rate_closed"] = rate(row["closed"], row["tasks"])
+        row["rate_on_time"] = rate(row["on_time"], row["closed"])
+    return rows if grouped else found
 
 
 def facts(unit, *, batch=None, as_of=None):
@@ -261,11 +266,24 @@ def facts(unit, *, batch=None, as_of=None):
     else:
         v["survey"] = None
 
-    # Appendix 1: completion by child unit (the districts of a city).
-    for child in unit.children.order_by("path"):
-        counts = task_counts(tasks.filter(unit_path__startswith=child.path), as_of)
-        if counts["tasks"]:
-            result.districts.append({"unit": child.short_name or child.name, **counts})
+    # Appendix 1: completion by child unit (the districts of a city): one grouped aggregate,
+    # the tasks grouped by the first steps of their path (a child's path, all of one length).
+    children = list(unit.children.order_by("path"))
+    if children:
+        length = len(children[0].path)
+        grouped = {
+            row.pop("prefix"): row
+            for row in task_counts(
+                tasks.filter(unit_path__startswith=unit.path).exclude(unit_path=unit.path)
+                .annotate(prefix=Substr("unit_path", 1, length)).order_by().values("prefix"),
+                as_of,
+                grouped=True,
+            )
+        }
+        for child in children:
+            counts = grouped.get(child.path)
+            if counts and counts["tasks"]:
+                result.districts.append({"unit": child.short_name or child.name, **counts})
 
     # Tasks closed by the end of each week, from the first task's start to the as-of date (the line chart).
     result.closed_by_week = closed_by_week(tasks, as_of)

@@ -79,3 +79,37 @@ def test_the_command_writes_each_report(demo_city, tmp_path):
     assert "中共乌达区委员会" in pdfs.text((tmp_path / "code.pdf").read_bytes())
     with pytest.raises(CommandError):
         call_command("render_report", "summary", "--unit", "没有这个单位", "--output", str(tmp_path / "x.pdf"))
+
+
+def test_no_ledger_row_is_split_across_pages(demo_city):
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+    from weasyprint import HTML
+
+    from public.pdf import static_only_fetcher
+    from reports import ledger_pdf, pdf
+
+    district = Unit.objects.get(short_name="乌达区")
+    batch = Batch.objects.get(number=2)
+    problem = ProblemFactory(unit=district, batch=batch, title="长措施的问题")
+    for n in range(40):
+        TaskFactory(problem=problem, unit=district, batch=batch, start_date=datetime.date(2026, 7, 1),
+                    measures="一是逐户走访,摸清底数;二是制定方案,明确时限;三是跟踪督办,逐项销号。" * (1 + n % 4))
+    context, _ = ledger_pdf.context(district, None, timezone.localdate())
+    html = render_to_string("reports/pdf/ledger.html", {**context, "stylesheet": pdf.stylesheet_url()})
+    document = HTML(string=html, base_url="static:///", url_fetcher=static_only_fetcher()).render()
+    assert len(document.pages) > 2
+
+    def rows(box):
+        if type(box).__name__ == "TableRowBox" and box.element_tag == "tr":
+            yield box.element
+        for child in getattr(box, "children", ()):
+            yield from rows(child)
+
+    seen = {}
+    for number, page in enumerate(document.pages):
+        for element in set(rows(page._page_box)):
+            seen.setdefault(id(element), set()).add(number)
+    split = {key: pages for key, pages in seen.items() if len(pages) > 1}
+    # Only the header row (repeated on purpose) is on several pages.
+    assert len(split) == 1 and len(next(iter(split.values()))) == len(document.pages), split

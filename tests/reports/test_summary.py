@@ -185,3 +185,21 @@ def test_participation_and_batches_are_told(demo_city):
     for row in Batch.objects.filter(tasks__isnull=False).distinct():
         n = Task.objects.filter(batch=row, start_date__lte=timezone.localdate()).count()
         assert f"{row.name}整改任务{n}项" in text
+
+
+def test_todays_figures_are_the_dashboards_roll_ups(demo_city):
+    """The report says what the dashboards say for the same scope and date (REPORT-SAMPLE.md)."""
+    from rectification import rollups
+
+    unit = city()
+    f = facts.facts(unit)
+    kept = rollups.figures(unit)
+    assert (f["tasks"], f["closed"], f["on_time"], f["overdue"], f["escalated"]) == (
+        kept.tasks, kept.closed, kept.closed_on_time, kept.overdue, kept.level_escalated
+    )
+    assert (f["rate_closed"], f["rate_on_time"]) == (kept.completion_rate, kept.on_time_rate)
+    by_child = {(c.unit.short_name or c.unit.name): c for c in rollups.child_figures(unit)}
+    for row in f.districts:
+        assert (row["tasks"], row["closed"], row["overdue"]) == (
+            by_child[row["unit"]].tasks, by_child[row["unit"]].closed, by_child[row["unit"]].overdue
+        )
