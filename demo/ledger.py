@@ -349,15 +349,17 @@ class _Player:
         )
         SpotCheck.objects.filter(pk=check.pk).update(created_at=when)
 
-    def accountability(self, actor, when, unit, person, measure, decided_by, note):
+    def accountability(self, actor, when, unit, person, post, measure, decided_by, note, document):
         record = spotchecks.record_accountability(
             actor,
             unit=self.ledger.units[unit],
             measure=measure,
             decided_on=timezone.localdate(when),
-            decided_by=decided_by,
+            deciding_unit=self.ledger.units[decided_by],
             person_name=person,
+            person_post=post,
             tasks=[self.task],
             note=note,
+            document=SimpleUploadedFile(document.name, document.content()) if document else None,
         )
         AccountabilityRecord.objects.filter(pk=record.pk).update(created_at=when)

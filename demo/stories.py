@@ -597,7 +597,12 @@ class _LedgerReader:
         return {
             "unit": self.unit(entry, "unit"),
             "person": entry.text("person"),
+            "post": entry.text("post", ""),
             "measure": entry.choice("measure", AccountabilityMeasure),
-            "decided_by": entry.text("decided_by"),
+            # the deciding body is a unit (the 市委, a district committee, their departments)
+            "decided_by": self.unit(entry, "decided_by"),
             "note": entry.text("note"),
+            "document": self.file(Entry(entry.value("document", dict), f"{entry.where}, document"))
+            if "document" in entry.data
+            else None,
         }

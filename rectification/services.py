@@ -512,11 +512,30 @@ def resolve_coordination(request, user):
 # --- reviews ----------------------------------------------------------------------
 
 
-def review_explanation(explanation, user, note=""):
-    """A supervisor reads an overdue explanation (once); never the person who wrote it."""
+def review_explanation(explanation, user, note="", *, accepted=True):
+    """A supervisor reviews an overdue explanation (once), never the person who wrote it:
+    认可 (``accepted``) or 不予认可（要求重新说明）, with a note the unit reads and is told of.
+
+    A refused explanation counts as none: when it is the latest for the task's current
+    due date, the task's ``explained_at`` is cleared, so the one warning rule
+    (rectification.policy) escalates it after the grace days as if it had never been
+    explained, and the unit is asked to explain again."""
     _require(user, DECIDE, explanation)
-    updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
-        reviewed_by=user, reviewed_at=timezone.now(), review_note=note
-    )
-    if not updated:
-        raise TransitionRefused(_("This explanation has already been reviewed."))
+    if not accepted and not note.strip():
+        raise TransitionRefused(_("Say why the explanation is not accepted: the unit explains again from it."))
+    with transaction.atomic():
+        current = _locked(explanation.task)
+        updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
+            reviewed_by=user, reviewed_at=timezone.now(), review_note=note, accepted=accepted
+        )
+        if not updated:
+            raise TransitionRefused(_("This explanation has already been reviewed."))
+        explanation.refresh_from_db()
+        if not accepted:
+            latest = current.explanations.filter(due_date=current.due_date).order_by("-created_at", "-pk").first()
+            if latest is not None and latest.pk == explanation.pk and current.explained_at is not None:
+                current.explained_at = None
+                current._change_reason = _("Explanation not accepted: explain again")
+                current.save()
+        _tell_on_commit(notify.notify_explanation_reviewed, explanation)
+    return explanation

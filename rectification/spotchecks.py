@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from campaign import permissions
 from campaign.models import Unit
-from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, outermost, paths_q
+from campaign.models.units import UnitKind
+from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, ancestor_ids, outermost, paths_q
 
-from . import services
+from . import notify, services
+from . import tasks as background
 from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
 from .models.supervision import AccountabilityMeasure
 
@@ -167,26 +169,76 @@ def visible_accountability(user):
     return AccountabilityRecord.objects.restrict(user, OVERSEE)
 
 
-def record_accountability(user, *, unit, measure, decided_on, decided_by, person_name="", tasks=(), note=""):
-    """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people."""
+def deciding_bodies(unit):
+    """The units that may have decided a measure against ``unit``: the unit itself and the
+    units above it (the 市委, a district committee), and the departments right below those
+    (its 纪委 or 组织部, when they are units of the tree). Never a supervision group."""
+    above = ancestor_ids(unit.path)
+    return Unit.objects.filter(Q(pk__in=above) | Q(parent_id__in=above[:-1], kind=UnitKind.DEPARTMENT)).order_by("path")
+
+
+def deciding_body_choices(user):
+    """Deciding bodies offered to ``user``: those of any unit they may record a measure against."""
+    paths = permissions.access(user).paths(DECIDE)
+    if paths is permissions.EVERYTHING:
+        return Unit.objects.all()
+    above = {unit_id for path in paths or () for unit_id in ancestor_ids(path)}
+    return Unit.objects.filter(
+        Q(pk__in=above) | Q(parent_id__in=above, kind=UnitKind.DEPARTMENT) | paths_q(paths, "path")
+    )
+
+
+def record_accountability(user, *, unit, measure, decided_on, deciding_unit, person_name="", person_post="", tasks=(),
+                          note="", document=None):  # fmt: skip
+    """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people (with their
+    post, 职务), decided by ``deciding_unit`` (a unit: see :func:`deciding_bodies`), with the
+    decision document (checked as any evidence). The unit's staff are told once it commits,
+    about each linked task; the record shows on those tasks' timelines."""
+    from .uploads import check_upload
+
     permissions.require(user, DECIDE, unit)
     if measure not in AccountabilityMeasure.values:
         raise ValidationError(_("Choose a measure from the list."))
+    if deciding_unit is None or not deciding_bodies(unit).filter(pk=deciding_unit.pk).exists():
+        raise ValidationError(
+            _("The deciding body is the unit itself, a unit above it or one of their departments (a 纪委, a 组织部); "
+              "a supervision group does not decide measures.")
+        )
+    if person_post and not person_name:
+        raise ValidationError(_("Name the person whose post is given."))
     tasks = list(tasks)
     outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
     if outside:
         raise ValidationError(
             _("Only tasks of the unit and the units below it can be linked; not “%(task)s”.") % {"task": outside[0]}
         )
-    with transaction.atomic():
-        record = AccountabilityRecord.objects.create(
-            unit=unit,
-            person_name=person_name,
-            measure=measure,
-            decided_on=decided_on,
-            decided_by=decided_by,
-            note=note,
-            recorded_by=user,
-        )
-        record.tasks.set(tasks)
+    kind = check_upload(document) if document else None
+    record = None
+    try:
+        with transaction.atomic():
+            record = AccountabilityRecord(
+                unit=unit,
+                person_name=person_name,
+                person_post=person_post,
+                measure=measure,
+                decided_on=decided_on,
+                deciding_unit=deciding_unit,
+                decided_by=deciding_unit.name,
+                note=note,
+                recorded_by=user,
+            )
+            if document:
+                record.document = document
+                record.document_name = document.name[:255]
+                record.document_type = kind.mime
+                record.document_size = document.size
+            record.save()
+            record.tasks.set(tasks)
+            transaction.on_commit(
+                lambda: notify.notify_accountability(record, queue_emails=background.queue_email_delivery), robust=True
+            )
+    except BaseException:
+        if record is not None and record.document:
+            record.document.storage.delete(record.document.name)
+        raise
     return record

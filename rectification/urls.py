@@ -31,6 +31,7 @@ urlpatterns = [
     path("spotchecks/<int:pk>/", supervision.spotcheck_detail, name="spotcheck_detail"),
     path("accountability/", supervision.AccountabilityListView.as_view(), name="accountability_list"),
     path("accountability/new/", supervision.accountability_create, name="accountability_create"),
+    path("accountability/<int:pk>/document/", supervision.accountability_document, name="accountability_document"),
     # the import of office ledgers (the ledger page and its export are read-only: reports/)
     path("ledger/import/", ledger.ledger_import, name="ledger_import"),
     path("ledger/template/", ledger.ledger_template, name="ledger_template"),

@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from campaign import accounts
 from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
-from rectification import services
+from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
     CoordinationReply,
@@ -110,6 +110,7 @@ spotcheck_detail           L    200  404  404   200  404     200       200    20
 spotcheck_create_page      L    403  403  403   200  200     200       403    403     403        403
 accountability_list        L    403  403  403   200  200     200       200    200     200        200
 accountability_create_page L    403  403  403   200  200     200       403    403     403        403
+accountability_document    L    200  404  404   200  404     200       200    200     200        200
 ledger                     L    200  200  200   200  200     200       200    200     200        200
 ledger_export              L    200  200  200   200  200     200       200    200     200        200
 ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
@@ -294,6 +295,12 @@ class World:
         self.spot_check.units.add(self.east_community)
         SpotCheckFinding.objects.create(spot_check=self.spot_check, task=self.closed_task, passed=True, note="")
         self.spot_checks_before = SpotCheck.objects.count()
+        # A: an accountability record on the community, with its decision document
+        self.accountability = spotchecks.record_accountability(
+            self.people["sup"], unit=self.east_community, measure=AccountabilityMeasure.TALK, decided_on=today,
+            deciding_unit=self.east, person_name="王某", person_post="书记", tasks=[self.task],
+            document=SimpleUploadedFile("约谈决定.png", png_bytes(), content_type="image/png"),
+        )  # fmt: skip
         self.notification = Notification.objects.create(
             user=staff, kind="decision", key="matrix:1", title="已退回", url=self.task.get_absolute_url()
         )
@@ -400,6 +407,9 @@ ROWS = {
     "spotcheck_create_page": Row("GET", lambda w: reverse("rectification:spotcheck_create")),
     "accountability_list": Row("GET", lambda w: reverse("rectification:accountability_list")),
     "accountability_create_page": Row("GET", lambda w: reverse("rectification:accountability_create")),
+    "accountability_document": Row(
+        "GET", lambda w: reverse("rectification:accountability_document", args=[w.accountability.pk])
+    ),
     "ledger": Row("GET", lambda w: reverse("reports:ledger")),
     "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
     "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
@@ -491,7 +501,7 @@ ROWS = {
     ),  # fmt: skip
     "review_explanation": Row(
         "POST", lambda w: reverse("rectification:explanation_review", args=[w.explanation.pk]),
-        data=lambda w: {f"explanations-{w.explanation.pk}-note": "已阅"},
+        data=lambda w: {f"explanations-{w.explanation.pk}-decision": "accept", f"explanations-{w.explanation.pk}-note": "已阅"},
         done=lambda w: Explanation.objects.get(pk=w.explanation.pk).reviewed_at is not None,
     ),  # fmt: skip
     "record_spot_check": Row(
@@ -504,8 +514,8 @@ ROWS = {
     "record_accountability": Row(
         "POST", lambda w: reverse("rectification:accountability_create"),
         data=lambda w: {"unit": w.east_community.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
-                        "decided_on": TODAY().isoformat(), "decided_by": "区纪委", "note": "整改不力"},
-        done=lambda w: AccountabilityRecord.objects.exists(),
+                        "decided_on": TODAY().isoformat(), "deciding_unit": w.east.pk, "note": "整改不力"},
+        done=lambda w: AccountabilityRecord.objects.count() > 1,
     ),  # fmt: skip
     # coordination
     "reply_coordination": Row(

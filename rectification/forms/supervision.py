@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign import permissions
 from campaign.models import Unit
@@ -11,8 +12,11 @@ from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
 from campaign.widgets import UnitField, UnitMultipleField
 from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
+from rectification.uploads import check_upload
 from rectification.spotchecks import (
     accountability_tasks,
+    deciding_bodies,
+    deciding_body_choices,
     checkable_tasks,
     draw_sample,
     group_tasks,
@@ -83,9 +87,30 @@ class ExtensionDecisionForm(forms.Form):
 
 
 class ExplanationReviewForm(forms.Form):
-    note = forms.CharField(
-        label=_("Review note (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
+    """认可 or 不予认可（要求重新说明）, with a note the unit reads (required when refusing)."""
+
+    ACCEPT, REFUSE = "accept", "refuse"
+
+    decision = forms.ChoiceField(
+        label=pgettext_lazy("explanation review", "Review"),
+        choices=[(ACCEPT, pgettext_lazy("explanation review", "Accept")), (REFUSE, _("Do not accept (explain again)"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Accept the explanation or ask the unit to explain again.")},
     )
+    note = forms.CharField(
+        label=_("Note to the unit"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}),
+        help_text=_("Required when the explanation is not accepted."),
+    )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the explanation is not accepted: the unit explains again from it."))
+        return cleaned
+
+    @property
+    def accepted(self):
+        return self.cleaned_data["decision"] == self.ACCEPT
 
 
 class UrgeForm(forms.Form):
@@ -251,12 +276,20 @@ class AccountabilityForm(forms.Form):
     person_name = forms.CharField(
         label=_("Person"), required=False, max_length=100, help_text=_("Leave empty when the measure concerns the unit.")
     )
+    person_post = forms.CharField(label=_("Post"), required=False, max_length=100, help_text=_("E.g. 党支部书记."))
     measure = forms.ChoiceField(label=_("Measure"), choices=[("", "---------"), *AccountabilityMeasure.choices])
     tasks = forms.ModelMultipleChoiceField(
         label=_("Tasks concerned"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     decided_on = forms.DateField(label=_("Date decided"), widget=DATE_INPUT)
-    decided_by = forms.CharField(label=_("Decided by"), max_length=200, help_text=_("E.g. 市委组织部 or 区纪委."))
+    deciding_unit = forms.ModelChoiceField(
+        label=_("Decided by"),
+        queryset=None,
+        help_text=_("The body that decided: the unit itself, a unit above it or one of their departments (纪委, 组织部)."),
+    )
+    document = forms.FileField(
+        label=_("Decision document"), required=False, help_text=_("The decision as issued: a PDF, a photo or an office document.")
+    )
     note = forms.CharField(label=_("Details"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, **kwargs):
@@ -276,6 +309,7 @@ class AccountabilityForm(forms.Form):
             }
         )
         self.fields["decided_on"].initial = timezone.localdate()
+        self.fields["deciding_unit"].queryset = deciding_body_choices(user).order_by("depth", "path")
         self.fields["tasks"].queryset = accountability_tasks(user)
         self.selected_unit = self._unit_chosen()
 
@@ -311,4 +345,19 @@ class AccountabilityForm(forms.Form):
             outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
             if outside:
                 self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))
+            body = cleaned.get("deciding_unit")
+            if body is not None and not deciding_bodies(unit).filter(pk=body.pk).exists():
+                self.add_error(
+                    "deciding_unit",
+                    _("%(body)s is neither %(unit)s, a unit above it, nor one of their departments.")
+                    % {"body": body.name, "unit": unit.name},
+                )
+        if cleaned.get("person_post", "").strip() and not cleaned.get("person_name", "").strip():
+            self.add_error("person_name", _("Name the person whose post is given."))
+        document = cleaned.get("document")
+        if document:
+            try:
+                check_upload(document)
+            except forms.ValidationError as error:
+                self.add_error("document", error)
         return cleaned

@@ -60,15 +60,33 @@ class AccountabilityMeasure(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def document_path(instance, filename):
+    """Decision documents beside the evidence, under a name nobody can guess."""
+    import uuid
+    from pathlib import PurePath
+
+    return f"accountability/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
 class AccountabilityRecord(models.Model):
     """问责: a measure taken against a unit or a person."""
 
     unit = models.ForeignKey("campaign.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="accountability_records")
     person_name = models.CharField(_("person"), max_length=100, blank=True)
+    person_post = models.CharField(_("post"), max_length=100, blank=True)
     measure = models.CharField(_("measure"), max_length=20, choices=AccountabilityMeasure.choices)
     tasks = models.ManyToManyField("rectification.Task", verbose_name=_("tasks"), blank=True, related_name="accountability_records")
     decided_on = models.DateField(_("date decided"))
-    decided_by = models.CharField(_("decided by"), max_length=200)
+    # The body that decided (a unit: the 市委, its 纪委 or 组织部, a district committee), never a
+    # supervision group; ``decided_by`` keeps the name as it was written (records made before).
+    deciding_unit = models.ForeignKey(
+        "campaign.Unit", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.CharField(_("decided by"), max_length=200, blank=True)
+    document = models.FileField(_("decision document"), upload_to=document_path, max_length=300, blank=True)
+    document_name = models.CharField(_("file name"), max_length=255, blank=True)
+    document_type = models.CharField(max_length=100, blank=True)
+    document_size = models.PositiveBigIntegerField(default=0)
     note = models.TextField(_("details"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -85,3 +103,8 @@ class AccountabilityRecord(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.get_measure_display()}"
+
+    @property
+    def deciding_body(self):
+        """The name of the deciding body: its unit's name, or the name written in older records."""
+        return self.deciding_unit.name if self.deciding_unit_id else self.decided_by

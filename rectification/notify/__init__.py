@@ -15,6 +15,8 @@ stored, so the list page and the e-mail say the same thing.
 from .alerts import alert_text, make_alert_notifications  # noqa: E402
 from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, URGE  # noqa: E402
 from .decisions import (  # noqa: E402
+    notify_accountability,
+    notify_explanation_reviewed,
     notify_extension_decided,
     notify_urge,
     notify_verification_decided,
@@ -40,7 +42,7 @@ __all__ = [
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",
     "digest_sections", "digest_text", "make_daily_digests",
-    "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
+    "notify_accountability", "notify_explanation_reviewed", "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
     "deliverable", "deliver_email", "email_text",

@@ -61,6 +61,64 @@ def notify_extension_decided(extension, queue_emails=None):
     return tell_unit_staff(task, DECISION, f"extension:{extension.pk}", title, body, queue_emails)
 
 
+def notify_explanation_reviewed(explanation, queue_emails=None):
+    """Tell the task's unit how its overdue explanation was reviewed (认可 / 不予认可), with the note."""
+    task = Task.objects.select_related("unit").get(pk=explanation.task_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"task": task.title, "note": explanation.review_note or "—"}
+        if explanation.accepted:
+            title = _("Explanation accepted: %(task)s") % context
+            body = _("The explanation of why “%(task)s” is overdue was accepted:\n%(note)s") % context
+        else:
+            title = _("Explanation not accepted, explain again: %(task)s") % context
+            body = _(
+                "The explanation of why “%(task)s” is overdue was not accepted; explain again:\n%(note)s"
+            ) % context
+    return tell_unit_staff(task, DECISION, f"explanation-review:{explanation.pk}", title, body, queue_emails)
+
+
+def notify_accountability(record, queue_emails=None):
+    """Tell the staff of the unit concerned of an accountability measure (问责), once per
+    record: about each linked task (the notice opens the task), or the unit itself."""
+    from campaign.models import Unit
+
+    record = type(record).objects.select_related("unit", "deciding_unit").get(pk=record.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "measure": record.get_measure_display(),
+            "unit": unit_name(record.unit),
+            "body": record.deciding_body or "—",
+            "date": record.decided_on.isoformat(),
+            "person": "、".join(part for part in (record.person_post, record.person_name) if part),
+            "note": record.note,
+        }
+        title = _("Accountability: %(measure)s, %(unit)s") % context
+        if context["person"]:
+            body = _("%(body)s decided on %(date)s: %(measure)s for %(person)s of %(unit)s.") % context
+        else:
+            body = _("%(body)s decided on %(date)s: %(measure)s for %(unit)s.") % context
+        if record.note:
+            body += "\n" + record.note
+    tasks = list(record.tasks.select_related("unit").order_by("pk"))
+    made = 0
+    if tasks:
+        for task in tasks:
+            made += tell_unit_staff(task, DECISION, f"accountability:{record.pk}:{task.pk}", title, body, queue_emails)
+        return made
+    unit = Unit.objects.get(pk=record.unit_id)
+    recipients = Audience({unit}).staff(unit)
+    made = save_new(
+        build(recipients, addresses(recipients), task=None, kind=DECISION, key=f"accountability:{record.pk}",
+              title=title[:200], body=body, url="")
+    )  # fmt: skip
+    if queue_emails is not None:
+        queue_emails(
+            Notification.objects.filter(key=f"accountability:{record.pk}", email_status=Notification.Email.PENDING)
+            .values_list("pk", flat=True)
+        )
+    return made
+
+
 def tell_unit_staff(task, kind, key, title, body, queue_emails=None):
     """One notification per staff member of the task's unit (or the nearest unit
     above with staff), once per ``key``; ``queue_emails`` is given the ids of

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,7 +36,7 @@ from rectification.forms.supervision import (
     UrgeForm,
     VerificationBulkForm,
 )
-from rectification.models import Explanation, ExtensionRequest, Task, Verification
+from rectification.models import AccountabilityRecord, Explanation, ExtensionRequest, Task, Verification
 from rectification.tables import AccountabilityTable, SpotCheckTable
 
 # --- the queue ------------------------------------------------------------------
@@ -201,13 +202,20 @@ def explanation_review(request, pk):
     if not form.is_valid():
         return _render_queue(request, "explanations", row_forms={explanation.pk: form})
     try:
-        services.review_explanation(explanation, user, form.cleaned_data["note"].strip())
+        services.review_explanation(explanation, user, form.cleaned_data["note"].strip(), accepted=form.accepted)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The explanation for “%(task)s” is marked as reviewed.") % {"task": explanation.task})
+        if form.accepted:
+            messages.success(request, _("The explanation for “%(task)s” is accepted.") % {"task": explanation.task})
+        else:
+            messages.success(
+                request,
+                _("The explanation for “%(task)s” is not accepted: %(unit)s is asked to explain again.")
+                % {"task": explanation.task, "unit": explanation.task.unit},
+            )
     return _back(request, "explanations")
 
 
@@ -333,7 +341,7 @@ class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_queryset(self):
         return (
             spotchecks.visible_accountability(self.request.user)
-            .select_related("unit", "recorded_by")
+            .select_related("unit", "recorded_by", "deciding_unit")
             .prefetch_related("tasks")
         )
 
@@ -354,7 +362,7 @@ def accountability_create(request):
     if not spotchecks.can_record_accountability(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = AccountabilityForm(request.POST, user=user)
+        form = AccountabilityForm(request.POST, request.FILES, user=user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -362,11 +370,13 @@ def accountability_create(request):
                     user,
                     unit=data["unit"],
                     person_name=data["person_name"].strip(),
+                    person_post=data["person_post"].strip(),
                     measure=data["measure"],
                     tasks=data["tasks"],
                     decided_on=data["decided_on"],
-                    decided_by=data["decided_by"].strip(),
+                    deciding_unit=data["deciding_unit"],
                     note=data["note"].strip(),
+                    document=data["document"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -377,6 +387,26 @@ def accountability_create(request):
                 )
                 return redirect("rectification:accountability_list")
     else:
-        kept = ("unit", "person_name", "measure", "decided_on", "decided_by", "note")
+        kept = ("unit", "person_name", "person_post", "measure", "decided_on", "deciding_unit", "note")
         form = AccountabilityForm(user=user, initial={key: request.GET[key] for key in kept if request.GET.get(key)})
     return render(request, "rectification/accountability_create.html", {"form": form})
+
+
+@login_required
+def accountability_document(request, pk):
+    """The decision document of an accountability record, to those who see its unit (the unit
+    concerned reads the decision on it, as its tasks' timelines show it); 404 to others."""
+    record = get_object_or_404(AccountabilityRecord.objects.visible_to(request.user), pk=pk)
+    if not record.document:
+        raise Http404
+    try:
+        handle = record.document.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    inline = record.document_type.startswith(("image/", "application/pdf"))
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=record.document_name, content_type=record.document_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -201,7 +201,8 @@ def test_an_escalated_task_led_to_an_admonishing_talk_and_urges(demo):
     task = record.tasks.get()
 
     assert task.warning_level == WarningLevel.ESCALATED
-    assert record.unit == task.unit and record.person_name and record.decided_by == "市委第三督导组"
+    assert record.unit == task.unit and record.person_name and record.deciding_unit.name == "中共乌海市委员会"
+    assert record.person_post == "公司党支部书记" and record.document_name == "约谈决定书.pdf"
     assert task.urges.exists()
     assert Urge.objects.filter(author=user("supervisor")).count() >= 2
 

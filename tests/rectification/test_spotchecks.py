@@ -183,7 +183,7 @@ class TestAccountability:
             measure=AccountabilityMeasure.TALK,
             tasks=[task],
             decided_on=CHECKED_ON,
-            decided_by="区纪委",
+            deciding_unit=city["east"],
         )
         assert list(record.tasks.all()) == [task] and record.recorded_by == supervisor_in_scope
 
@@ -192,21 +192,21 @@ class TestAccountability:
         with pytest.raises(ValidationError):
             spotchecks.record_accountability(
                 supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, tasks=[other],
-                decided_on=CHECKED_ON, decided_by="区纪委",
+                decided_on=CHECKED_ON, deciding_unit=city["east"],
             )
 
     def test_units_outside_the_scope_and_staff_are_refused(self, city, supervisor_in_scope, unit_staff):
         for user, unit in ((supervisor_in_scope, city["west_street"]), (unit_staff, city["east_community"])):
             with pytest.raises(PermissionDenied):
                 spotchecks.record_accountability(
-                    user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, decided_by="x"
+                    user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, deciding_unit=city["city"]
                 )
 
     def test_an_administrator_above_the_unit_may_not_record(self, city, city_admin):
         """Accountability is a decision: those who administer the unit (or above it) do not decide on it."""
         with translation.override("en"), pytest.raises(PermissionDenied, match="supervise"):
             spotchecks.record_accountability(
-                city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
+                city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, deciding_unit=city["city"]
             )
         assert not AccountabilityRecord.objects.exists()
 
@@ -214,11 +214,11 @@ class TestAccountability:
         self, city, other_district, supervisor_in_scope, supervisor_out_of_scope, staff_above
     ):
         east = spotchecks.record_accountability(
-            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, deciding_unit=city["east"]
         )
         north_street = UnitFactory(parent=other_district, name="北区街道党工委")  # not the supervisor's own unit
         spotchecks.record_accountability(
-            supervisor_out_of_scope, unit=north_street, measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_out_of_scope, unit=north_street, measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, deciding_unit=other_district
         )
         leader = MembershipFactory(unit=city["east"], role=Role.LEADER).user
         assert list(spotchecks.visible_accountability(leader)) == [east]

@@ -335,7 +335,7 @@ class TestExplanations:
         assert "专项资金未下达" in content
         response = client.post(
             reverse("rectification:explanation_review", args=[explanation.pk]),
-            {f"explanations-{explanation.pk}-note": "请加快协调"},
+            {f"explanations-{explanation.pk}-decision": "accept", f"explanations-{explanation.pk}-note": "请加快协调"},
         )
         assert response.status_code == 302
         explanation.refresh_from_db()
@@ -528,8 +528,9 @@ class TestAccountabilityPages:
     LIST = reverse("rectification:accountability_list")
 
     def data(self, unit, **extra):
+        body = unit.parent or unit  # the unit above decides
         return {"unit": unit.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
-                "decided_on": "2026-11-20", "decided_by": "区纪委", "note": "整改不力", **extra}
+                "decided_on": "2026-11-20", "deciding_unit": body.pk, "note": "整改不力", **extra}
 
     def test_a_supervisor_records_a_measure_and_sees_it_listed(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch, title="长期超期的任务")
@@ -570,7 +571,7 @@ class TestAccountabilityPages:
 
     def test_staff_get_403_and_leaders_read_but_do_not_record(self, client, city, staff_above, leader, supervisor_in_scope):
         spotchecks.record_accountability(
-            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, deciding_unit=city["east"]
         )
         login(client, staff_above)
         assert client.get(self.LIST).status_code == 403
@@ -586,15 +587,15 @@ class TestAccountabilityPages:
     ):
         spotchecks.record_accountability(
             supervisor_in_scope, unit=city["east_street"], person_name="东区某人", measure=AccountabilityMeasure.TALK,
-            decided_on=datetime.date(2026, 10, 1), decided_by="区委",
+            decided_on=datetime.date(2026, 10, 1), deciding_unit=city["east"],
         )
         spotchecks.record_accountability(
             supervisor_in_scope, unit=city["east_community"], person_name="东区另一人", measure=AccountabilityMeasure.CIRCULAR,
-            decided_on=datetime.date(2026, 11, 1), decided_by="区委",
+            decided_on=datetime.date(2026, 11, 1), deciding_unit=city["east"],
         )
         spotchecks.record_accountability(  # a street of 北区: not the supervisor's own unit
             supervisor_out_of_scope, unit=UnitFactory(parent=other_district, name="北区街道党工委"), person_name="北区某人",
-            measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委",
+            measure=AccountabilityMeasure.TALK, decided_on=TODAY, deciding_unit=other_district,
         )
         login(client, supervisor_in_scope)
         names = lambda response: {row.person_name for row in response.context["table"].data}  # noqa: E731
