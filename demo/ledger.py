@@ -342,8 +342,11 @@ class _Player:
             timezone.localdate(when),
             [self.ledger.units[name] for name in units],
             [
-                (Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note)
-                for title, unit, passed, note in findings
+                spotchecks.Finding(
+                    Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note,
+                    None if due_in is None else self.ledger.day(due_in),
+                )  # fmt: skip
+                for title, unit, passed, note, due_in in findings
             ],
             summary,
         )

@@ -588,7 +588,10 @@ class _LedgerReader:
         findings = []
         for finding in entry.entries("findings", label="finding"):
             title, unit = finding.text("task"), self.unit(finding, "unit")
-            findings.append((title, unit, finding.value("passed", bool), finding.text("note", "")))
+            passed = finding.value("passed", bool)
+            # a failed finding returns the task with the new due date the group sets (days from today)
+            due_in = None if passed else finding.number("new_due_day")
+            findings.append((title, unit, passed, finding.text("note", ""), due_in))
             finding.done()
             self.findings.append((finding, title, unit))
         return {"units": tuple(self.unit_names(entry, "units")), "summary": entry.text("summary"), "findings": tuple(findings)}

@@ -408,6 +408,35 @@ def reopen_task(task, user, reason):
     return current
 
 
+def return_after_spot_check(task, user, new_due_date, reason, today=None):
+    """退回重新整改: a failed spot-check finding returns the task, in whatever state it was
+    (closed, awaiting verification, in progress), to its unit with the new due date the
+    group sets; the level is computed from that date (a new clock: no explanation yet).
+    A pending request to close is returned with the finding. Called inside the spot
+    check's transaction (spotchecks.record_spot_check), which tells the unit."""
+    today = today or timezone.localdate()
+    if new_due_date is None or new_due_date < today:
+        raise TransitionRefused(_("Set the new due date for “%(task)s”, today or later.") % {"task": task})
+    with transaction.atomic():
+        current = _locked(task)
+        if current.status == TaskStatus.PENDING_VERIFICATION:
+            pending = current.verifications.filter(outcome=Verification.Outcome.PENDING).first()
+            if pending is not None:
+                fields = {"outcome": Verification.Outcome.RETURNED, "decided_by": user, "decided_at": timezone.now(),
+                          "reason": reason}  # fmt: skip
+                Verification.objects.filter(pk=pending.pk).update(**fields)
+        current.status = TaskStatus.IN_PROGRESS
+        current.closed_at = None
+        current.due_date = new_due_date  # original_due_date is kept
+        current.explained_at = None
+        current._change_reason = (_("Spot check failed, returned for rectification again: %(reason)s") % {
+            "reason": reason
+        })[:100]  # the history's reason holds 100 characters; the finding keeps the whole note
+        current.save()
+        roll_up_progress(current.parent_id)
+    return current
+
+
 # --- overdue: explanations and extensions ---------------------------------------
 
 

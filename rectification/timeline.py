@@ -479,7 +479,13 @@ def spot_check_entries(task):
     for finding in findings:
         check = finding.spot_check
         values = {"group": check.group.name, "date": f"{check.checked_on:%Y-%m-%d}"}
-        title = (_("Spot check by %(group)s on %(date)s: passed") if finding.passed else _("Spot check by %(group)s on %(date)s: failed")) % values
+        if finding.passed:
+            title = _("Spot check by %(group)s on %(date)s: passed") % values
+        elif finding.new_due_date:
+            values["due"] = f"{finding.new_due_date:%Y-%m-%d}"
+            title = _("Spot check by %(group)s on %(date)s: failed, returned for rectification again, now due %(due)s") % values
+        else:
+            title = _("Spot check by %(group)s on %(date)s: failed") % values
         entries.append(
             Entry(
                 at=check.created_at,

@@ -4,7 +4,7 @@ from .decisions import Explanation, ExtensionRequest, Urge, Verification
 from .problems import Problem
 from .progress import Evidence, ProgressUpdate
 from .rollups import DueRollup, RollupChange, TaskRollup
-from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding
+from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding, SpotCheckUnitFinding
 from .tasks import Task, TaskStatus, Term, WarningLevel
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "RollupChange",
     "SpotCheck",
     "SpotCheckFinding",
+    "SpotCheckUnitFinding",
     "Task",
     "TaskRollup",
     "TaskStatus",

@@ -105,16 +105,46 @@ def notify_accountability(record, queue_emails=None):
         for task in tasks:
             made += tell_unit_staff(task, DECISION, f"accountability:{record.pk}:{task.pk}", title, body, queue_emails)
         return made
-    unit = Unit.objects.get(pk=record.unit_id)
+    return tell_staff_of(Unit.objects.get(pk=record.unit_id), DECISION, f"accountability:{record.pk}", title, body,
+                         "", queue_emails)  # fmt: skip
+
+
+def notify_spot_check_failed(finding, queue_emails=None):
+    """Tell the task's unit at once that a spot check returned its task (退回重新整改), by when."""
+    task = Task.objects.select_related("unit").get(pk=finding.task_id)
+    check = finding.spot_check
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"task": task.title, "group": check.group.name, "date": finding.new_due_date.isoformat(),
+                   "note": finding.note}  # fmt: skip
+        title = _("Spot check failed, returned for rectification again: %(task)s") % context
+        body = _(
+            "%(group)s checked “%(task)s” and found it failed; it is returned for rectification again, "
+            "now due on %(date)s:\n%(note)s"
+        ) % context
+    return tell_unit_staff(task, DECISION, f"spotcheck:{finding.pk}", title, body, queue_emails)
+
+
+def notify_unit_finding_failed(finding, queue_emails=None):
+    """Tell a unit that a spot check found its 回头看 and rectification work wanting."""
+    from campaign.models import Unit
+
+    unit = Unit.objects.get(pk=finding.unit_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"group": finding.spot_check.group.name, "unit": unit_name(unit), "note": finding.note}
+        title = _("Spot check failed: %(unit)s") % context
+        body = _("%(group)s checked the look-back and rectification work of %(unit)s and found it failed:\n%(note)s") % context
+    return tell_staff_of(unit, DECISION, f"spotcheck-unit:{finding.pk}", title, body, "", queue_emails)
+
+
+def tell_staff_of(unit, kind, key, title, body, url="", queue_emails=None):
+    """One notification per staff member of ``unit`` (or the nearest unit above with staff), once per ``key``."""
     recipients = Audience({unit}).staff(unit)
     made = save_new(
-        build(recipients, addresses(recipients), task=None, kind=DECISION, key=f"accountability:{record.pk}",
-              title=title[:200], body=body, url="")
-    )  # fmt: skip
+        build(recipients, addresses(recipients), task=None, kind=kind, key=key, title=title[:200], body=body, url=url)
+    )
     if queue_emails is not None:
         queue_emails(
-            Notification.objects.filter(key=f"accountability:{record.pk}", email_status=Notification.Email.PENDING)
-            .values_list("pk", flat=True)
+            Notification.objects.filter(key=key, email_status=Notification.Email.PENDING).values_list("pk", flat=True)
         )
     return made
 

@@ -268,7 +268,7 @@ class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Filte
 
 @login_required
 def spotcheck_create(request):
-    """Step 1 chooses the group, date and tasks; step 2 records a finding per task."""
+    """Step 1 chooses the group, date, units and tasks (by hand or drawn); step 2 records a finding per item."""
     user = request.user
     if not spotchecks.groups_for(user).exists():
         raise PermissionDenied
@@ -276,22 +276,24 @@ def spotcheck_create(request):
         form = SpotCheckFindingsForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
+            findings = form.findings()
             try:
                 spot_check = spotchecks.record_spot_check(
-                    data["group"], user, data["checked_on"], data["units"], form.findings(), data["summary"]
-                )
+                    data["group"], user, data["checked_on"], data["units"], findings, data["summary"],
+                    unit_findings=form.unit_findings(), seed=data["seed"], sample_size=data["sample_size"],
+                )  # fmt: skip
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                failed = sum(1 for _task, passed, _note in form.findings() if not passed)
+                failed = sum(1 for finding in findings if not finding.passed)
                 messages.success(
                     request,
                     ngettext(
-                        "Spot check recorded: %(count)d task checked, %(failed)d failed and reopened.",
-                        "Spot check recorded: %(count)d tasks checked, %(failed)d failed and reopened.",
-                        len(form.task_list),
+                        "Spot check recorded: %(count)d task checked, %(failed)d failed and returned for rectification again.",
+                        "Spot check recorded: %(count)d tasks checked, %(failed)d failed and returned for rectification again.",
+                        len(findings),
                     )
-                    % {"count": len(form.task_list), "failed": failed},
+                    % {"count": len(findings), "failed": failed},
                 )
                 return redirect("rectification:spotcheck_detail", pk=spot_check.pk)
         return render(request, "rectification/spotcheck_findings.html", {"form": form})
@@ -299,11 +301,10 @@ def spotcheck_create(request):
         start = SpotCheckStartForm(request.POST, user=user)
         if start.is_valid():
             data = start.cleaned_data
-            form = SpotCheckFindingsForm(
-                user=user,
-                tasks=start.tasks,
-                initial={"group": data["group"].pk, "checked_on": data["checked_on"], "units": list(data["units"])},
-            )
+            initial = {"group": data["group"].pk, "checked_on": data["checked_on"], "units": list(data["units"])}
+            if not start.by_hand:
+                initial.update(seed=start.drawn_seed, sample_size=data["sample_size"])
+            form = SpotCheckFindingsForm(user=user, tasks=start.tasks, initial=initial)
             return render(request, "rectification/spotcheck_findings.html", {"form": form, "start": start})
     else:
         start = SpotCheckStartForm(user=user)
@@ -319,7 +320,15 @@ def spotcheck_detail(request, pk):
         .select_related("task", "task__unit")
         .order_by("passed", "task__unit_path", "task__pk")
     )
-    context = {"spot_check": spot_check, "findings": findings, "units": spotchecks.visible_units(spot_check, user)}
+    unit_findings = (
+        spot_check.unit_findings.filter(unit__in=Unit.objects.visible_to(user)).select_related("unit").order_by("passed", "unit__path")
+    )
+    context = {
+        "spot_check": spot_check,
+        "findings": findings,
+        "unit_findings": unit_findings,
+        "units": spotchecks.visible_units(spot_check, user),
+    }
     return render(request, "rectification/spotcheck_detail.html", context)
 
 

@@ -434,6 +434,9 @@ class TestSpotCheckPages:
             "summary": "抽查3项,1项未通过",
             f"result_{failed.pk}": "failed",
             f"note_{failed.pk}": "现场仍有积水",
+            f"due_{failed.pk}": f"{TODAY + datetime.timedelta(days=20):%Y-%m-%d}",
+            "sample_size": 10,
+            "seed": form["seed"].value(),
         }
         data.update({f"result_{task.pk}": "passed" for task in passed})
         response = client.post(reverse("rectification:spotcheck_create"), data)
@@ -464,12 +467,13 @@ class TestSpotCheckPages:
         task = closed_task(city["east_community"], batch)
         response = login(client, member).post(
             reverse("rectification:spotcheck_create"),
-            {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk], "summary": "小结"},
+            {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk], "summary": "小结",
+             "sample_size": 1, "seed": 5},
         )
         assert response.status_code == 200 and f"result_{task.pk}" in response.context["form"].errors
         assert not SpotCheck.objects.exists()
 
-    def test_choosing_units_lists_their_closed_tasks_and_refuses_units_outside_the_group(self, client, city, batch, group, member):
+    def test_choosing_units_lists_their_tasks_and_refuses_units_outside_the_group(self, client, city, batch, group, member):
         task = closed_task(city["east_community"], batch)
         closed_task(city["east_street"], batch)
         login(client, member)
@@ -500,7 +504,7 @@ class TestSpotCheckPages:
 
     def test_list_and_detail_are_scoped(self, client, city, batch, group, member, supervisor_out_of_scope, unit_staff):
         task = closed_task(city["east_community"], batch)
-        spot_check = spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "")
+        spot_check = spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位", TODAY + datetime.timedelta(days=20))], "")
         login(client, supervisor_out_of_scope)
         assert list(client.get(reverse("rectification:spotcheck_list")).context["table"].data) == []
         assert client.get(reverse("rectification:spotcheck_detail", args=[spot_check.pk])).status_code == 404
@@ -514,7 +518,7 @@ class TestSpotCheckPages:
         from openpyxl import load_workbook
 
         task = closed_task(city["east_community"], batch)
-        spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "抽查小结")
+        spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位", TODAY + datetime.timedelta(days=20))], "抽查小结")
         rows = list(load_workbook(io.BytesIO(login(client, member).get(
             reverse("rectification:spotcheck_list"), {"export": "xlsx"}).content)).active.values)
         assert len(rows) == 2
