@@ -61,6 +61,7 @@ class DemoBatch(NamedTuple):
     kinds: tuple  # the unit kinds that take part in this batch
     phases: tuple  # (kind, start, end, note), in order
     five_checks: bool = False  # its units run the 五查五看 checklist in the look-back
+    report_due: datetime.date | None = None  # the units report their figures by then
 
 
 class DemoUser(NamedTuple):
@@ -78,7 +79,7 @@ class City(NamedTuple):
     members_absent: dict  # unit name -> members who did not take part
     look_back: dict  # unit name -> (make-up class members, educated and transformed, handled)
     look_back_open: dict  # unit name -> (the 五查五看 checks still open, note)
-    indicators: tuple  # (code, name, unit of measure), in report order
+    indicators: tuple  # (code, name, unit of measure, asks for evidence), in report order
     indicator_values: dict  # code -> batch number -> unit name -> value
     supervision_groups: tuple  # of dicts: name, leader, members (usernames), supervises (unit names)
     users: tuple
@@ -267,7 +268,7 @@ class _CityReader:
         indicators, indicator_values = [], {}
         for entry in campaign_file.entries("indicators", label="indicator"):
             code = entry.text("code")
-            indicators.append((code, entry.text("name"), entry.text("measure")))
+            indicators.append((code, entry.text("name"), entry.text("measure"), entry.value("evidence", bool, False)))
             indicator_values[code] = self.indicator_values(entry, numbers)
             entry.done()
         campaign_file.done()
@@ -357,6 +358,7 @@ class _CityReader:
             kinds=tuple(UnitKind(kind) for kind in kinds),
             phases=tuple(phases),
             five_checks=entry.value("five_checks", bool, False),
+            report_due=entry.value("report_due", datetime.date, None),
         )
         entry.done()
         return batch

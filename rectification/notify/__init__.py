@@ -22,6 +22,7 @@ from .decisions import (  # noqa: E402
     notify_unit_finding_failed,
     notify_urge,
     notify_verification_decided,
+    tell_staff_of,
     tell_unit_staff,
 )
 from .digests import digest_sections, digest_text, make_daily_digests  # noqa: E402
@@ -44,7 +45,7 @@ __all__ = [
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",
     "digest_sections", "digest_text", "make_daily_digests",
-    "notify_accountability", "notify_explanation_reviewed", "notify_extension_decided", "notify_spot_check_failed", "notify_unit_finding_failed", "notify_urge", "notify_verification_decided", "tell_unit_staff",
+    "notify_accountability", "notify_explanation_reviewed", "notify_extension_decided", "notify_spot_check_failed", "notify_unit_finding_failed", "notify_urge", "notify_verification_decided", "tell_staff_of", "tell_unit_staff",
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",
     "deliverable", "deliver_email", "email_text",
