@@ -55,7 +55,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign import accounts
-from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
+from campaign.models import FigureReport, IndicatorValue, Participation, ProvisionedAccount, ProvisioningRun, Role, UnitKind
 from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
@@ -80,6 +80,7 @@ from rectification.models.supervision import AccountabilityMeasure
 from tests.factories import (
     BatchFactory,
     CampaignFactory,
+    IndicatorFactory,
     MembershipFactory,
     ParticipationFactory,
     SupervisionGroupFactory,
@@ -126,6 +127,9 @@ unit_children              L    404  404  404   200  404     200       200    40
 unit_search                L    200  200  200   200  200     200       200    200     200        200
 unit_import_page           L    403  403  403   403  403     403       403    200     200        200
 participation_list         L    200  200  200   200  200     200       200    200     200        200
+figures_list               L    200  200  200   200  200     200       200    200     200        200
+figures_report_page        L    200  404  404   200  404     200       200    200     200        200
+figures_evidence           L    200  404  404   200  404     200       200    200     200        200
 campaign_detail            L    200  200  200   200  200     200       200    200     200        200
 # --- the staff's steps (POST) ----------------------------------------------------------------------
 task_edit                  L    ok   403  404   403  404     ok        403    ok      ok         ok
@@ -136,6 +140,8 @@ ask_extension              L    ok   403  404   403  404     ok        403    ok
 ask_coordination           L    ok   ok   404   403  404     ok        403    ok      ok         ok
 problem_create             L    ok   R    R     403  403     ok        403    ok      ok         ok
 task_create                L    ok   R    404   403  404     ok        403    ok      ok         ok
+report_figures             L    ok   404  404   403  404     ok        403    ok      ok         ok
+return_figures             L    403  404  404   403  404     ok        ok     403     ok         403
 # --- decisions (POST): supervisors in scope, with separation of duties -------------------------
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
@@ -320,6 +326,16 @@ class World:
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
         self.public_side(staff)
+        # F: the community's figures for the batch, reported by its staff, with evidence
+        from rectification import figures
+
+        self.indicator = IndicatorFactory(campaign=self.campaign, code="funds", name="党建经费", needs_evidence=True)
+        self.figures = figures.report_figures(
+            staff, self.east_community, self.batch, participation={"members_expected": 40, "members_participated": 38},
+            indicators=[figures.IndicatorEntry(self.indicator, 12, "", SimpleUploadedFile(
+                "预算.png", png_bytes(), content_type="image/png"))],
+        )  # fmt: skip
+        self.figure_value = IndicatorValue.objects.get(unit=self.east_community, indicator=self.indicator)
 
     def public_side(self, staff):
         """An opinion on the east community, its plans in every state, a survey round over it."""
@@ -438,6 +454,25 @@ ROWS = {
     "campaign_detail": Row(
         "GET", lambda w: reverse("campaign:campaign_detail", args=[w.campaign.pk]), lambda w: w.campaign.name
     ),
+    "figures_list": Row("GET", lambda w: reverse("rectification:figures_list")),
+    "figures_report_page": Row(
+        "GET", lambda w: reverse("rectification:figures_report", args=[w.east_community.pk, w.batch.pk]),
+        lambda w: w.east_community.name,
+    ),  # fmt: skip
+    "figures_evidence": Row("GET", lambda w: reverse("rectification:figures_evidence", args=[w.figure_value.pk])),
+    "report_figures": Row(
+        "POST", lambda w: reverse("rectification:figures_report", args=[w.east_community.pk, w.batch.pk]),
+        data=lambda w: {"members_expected": 40, "members_participated": 33, "makeup_members": 0,
+                        "members_transformed": 0, "members_handled": 0, "look_back_note": "",
+                        f"indicator_{w.indicator.pk}": "12", f"indicator_{w.indicator.pk}_note": "",
+                        "version": w.figures.version},
+        done=lambda w: Participation.objects.get(unit=w.east_community, batch=w.batch).members_participated == 33,
+    ),  # fmt: skip
+    "return_figures": Row(
+        "POST", lambda w: reverse("rectification:figures_return", args=[w.figures.pk]),
+        data=lambda w: {"reason": "数字与花名册不符"},
+        done=lambda w: FigureReport.objects.get(pk=w.figures.pk).status == FigureReport.Status.RETURNED,
+    ),  # fmt: skip
     # the staff's steps
     "task_edit": Row(
         "POST", task_url("task_edit"), data=edit_post,
@@ -714,6 +749,7 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "campaign:person_reset_password": "reset_password", "campaign:person_deactivate": "deactivate_person",
         "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
         "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
+        "rectification:figures_return": "return_figures",
     }  # fmt: skip
     missing = sorted(route for route in routes if aliases.get(route, route.split(":")[1]) not in tried)
     assert not missing, f"routes the matrix does not try: {missing}"

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -102,7 +103,7 @@ def figures_list(request):
     rows = figures.reporting_status(user, batch) if batch else Participation.objects.none()
     missing_only = request.GET.get("missing") == "on"
     if missing_only:
-        rows = rows.exclude(report_status=FigureReport.Status.REPORTED)
+        rows = rows.filter(Q(report_status__isnull=True) | Q(report_status=FigureReport.Status.RETURNED))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
