@@ -18,9 +18,9 @@ from rectification.uploads import check_upload
 from rectification.spotchecks import (
     Finding,
     accountability_tasks,
+    checkable_tasks,
     deciding_bodies,
     deciding_body_choices,
-    checkable_tasks,
     draw_sample,
     group_tasks,
     group_units,

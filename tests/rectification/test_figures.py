@@ -167,6 +167,18 @@ class TestThePages:
         participation = Participation.objects.get(unit=city["east_community"])
         assert participation.members_participated == 55 and participation.check_plan and not participation.check_measures
 
+    def test_the_units_page_leads_its_staff_to_the_form_and_others_to_the_figures(
+        self, client, city, second_batch, taking_part, unit_staff, supervisor_in_scope
+    ):
+        """Why: a unit's page showed the checklist, participation and indicators read-only, with no form."""
+        page = url(city["east_community"], second_batch)
+        client.force_login(unit_staff)
+        content = client.get(reverse("campaign:unit_detail", args=[city["east_community"].pk])).content.decode()
+        assert f'href="{page}"' in content and "填报数据" in content
+        client.force_login(supervisor_in_scope)
+        content = client.get(reverse("campaign:unit_detail", args=[city["east_community"].pk])).content.decode()
+        assert f'href="{page}"' in content and "填报数据" not in content
+
     def test_a_wrong_figure_keeps_what_was_typed(self, client, city, second_batch, taking_part, unit_staff):
         client.force_login(unit_staff)
         response = client.post(url(city["east_community"], second_batch),
