@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -205,3 +205,21 @@ def reporting_status(user, batch):
 
 def may_return(user, report):
     return permissions.refusal(user, REVIEW, report, requested_by=report.reported_by_id) is None
+
+
+def to_report(user, today=None):
+    """The participations of the units where ``user`` is office staff (the units themselves,
+    not those below) in batches still under way, whose figures are not reported yet or
+    were returned: what the home page asks them to report (one query)."""
+    today = today or timezone.localdate()
+    unit_ids = [unit_id for unit_id, _path, role in permissions.access(user).memberships if role == permissions.STAFF]
+    if not unit_ids:
+        return []
+    reports = FigureReport.objects.filter(unit=OuterRef("unit_id"), batch=OuterRef("batch_id"))
+    return list(
+        Participation.objects.filter(unit_id__in=unit_ids, batch__end_date__gte=today)
+        .annotate(report_status=Subquery(reports.values("status")[:1]))
+        .filter(Q(report_status__isnull=True) | Q(report_status=FigureReport.Status.RETURNED))
+        .select_related("unit", "batch")
+        .order_by("batch__report_due", "unit__path")
+    )

@@ -7,7 +7,7 @@ from campaign.models import Campaign, Membership, Phase, Unit
 from campaign.paging import capped_count
 from campaign.permissions import EXPLAIN, SUPERVISE
 from public import dashboard as public_dashboard
-from rectification import queues, rollups
+from rectification import figures, queues, rollups
 from rectification.models import Task
 
 EXPLAIN_LIST_LENGTH = 10
@@ -51,6 +51,7 @@ def home(request):
             own_tasks.needing_explanation().with_related().order_by("due_date", "pk")[:EXPLAIN_LIST_LENGTH]
         ),
         "to_explain_count": rollups.Figures.total(found[pk] for pk in explained).unexplained,
+        "figures_to_report": figures.to_report(user, today),
     }
     context.update(public_dashboard.home_context(user))
     if queues.is_supervisor(user):

@@ -179,6 +179,19 @@ class TestThePages:
         content = client.get(reverse("campaign:unit_detail", args=[city["east_community"].pk])).content.decode()
         assert f'href="{page}"' in content and "填报数据" not in content
 
+    def test_the_home_page_asks_staff_for_what_is_not_reported(
+        self, client, city, second_batch, taking_part, unit_staff, staff_above, leader
+    ):
+        second_batch.end_date = timezone.localdate() + datetime.timedelta(days=30)
+        second_batch.save()
+        client.force_login(unit_staff)
+        home = client.get(reverse("reports:home")).content.decode()
+        assert 'data-testid="home-figures-to-report"' in home and url(city["east_community"], second_batch) in home
+        figures.report_figures(unit_staff, city["east_community"], second_batch, participation=COUNTS)
+        assert 'data-testid="home-figures-to-report"' not in client.get(reverse("reports:home")).content.decode()
+        client.force_login(leader)  # a leader reads figures; nobody asks them to report
+        assert 'data-testid="home-figures-to-report"' not in client.get(reverse("reports:home")).content.decode()
+
     def test_a_wrong_figure_keeps_what_was_typed(self, client, city, second_batch, taking_part, unit_staff):
         client.force_login(unit_staff)
         response = client.post(url(city["east_community"], second_batch),
