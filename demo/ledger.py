@@ -335,7 +335,7 @@ class _Player:
         services.resolve_coordination(self.coordination, actor)
         CoordinationRequest.objects.filter(pk=self.coordination.pk).update(resolved_at=when)
 
-    def spot_check(self, actor, when, units, summary, findings):
+    def spot_check(self, actor, when, units, summary, findings, unit_findings=()):
         check = spotchecks.record_spot_check(
             self.ledger.group,
             actor,
@@ -349,6 +349,7 @@ class _Player:
                 for title, unit, passed, note, due_in in findings
             ],
             summary,
+            unit_findings=[(self.ledger.units[name], passed, note) for name, passed, note in unit_findings],
         )
         SpotCheck.objects.filter(pk=check.pk).update(created_at=when)
 

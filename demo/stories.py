@@ -596,7 +596,12 @@ class _LedgerReader:
             findings.append((title, unit, passed, finding.text("note", ""), due_in))
             finding.done()
             self.findings.append((finding, title, unit))
-        return {"units": tuple(self.unit_names(entry, "units")), "summary": entry.text("summary"), "findings": tuple(findings)}
+        unit_findings = []
+        for finding in entry.entries("unit_findings", [], label="unit finding"):
+            unit_findings.append((self.unit(finding, "unit"), finding.value("passed", bool), finding.text("note", "")))
+            finding.done()
+        return {"units": tuple(self.unit_names(entry, "units")), "summary": entry.text("summary"), "findings": tuple(findings),
+                "unit_findings": tuple(unit_findings)}  # fmt: skip
 
     def step_accountability(self, entry):
         return {
