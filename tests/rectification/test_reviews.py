@@ -108,6 +108,7 @@ class TestExplanationReview:
         client.force_login(unit_staff)
         page = client.get(reverse("rectification:task_detail", args=[task.pk])).content.decode()
         assert "原因说明不予认可" in page and "未说明资金何时到位" in page
+        assert 'data-testid="explain-callout"' in page  # asked to explain again
 
 
 def document(name="约谈决定书.pdf", content=None):
