@@ -27,6 +27,7 @@ from campaign import permissions
 from campaign.models import Unit
 from campaign.models.units import UnitKind
 from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, ancestor_ids, outermost, paths_q
+from campaign.widgets import unit_source
 
 from . import notify, services
 from . import tasks as background
@@ -245,6 +246,10 @@ def deciding_body_choices(user):
     return Unit.objects.filter(
         Q(pk__in=above) | Q(parent_id__in=above, kind=UnitKind.DEPARTMENT) | paths_q(paths, "path")
     )
+
+
+# The unit picker of the accountability form offers (and searches) these.
+unit_source("deciding")(deciding_body_choices)
 
 
 def record_accountability(user, *, unit, measure, decided_on, deciding_unit, person_name="", person_post="", tasks=(),

@@ -369,9 +369,9 @@ class AccountabilityForm(forms.Form):
         label=_("Tasks concerned"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     decided_on = forms.DateField(label=_("Date decided"), widget=DATE_INPUT)
-    deciding_unit = forms.ModelChoiceField(
+    deciding_unit = UnitField(
         label=_("Decided by"),
-        queryset=None,
+        source="deciding",
         help_text=_("The body that decided: the unit itself, a unit above it or one of their departments (纪委, 组织部)."),
     )
     document = forms.FileField(
@@ -396,7 +396,7 @@ class AccountabilityForm(forms.Form):
             }
         )
         self.fields["decided_on"].initial = timezone.localdate()
-        self.fields["deciding_unit"].queryset = deciding_body_choices(user).order_by("depth", "path")
+        self.fields["deciding_unit"].queryset = deciding_body_choices(user)
         self.fields["tasks"].queryset = accountability_tasks(user)
         self.selected_unit = self._unit_chosen()
 

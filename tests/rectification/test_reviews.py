@@ -192,3 +192,12 @@ class TestAccountabilityRecords:
         listing = client.get(reverse("rectification:accountability_list")).content.decode()
         assert "约谈决定书.pdf" in listing and "中共东区委员会" in listing
 
+
+
+@pytest.mark.django_db
+def test_the_deciding_body_picker_offers_the_units_above_and_no_other_district(client, city, supervisor_in_scope):
+    """The 市委 above the supervisor's district is offered though the supervisor does not supervise it."""
+    client.force_login(supervisor_in_scope)
+    search = reverse("campaign:unit_search")
+    found = client.get(search, {"source": "deciding", "q": "委员会"}).content.decode()
+    assert "中共测试市委员会" in found and "中共东区委员会" in found and "中共西区委员会" not in found
