@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from campaign import permissions
 from campaign.models import Batch, Campaign, FigureReport, Indicator, IndicatorValue, Participation, Unit
+from campaign.paging import capped_count
 from campaign.permissions import REPORT
 from rectification import figures
 from rectification.forms.figures import FiguresForm, ReturnFiguresForm
@@ -104,12 +105,17 @@ def figures_list(request):
     missing_only = request.GET.get("missing") == "on"
     if missing_only:
         rows = rows.filter(Q(report_status__isnull=True) | Q(report_status=FigureReport.Status.RETURNED))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted no further than COUNT_CAP (pages beyond it are not offered), as the other lists.
+    paginator = Paginator(rows, PAGE_SIZE)
+    count = capped_count(rows)
+    paginator.count = count.value
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
         "batches": batches,
         "batch": batch,
         "page": page,
+        "count": count,
         "missing_only": missing_only,
         "late": batch is not None and batch.report_due is not None and today > batch.report_due,
     }
