@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Batch,
@@ -33,7 +34,7 @@ class PhaseInline(admin.TabularInline):
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ["name", "campaign", "number", "start_date", "end_date"]
+    list_display = ["name", "campaign", "number", "start_date", "end_date", "five_checks", "report_due"]
     inlines = [PhaseInline]
 
 
@@ -49,7 +50,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(SimpleHistoryAdmin):
     list_display = ["unit", "batch", "members_expected", "members_participated", "makeup_members"]
     list_filter = ["batch"]
     search_fields = ["unit__name"]
@@ -58,11 +59,11 @@ class ParticipationAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "measure", "rollup", "campaign", "order"]
+    list_display = ["name", "code", "measure", "rollup", "campaign", "order", "needs_evidence"]
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(SimpleHistoryAdmin):
     list_display = ["indicator", "unit", "batch", "value"]
     list_filter = ["indicator", "batch"]
     autocomplete_fields = ["unit"]

@@ -18,7 +18,9 @@ class ParticipationTable(tables.Table):
     makeup_members = tables.Column(verbose_name=_("Make-up classes"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     members_transformed = tables.Column(verbose_name=_("Transformed"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     members_handled = tables.Column(verbose_name=_("Handled"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    checks_done = tables.Column(verbose_name=_("Five checks done"), orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    checks_done = tables.Column(
+        verbose_name=_("Five checks done"), orderable=False, empty_values=(), attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
 
     class Meta:
         model = Participation
@@ -44,7 +46,10 @@ class ParticipationTable(tables.Table):
         return record.unit.get_kind_display()
 
     def render_checks_done(self, value):
-        return f"{value} / 5"
+        """Done of five where the batch runs the five checks (五查五看); not applicable elsewhere."""
+        return _("Not applicable") if value is None else f"{value} / 5"
+
+    value_checks_done = render_checks_done
 
 
 class PersonTable(tables.Table):

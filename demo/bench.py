@@ -50,6 +50,14 @@ def _tasks(query=""):
     return lambda target: reverse("rectification:task_list") + query
 
 
+def _batch_of(unit):
+    """The batch ``unit`` takes part in (the first batch when it takes part in none)."""
+    from campaign.models import Batch, Participation
+
+    taking_part = Participation.objects.filter(unit=unit).values_list("batch_id", flat=True).first()
+    return taking_part or Batch.objects.order_by("number").values_list("pk", flat=True).first()
+
+
 PAGES = [
     Page("home", lambda t: reverse("reports:home")),
     Page("my units' tasks", lambda t: reverse("rectification:my_tasks")),
@@ -63,6 +71,8 @@ PAGES = [
     Page("unit tree", lambda t: reverse("campaign:unit_tree")),
     Page("unit page", lambda t: reverse("campaign:unit_detail", args=[t.unit.pk])),
     Page("participation list", lambda t: reverse("campaign:participation_list")),
+    Page("figures reported", lambda t: reverse("rectification:figures_list") + "?missing=on"),
+    Page("figures of a unit", lambda t: reverse("rectification:figures_report", args=[t.unit.pk, _batch_of(t.unit)])),
     Page("notifications", lambda t: reverse("rectification:notification_list")),
     Page("coordination inbox", lambda t: reverse("rectification:coordination_inbox")),
     Page("operations", lambda t: reverse("rectification:operations"), ("province_admin",)),

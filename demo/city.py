@@ -2,7 +2,9 @@
 is in demo/data/ (units.yaml, campaign.yaml, people.yaml, read by
 :mod:`demo.stories`); this module writes it, in :func:`load_demo`.
 
-The figures add up to the ones the speech quotes: indicator totals at the
+Every figure is reported by its unit through the reporting form's service
+(rectification.figures), as the unit's staff (or the campaign office) would in
+the app. The figures add up to the ones the speech quotes: indicator totals at the
 root (470万元 funds, 960万元 venues, 51/207/104 “三员”, 850 applications,
 956 new members) and the look-back totals (41 make-up members, 7 educated
 and transformed, 4 handled). The dates put late November 2026 inside the
@@ -13,25 +15,33 @@ created when missing; existing rows, passwords included, are left alone.
 """
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from simple_history.models import HistoricalRecords
 
 from campaign.models import (
     Batch,
     Campaign,
+    FigureReport,
     Indicator,
-    IndicatorValue,
     Membership,
     Participation,
     Phase,
     SupervisionGroup,
     Unit,
 )
+from campaign import permissions
 from campaign.models.campaigns import LOOK_BACK_CHECKS
+from campaign.permissions import REPORT
 from demo import stories
+from demo.evidence import Document
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -53,9 +63,10 @@ def load_demo():
     campaign = loader.get(Campaign, name=data.campaign["name"], defaults={**data.campaign, "issuing_unit": root})
     batches = {spec.number: loader.batch(campaign, spec) for spec in data.batches}
     for spec in data.batches:
-        loader.participations(batches[spec.number], spec, [u for u in units.values() if u.kind in spec.kinds])
-    loader.indicators(campaign, batches, units)
+        loader.participations(batches[spec.number], [u for u in units.values() if u.kind in spec.kinds])
+    indicators = loader.indicators(campaign)
     users = {spec.username: loader.user(spec, units) for spec in data.users}
+    loader.reports(data.batches, batches, units, indicators, users)
     for group_spec in data.supervision_groups:
         group = loader.get(
             SupervisionGroup,
@@ -110,6 +121,8 @@ class _Loader:
                 "scope_note": spec.scope_note,
                 "start_date": spec.start_date,
                 "end_date": spec.end_date,
+                "five_checks": spec.five_checks,
+                "report_due": spec.report_due,
             },
         )
         for order, (kind, start, end, note) in enumerate(spec.phases, start=1):
@@ -121,30 +134,67 @@ class _Loader:
             )
         return batch
 
-    def participations(self, batch, spec, units):
+    def participations(self, batch, units):
+        """The units taking part in the batch (the campaign office sets them up); their
+        figures come from their own reports (:meth:`reports`)."""
         for unit in units:
-            figures = {
-                "members_expected": unit.member_count,
-                "members_participated": unit.member_count - self.data.members_absent.get(unit.name, 0),
-            }
-            if spec.five_checks:
-                figures.update(self.look_back_figures(unit.name))
-            self.get(Participation, unit=unit, batch=batch, defaults=figures)
+            self.get(Participation, unit=unit, batch=batch)
 
-    def indicators(self, campaign, batches, units):
-        for order, (code, name, measure) in enumerate(self.data.indicators, start=1):
-            indicator = self.get(
-                Indicator, campaign=campaign, code=code, defaults={"name": name, "measure": measure, "order": order}
-            )
-            for number, values in self.data.indicator_values[code].items():
-                for unit_name, value in values.items():
-                    self.get(
-                        IndicatorValue,
-                        indicator=indicator,
-                        unit=units[unit_name],
-                        batch=batches[number],
-                        defaults={"value": value},
-                    )
+    def indicators(self, campaign):
+        found = {}
+        for order, (code, name, measure, evidence) in enumerate(self.data.indicators, start=1):
+            found[code] = self.get(
+                Indicator, campaign=campaign, code=code,
+                defaults={"name": name, "measure": measure, "order": order, "needs_evidence": evidence},
+            )  # fmt: skip
+        return found
+
+    def reports(self, batch_specs, batches, units, indicators, users):
+        """Each unit reports its figures for each batch through the reporting form's service
+        (rectification.figures): its participation and look-back figures, and its indicators
+        with their evidence. The office staff report where they may, the campaign office
+        for the others. A unit that has reported already is left alone."""
+        from rectification import figures
+
+        staff, office = users["staff"], users["admin"]
+        for spec in batch_specs:
+            batch = batches[spec.number]
+            reported = set(FigureReport.objects.filter(batch=batch).values_list("unit_id", flat=True))
+            values = {}  # unit name -> [(code, value)]
+            for code, by_batch in self.data.indicator_values.items():
+                for unit_name, value in by_batch.get(spec.number, {}).items():
+                    values.setdefault(unit_name, []).append((code, value))
+            taking_part = {p.unit_id for p in Participation.objects.filter(batch=batch)}
+            for unit in units.values():
+                if unit.pk in reported or (unit.pk not in taking_part and unit.name not in values):
+                    continue
+                participation = None
+                if unit.pk in taking_part:
+                    participation = {
+                        "members_expected": unit.member_count,
+                        "members_participated": unit.member_count - self.data.members_absent.get(unit.name, 0),
+                    }
+                    if spec.five_checks:
+                        participation.update(self.look_back_figures(unit.name))
+                entries = [
+                    figures.IndicatorEntry(
+                        indicators[code], Decimal(value), "",
+                        self.evidence(unit, indicators[code], value) if indicators[code].needs_evidence else None,
+                    )  # fmt: skip
+                    for code, value in values.get(unit.name, [])
+                ]
+                reporter = staff if permissions.may(staff, REPORT, unit) else office
+                with _acting_as(reporter):
+                    figures.report_figures(reporter, unit, batch, participation=participation, indicators=entries)
+                self.created[FigureReport.__name__] += 1
+
+    @staticmethod
+    def evidence(unit, indicator, value):
+        document = Document(
+            f"{indicator.name}.pdf", f"{unit.name}{indicator.name}",
+            (f"{indicator.name}：{value}{indicator.measure}", "经党组织研究同意，列入年度预算。"),
+        )  # fmt: skip
+        return SimpleUploadedFile(document.name, document.content(), content_type="application/pdf")
 
     def user(self, spec, units):
         User = get_user_model()
@@ -175,3 +225,18 @@ class _Loader:
             "look_back_note": note,
             **checks,
         }
+
+
+@contextmanager
+def _acting_as(user):
+    """History rows written inside are by ``user`` (as a request would make them)."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous

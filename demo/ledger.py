@@ -335,29 +335,35 @@ class _Player:
         services.resolve_coordination(self.coordination, actor)
         CoordinationRequest.objects.filter(pk=self.coordination.pk).update(resolved_at=when)
 
-    def spot_check(self, actor, when, units, summary, findings):
+    def spot_check(self, actor, when, units, summary, findings, unit_findings=()):
         check = spotchecks.record_spot_check(
             self.ledger.group,
             actor,
             timezone.localdate(when),
             [self.ledger.units[name] for name in units],
             [
-                (Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note)
-                for title, unit, passed, note in findings
+                spotchecks.Finding(
+                    Task.objects.get(title=title, unit=self.ledger.units[unit]), passed, note,
+                    None if due_in is None else self.ledger.day(due_in),
+                )  # fmt: skip
+                for title, unit, passed, note, due_in in findings
             ],
             summary,
+            unit_findings=[(self.ledger.units[name], passed, note) for name, passed, note in unit_findings],
         )
         SpotCheck.objects.filter(pk=check.pk).update(created_at=when)
 
-    def accountability(self, actor, when, unit, person, measure, decided_by, note):
+    def accountability(self, actor, when, unit, person, post, measure, decided_by, note, document):
         record = spotchecks.record_accountability(
             actor,
             unit=self.ledger.units[unit],
             measure=measure,
             decided_on=timezone.localdate(when),
-            decided_by=decided_by,
+            deciding_unit=self.ledger.units[decided_by],
             person_name=person,
+            person_post=post,
             tasks=[self.task],
             note=note,
+            document=SimpleUploadedFile(document.name, document.content()) if document else None,
         )
         AccountabilityRecord.objects.filter(pk=record.pk).update(created_at=when)

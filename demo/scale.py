@@ -316,8 +316,8 @@ class ScaleLoader:
         )
         for number, name, note, begin, end in batches:
             self.sql(
-                """INSERT INTO campaign_batch (campaign_id, number, name, scope_note, start_date, end_date)
-                SELECT id, %(number)s, %(name)s, %(note)s, %(begin)s, %(end)s FROM campaign_campaign""",
+                """INSERT INTO campaign_batch (campaign_id, number, name, scope_note, start_date, end_date, five_checks)
+                SELECT id, %(number)s, %(name)s, %(note)s, %(begin)s, %(end)s, %(number)s = 2 FROM campaign_campaign""",
                 {"number": number, "name": name, "note": note, "begin": begin, "end": end},
             )
             length = (end - begin).days
@@ -342,8 +342,8 @@ class ScaleLoader:
         )
         for order, (code, name, measure) in enumerate(indicators):
             self.sql(
-                """INSERT INTO campaign_indicator (campaign_id, code, name, measure, rollup, "order")
-                SELECT id, %(code)s, %(name)s, %(measure)s, 'sum', %(order)s FROM campaign_campaign""",
+                """INSERT INTO campaign_indicator (campaign_id, code, name, measure, rollup, "order", needs_evidence)
+                SELECT id, %(code)s, %(name)s, %(measure)s, 'sum', %(order)s, false FROM campaign_campaign""",
                 {"code": code, "name": name, "measure": measure, "order": order},
             )
         return "1 campaign, 2 batches, 8 phases, 5 indicators"
@@ -361,8 +361,9 @@ class ScaleLoader:
             JOIN campaign_batch b ON b.number = CASE WHEN u.depth <= 2 OR u.kind = 'department' THEN 1 ELSE 2 END"""
         )
         values = self.sql(
-            """INSERT INTO campaign_indicatorvalue (indicator_id, unit_id, batch_id, value, note)
-            SELECT i.id, p.unit_id, p.batch_id, ((p.unit_id * (i."order" + 3)) %% 40 + 1) / 10.0, ''
+            """INSERT INTO campaign_indicatorvalue (indicator_id, unit_id, batch_id, value, note, evidence,
+                evidence_name, evidence_type, evidence_size)
+            SELECT i.id, p.unit_id, p.batch_id, ((p.unit_id * (i."order" + 3)) %% 40 + 1) / 10.0, '', '', '', '', 0
             FROM campaign_participation p JOIN campaign_unit u ON u.id = p.unit_id
             CROSS JOIN campaign_indicator i
             WHERE u.kind IN ('street', 'department')"""
@@ -727,8 +728,8 @@ class ScaleLoader:
             JOIN campaign_supervisiongroup_units gu ON gu.supervisiongroup_id = s.group_id"""
         )
         findings = self.sql(
-            """INSERT INTO rectification_spotcheckfinding (spot_check_id, task_id, passed, note)
-            SELECT s.id, t.id, t.id %% 5 <> 0, '' FROM rectification_spotcheck s
+            """INSERT INTO rectification_spotcheckfinding (spot_check_id, task_id, passed, note, status_checked)
+            SELECT s.id, t.id, t.id %% 5 <> 0, '', 'closed' FROM rectification_spotcheck s
             JOIN rectification_spotcheck_units su ON su.spotcheck_id = s.id
             JOIN campaign_unit u ON u.id = su.unit_id
             JOIN LATERAL (
@@ -737,11 +738,12 @@ class ScaleLoader:
             ) t ON true"""
         )
         records = self.sql(
-            """INSERT INTO rectification_accountabilityrecord (unit_id, person_name, measure, decided_on, decided_by,
-                note, recorded_by_id, created_at)
-            SELECT u.id, u.leader_name, (ARRAY['talk','circular','warning','organisational','other'])[u.id %% 5 + 1],
-                   %(today)s::date - (u.id %% 90)::int, '省委督导组', '整改不力', NULL, %(now)s
-            FROM campaign_unit u WHERE u.depth = 4 AND u.id %% 500 = 0""",
+            """INSERT INTO rectification_accountabilityrecord (unit_id, person_name, person_post, measure, decided_on,
+                deciding_unit_id, decided_by, note, recorded_by_id, created_at, document, document_name, document_type,
+                document_size)
+            SELECT u.id, u.leader_name, '书记', (ARRAY['talk','circular','warning','organisational','other'])[u.id %% 5 + 1],
+                   %(today)s::date - (u.id %% 90)::int, p.id, p.name, '整改不力', NULL, %(now)s, '', '', '', 0
+            FROM campaign_unit u JOIN campaign_unit p ON p.id = u.parent_id WHERE u.depth = 4 AND u.id %% 500 = 0""",
             params,
         )
         self.sql(

@@ -61,6 +61,7 @@ class DemoBatch(NamedTuple):
     kinds: tuple  # the unit kinds that take part in this batch
     phases: tuple  # (kind, start, end, note), in order
     five_checks: bool = False  # its units run the 五查五看 checklist in the look-back
+    report_due: datetime.date | None = None  # the units report their figures by then
 
 
 class DemoUser(NamedTuple):
@@ -78,7 +79,7 @@ class City(NamedTuple):
     members_absent: dict  # unit name -> members who did not take part
     look_back: dict  # unit name -> (make-up class members, educated and transformed, handled)
     look_back_open: dict  # unit name -> (the 五查五看 checks still open, note)
-    indicators: tuple  # (code, name, unit of measure), in report order
+    indicators: tuple  # (code, name, unit of measure, asks for evidence), in report order
     indicator_values: dict  # code -> batch number -> unit name -> value
     supervision_groups: tuple  # of dicts: name, leader, members (usernames), supervises (unit names)
     users: tuple
@@ -267,7 +268,7 @@ class _CityReader:
         indicators, indicator_values = [], {}
         for entry in campaign_file.entries("indicators", label="indicator"):
             code = entry.text("code")
-            indicators.append((code, entry.text("name"), entry.text("measure")))
+            indicators.append((code, entry.text("name"), entry.text("measure"), entry.value("evidence", bool, False)))
             indicator_values[code] = self.indicator_values(entry, numbers)
             entry.done()
         campaign_file.done()
@@ -357,6 +358,7 @@ class _CityReader:
             kinds=tuple(UnitKind(kind) for kind in kinds),
             phases=tuple(phases),
             five_checks=entry.value("five_checks", bool, False),
+            report_due=entry.value("report_due", datetime.date, None),
         )
         entry.done()
         return batch
@@ -588,16 +590,29 @@ class _LedgerReader:
         findings = []
         for finding in entry.entries("findings", label="finding"):
             title, unit = finding.text("task"), self.unit(finding, "unit")
-            findings.append((title, unit, finding.value("passed", bool), finding.text("note", "")))
+            passed = finding.value("passed", bool)
+            # a failed finding returns the task with the new due date the group sets (days from today)
+            due_in = None if passed else finding.number("new_due_day")
+            findings.append((title, unit, passed, finding.text("note", ""), due_in))
             finding.done()
             self.findings.append((finding, title, unit))
-        return {"units": tuple(self.unit_names(entry, "units")), "summary": entry.text("summary"), "findings": tuple(findings)}
+        unit_findings = []
+        for finding in entry.entries("unit_findings", [], label="unit finding"):
+            unit_findings.append((self.unit(finding, "unit"), finding.value("passed", bool), finding.text("note", "")))
+            finding.done()
+        return {"units": tuple(self.unit_names(entry, "units")), "summary": entry.text("summary"), "findings": tuple(findings),
+                "unit_findings": tuple(unit_findings)}  # fmt: skip
 
     def step_accountability(self, entry):
         return {
             "unit": self.unit(entry, "unit"),
             "person": entry.text("person"),
+            "post": entry.text("post", ""),
             "measure": entry.choice("measure", AccountabilityMeasure),
-            "decided_by": entry.text("decided_by"),
+            # the deciding body is a unit (the 市委, a district committee, their departments)
+            "decided_by": self.unit(entry, "decided_by"),
             "note": entry.text("note"),
+            "document": self.file(Entry(entry.value("document", dict), f"{entry.where}, document"))
+            if "document" in entry.data
+            else None,
         }

@@ -470,6 +470,35 @@ def reopen_task(task, user, reason):
     return current
 
 
+def return_after_spot_check(task, user, new_due_date, reason, today=None):
+    """退回重新整改: a failed spot-check finding returns the task, in whatever state it was
+    (closed, awaiting verification, in progress), to its unit with the new due date the
+    group sets; the level is computed from that date (a new clock: no explanation yet).
+    A pending request to close is returned with the finding. Called inside the spot
+    check's transaction (spotchecks.record_spot_check), which tells the unit."""
+    today = today or timezone.localdate()
+    if new_due_date is None or new_due_date < today:
+        raise TransitionRefused(_("Set the new due date for “%(task)s”, today or later.") % {"task": task})
+    with transaction.atomic():
+        current = _locked(task)
+        if current.status == TaskStatus.PENDING_VERIFICATION:
+            pending = current.verifications.filter(outcome=Verification.Outcome.PENDING).first()
+            if pending is not None:
+                fields = {"outcome": Verification.Outcome.RETURNED, "decided_by": user, "decided_at": timezone.now(),
+                          "reason": reason}  # fmt: skip
+                Verification.objects.filter(pk=pending.pk).update(**fields)
+        current.status = TaskStatus.IN_PROGRESS
+        current.closed_at = None
+        current.due_date = new_due_date  # original_due_date is kept
+        current.explained_at = None
+        current._change_reason = (_("Spot check failed, returned for rectification again: %(reason)s") % {
+            "reason": reason
+        })[:100]  # the history's reason holds 100 characters; the finding keeps the whole note
+        current.save()
+        roll_up_progress(current.parent_id)
+    return current
+
+
 # --- overdue: explanations and extensions ---------------------------------------
 
 
@@ -577,14 +606,33 @@ def resolve_coordination(request, user):
 # --- reviews ----------------------------------------------------------------------
 
 
-def review_explanation(explanation, user, note=""):
-    """A supervisor reads an overdue explanation (once); never the person who wrote it."""
+def review_explanation(explanation, user, note="", *, accepted=True):
+    """A supervisor reviews an overdue explanation (once), never the person who wrote it:
+    认可 (``accepted``) or 不予认可（要求重新说明）, with a note the unit reads and is told of.
+
+    A refused explanation counts as none: when it is the latest for the task's current
+    due date, the task's ``explained_at`` is cleared, so the one warning rule
+    (rectification.policy) escalates it after the grace days as if it had never been
+    explained, and the unit is asked to explain again."""
     _require(user, DECIDE, explanation)
-    updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
-        reviewed_by=user, reviewed_at=timezone.now(), review_note=note
-    )
-    if not updated:
-        raise TransitionRefused(_("This explanation has already been reviewed."))
+    if not accepted and not note.strip():
+        raise TransitionRefused(_("Say why the explanation is not accepted: the unit explains again from it."))
+    with transaction.atomic():
+        current = _locked(explanation.task)
+        updated = Explanation.objects.filter(pk=explanation.pk, reviewed_at__isnull=True).update(
+            reviewed_by=user, reviewed_at=timezone.now(), review_note=note, accepted=accepted
+        )
+        if not updated:
+            raise TransitionRefused(_("This explanation has already been reviewed."))
+        explanation.refresh_from_db()
+        if not accepted:
+            latest = current.explanations.filter(due_date=current.due_date).order_by("-created_at", "-pk").first()
+            if latest is not None and latest.pk == explanation.pk and current.explained_at is not None:
+                current.explained_at = None
+                current._change_reason = _("Explanation not accepted: explain again")
+                current.save()
+        _tell_on_commit(notify.notify_explanation_reviewed, explanation)
+    return explanation
 
 
 # --- group-chat robots (企业微信 / 钉钉) --------------------------------------------------------

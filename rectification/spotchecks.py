@@ -4,23 +4,34 @@ tasks, and the writes themselves. Views call these; they stay thin.
 A spot check belongs to a supervision group. A user records one for a group
 they belong to or lead, or, as a supervisor by membership, for a group of the
 campaign that watches a unit inside their own scope. The tasks checked are
-closed tasks of the group's campaign inside both the group's units' subtrees
-and the user's supervision scope. A failed finding reopens its task.
+tasks of the group's campaign, in any state, inside both the group's units'
+subtrees and the user's supervision scope, chosen by hand (the units' tasks)
+or drawn at random with a recorded seed; units are checked as a whole too
+(their 回头看 and rectification work). A failed finding returns its task for
+rectification again (退回重新整改) with a new due date set by the group, and
+the unit is told at once.
 """
 
+import datetime
 import random
+import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign import permissions
 from campaign.models import Unit
-from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, outermost, paths_q
+from campaign.models.units import UnitKind
+from campaign.permissions import DECIDE, OVERSEE, SUPERVISE, ancestor_ids, outermost, paths_q
+from campaign.widgets import unit_source
 
-from . import services
-from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, Task, TaskStatus
+from . import notify, services
+from . import tasks as background
+from .models import AccountabilityRecord, SpotCheck, SpotCheckFinding, SpotCheckUnitFinding, Task
 from .models.supervision import AccountabilityMeasure
 
 # --- spot checks ----------------------------------------------------------------
@@ -44,8 +55,10 @@ def group_tasks(group, user):
 
 
 def checkable_tasks(group, user, units=None):
-    """Closed tasks a spot check by ``user`` for ``group`` may look at."""
-    tasks = group_tasks(group, user).filter(status=TaskStatus.CLOSED)
+    """Tasks a spot check by ``user`` for ``group`` may look at, in any state: closed ones
+    (is the rectification lasting?) and those in progress or awaiting verification (is
+    the work being done?), as the speech's 抽查 of units' 回头看 and rectification work."""
+    tasks = group_tasks(group, user)
     if units:
         tasks = tasks.filter(paths_q(outermost({unit.path for unit in units}), "unit_path"))
     return tasks
@@ -56,17 +69,20 @@ def group_units(group, user):
     return Unit.objects.restrict(user, SUPERVISE).filter(paths_q(group_paths(group), "path"))
 
 
+def new_seed():
+    """A seed for a random draw, recorded with the check so that the draw can be repeated."""
+    return secrets.randbelow(10**9)
+
+
 def draw_sample(group, n, seed=None, *, user=None, units=None):
-    """A random sample of ``n`` closed tasks within the subtrees of the group's
+    """A random sample of ``n`` tasks (in any state) within the subtrees of the group's
     units (and of ``units``, and the scope of ``user``, when given).
 
-    The same seed draws the same tasks: ids are read in a fixed order and
-    picked in Python (``order_by("?")`` cannot be repeated).
+    The same seed draws the same tasks from the same tasks: ids are read in a fixed
+    order and picked in Python (``order_by("?")`` cannot be repeated).
     """
     if user is None:
-        tasks = Task.objects.filter(
-            paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id, status=TaskStatus.CLOSED
-        )
+        tasks = Task.objects.filter(paths_q(group_paths(group), "unit_path"), batch__campaign_id=group.campaign_id)
         if units:
             tasks = tasks.filter(paths_q(outermost({unit.path for unit in units}), "unit_path"))
     else:
@@ -76,46 +92,92 @@ def draw_sample(group, n, seed=None, *, user=None, units=None):
     return list(Task.objects.filter(pk__in=chosen).select_related("unit").order_by("unit_path", "pk"))
 
 
-def record_spot_check(group, user, checked_on, units, findings, summary):
-    """Record a spot check with its findings; every failed finding reopens its task.
+@dataclass
+class Finding:
+    """A finding on a task: passed, or failed with what was found and the new due date."""
 
-    ``findings`` is a list of ``(task, passed, note)``. ``units`` may be empty:
-    the units of the tasks checked are recorded then.
+    task: Task
+    passed: bool
+    note: str = ""
+    new_due_date: datetime.date | None = None
+
+
+def _findings(findings):
+    """Findings given as :class:`Finding` or as tuples (task, passed, note[, new due date])."""
+    return [item if isinstance(item, Finding) else Finding(*item) for item in findings]
+
+
+def record_spot_check(group, user, checked_on, units, findings, summary, *, unit_findings=(), seed=None,
+                      sample_size=None):  # fmt: skip
+    """Record a spot check with its findings on tasks and on units (``unit_findings``:
+    (unit, passed, note)). Every failed task is returned for rectification again
+    (退回重新整改) with the new due date the group set, and its unit told at once; every
+    failed unit is told too. ``seed`` and ``sample_size`` record a random draw.
+
+    ``units`` may be empty: the units of the tasks checked are recorded then.
     """
     if not groups_for(user).filter(pk=group.pk).exists():
         raise PermissionDenied
-    findings = list(findings)
-    if not findings:
+    findings = _findings(findings)
+    unit_findings = list(unit_findings)
+    if not findings and not unit_findings:
         raise ValidationError(_("Record at least one finding."))
-    task_ids = [task.pk for task, _passed, _note in findings]
+    task_ids = [finding.task.pk for finding in findings]
     if len(set(task_ids)) != len(task_ids):
         raise ValidationError(_("Each task can have only one finding in a spot check."))
     allowed = set(group_tasks(group, user).filter(pk__in=task_ids).values_list("pk", flat=True))
-    for task, _passed, _note in findings:
-        if task.pk not in allowed:
-            reason = permissions.refusal(user, DECIDE, task) or _("It is not within this group's scope.")
-            raise permissions.Refused(_("“%(task)s”: %(reason)s") % {"task": task, "reason": reason})
-    for task, passed, note in findings:
+    for finding in findings:
+        if finding.task.pk not in allowed:
+            reason = permissions.refusal(user, DECIDE, finding.task) or _("It is not within this group's scope.")
+            raise permissions.Refused(_("“%(task)s”: %(reason)s") % {"task": finding.task, "reason": reason})
+    today = timezone.localdate()
+    for finding in findings:
+        if not finding.passed and not finding.note.strip():
+            raise ValidationError(_("Say what was found wrong with “%(task)s”.") % {"task": finding.task})
+        if not finding.passed and (finding.new_due_date is None or finding.new_due_date < today):
+            raise ValidationError(
+                _("Set the new due date for “%(task)s”, today or later.") % {"task": finding.task}
+            )
+    for unit, passed, note in unit_findings:
         if not passed and not note.strip():
-            raise ValidationError(_("Say what was found wrong with “%(task)s”.") % {"task": task})
+            raise ValidationError(_("Say what was found wrong with the work of %(unit)s.") % {"unit": unit.name})
     units = list(units or [])
-    if units:
-        unit_ids = [unit.pk for unit in units]
-        if group_units(group, user).filter(pk__in=unit_ids).count() != len(set(unit_ids)):
+    named = units + [unit for unit, _passed, _note in unit_findings]
+    if named:
+        unit_ids = {unit.pk for unit in named}
+        if group_units(group, user).filter(pk__in=unit_ids).count() != len(unit_ids):
             raise PermissionDenied
-    else:
-        units = list(Unit.objects.filter(tasks__pk__in=task_ids).distinct())
+    if not units:
+        units = list(Unit.objects.filter(Q(tasks__pk__in=task_ids) | Q(pk__in=[u.pk for u, _p, _n in unit_findings])).distinct())
     with transaction.atomic():
-        spot_check = SpotCheck.objects.create(group=group, checked_on=checked_on, summary=summary, created_by=user)
-        spot_check.units.set(units)
-        SpotCheckFinding.objects.bulk_create(
-            SpotCheckFinding(spot_check=spot_check, task=task, passed=passed, note=note)
-            for task, passed, note in findings
+        spot_check = SpotCheck.objects.create(
+            group=group, checked_on=checked_on, summary=summary, created_by=user, seed=seed, sample_size=sample_size
         )
-        for task, passed, note in findings:
-            if not passed:
-                services.reopen_task(task, user, _("Spot check of %(date)s failed: %(note)s") % {"date": checked_on, "note": note})
+        spot_check.units.set(units)
+        states = dict(Task.objects.filter(pk__in=task_ids).values_list("pk", "status"))
+        rows = SpotCheckFinding.objects.bulk_create(
+            SpotCheckFinding(
+                spot_check=spot_check, task=finding.task, passed=finding.passed, note=finding.note,
+                new_due_date=None if finding.passed else finding.new_due_date, status_checked=states[finding.task.pk],
+            )  # fmt: skip
+            for finding in findings
+        )
+        unit_rows = SpotCheckUnitFinding.objects.bulk_create(
+            SpotCheckUnitFinding(spot_check=spot_check, unit=unit, passed=passed, note=note)
+            for unit, passed, note in unit_findings
+        )
+        for row in rows:
+            if not row.passed:
+                services.return_after_spot_check(row.task, user, row.new_due_date, row.note, today=today)
+                _tell(notify.notify_spot_check_failed, row)
+        for row in unit_rows:
+            if not row.passed:
+                _tell(notify.notify_unit_finding_failed, row)
     return spot_check
+
+
+def _tell(notice, row):
+    transaction.on_commit(lambda: notice(row, queue_emails=background.queue_email_delivery), robust=True)
 
 
 def visible_spot_checks(user):
@@ -167,26 +229,80 @@ def visible_accountability(user):
     return AccountabilityRecord.objects.restrict(user, OVERSEE)
 
 
-def record_accountability(user, *, unit, measure, decided_on, decided_by, person_name="", tasks=(), note=""):
-    """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people."""
+def deciding_bodies(unit):
+    """The units that may have decided a measure against ``unit``: the unit itself and the
+    units above it (the 市委, a district committee), and the departments right below those
+    (its 纪委 or 组织部, when they are units of the tree). Never a supervision group."""
+    above = ancestor_ids(unit.path)
+    return Unit.objects.filter(Q(pk__in=above) | Q(parent_id__in=above[:-1], kind=UnitKind.DEPARTMENT)).order_by("path")
+
+
+def deciding_body_choices(user):
+    """Deciding bodies offered to ``user``: those of any unit they may record a measure against."""
+    paths = permissions.access(user).paths(DECIDE)
+    if paths is permissions.EVERYTHING:
+        return Unit.objects.all()
+    above = {unit_id for path in paths or () for unit_id in ancestor_ids(path)}
+    return Unit.objects.filter(
+        Q(pk__in=above) | Q(parent_id__in=above, kind=UnitKind.DEPARTMENT) | paths_q(paths, "path")
+    )
+
+
+# The unit picker of the accountability form offers (and searches) these.
+unit_source("deciding")(deciding_body_choices)
+
+
+def record_accountability(user, *, unit, measure, decided_on, deciding_unit, person_name="", person_post="", tasks=(),
+                          note="", document=None):  # fmt: skip
+    """Record a measure (约谈, 通报, 诫勉 …) against a unit or one of its people (with their
+    post, 职务), decided by ``deciding_unit`` (a unit: see :func:`deciding_bodies`), with the
+    decision document (checked as any evidence). The unit's staff are told once it commits,
+    about each linked task; the record shows on those tasks' timelines."""
+    from .uploads import check_upload
+
     permissions.require(user, DECIDE, unit)
     if measure not in AccountabilityMeasure.values:
         raise ValidationError(_("Choose a measure from the list."))
+    if deciding_unit is None or not deciding_bodies(unit).filter(pk=deciding_unit.pk).exists():
+        raise ValidationError(
+            _("The deciding body is the unit itself, a unit above it or one of their departments (a 纪委, a 组织部); "
+              "a supervision group does not decide measures.")
+        )
+    if person_post and not person_name:
+        raise ValidationError(_("Name the person whose post is given."))
     tasks = list(tasks)
     outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
     if outside:
         raise ValidationError(
             _("Only tasks of the unit and the units below it can be linked; not “%(task)s”.") % {"task": outside[0]}
         )
-    with transaction.atomic():
-        record = AccountabilityRecord.objects.create(
-            unit=unit,
-            person_name=person_name,
-            measure=measure,
-            decided_on=decided_on,
-            decided_by=decided_by,
-            note=note,
-            recorded_by=user,
-        )
-        record.tasks.set(tasks)
+    kind = check_upload(document) if document else None
+    record = None
+    try:
+        with transaction.atomic():
+            record = AccountabilityRecord(
+                unit=unit,
+                person_name=person_name,
+                person_post=person_post,
+                measure=measure,
+                decided_on=decided_on,
+                deciding_unit=deciding_unit,
+                decided_by=deciding_unit.name,
+                note=note,
+                recorded_by=user,
+            )
+            if document:
+                record.document = document
+                record.document_name = document.name[:255]
+                record.document_type = kind.mime
+                record.document_size = document.size
+            record.save()
+            record.tasks.set(tasks)
+            transaction.on_commit(
+                lambda: notify.notify_accountability(record, queue_emails=background.queue_email_delivery), robust=True
+            )
+    except BaseException:
+        if record is not None and record.document:
+            record.document.storage.delete(record.document.name)
+        raise
     return record

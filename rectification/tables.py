@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -191,16 +192,35 @@ class AccountabilityTable(tables.Table):
     decided_on = tables.DateColumn(verbose_name=_("Date decided"), format="Y-m-d", attrs={"td": {"class": "nowrap"}})
     unit = tables.Column(verbose_name=_("Unit"), order_by="unit__path", linkify=lambda record: record.unit.get_absolute_url())
     person_name = tables.Column(verbose_name=_("Person"))
+    person_post = tables.Column(verbose_name=_("Post"))
     measure = tables.Column(verbose_name=_("Measure"))
     tasks = tables.Column(verbose_name=_("Tasks concerned"), empty_values=(), orderable=False)
-    decided_by = tables.Column(verbose_name=_("Decided by"))
+    decided_by = tables.Column(verbose_name=_("Decided by"), empty_values=(), order_by="decided_by")
     note = tables.Column(verbose_name=_("Details"), orderable=False)
+    document = tables.Column(verbose_name=_("Decision document"), empty_values=(), orderable=False)
     recorded_by = tables.Column(verbose_name=_("Recorded by"), order_by="recorded_by__username")
 
     class Meta:
         model = AccountabilityRecord
-        fields = ["decided_on", "unit", "person_name", "measure", "tasks", "decided_by", "note", "recorded_by"]
+        fields = [
+            "decided_on", "unit", "person_name", "person_post", "measure", "tasks", "decided_by", "note", "document",
+            "recorded_by",
+        ]  # fmt: skip
         order_by = ("-decided_on",)
+
+    def render_decided_by(self, record):
+        return record.deciding_body
+
+    value_decided_by = render_decided_by
+
+    def render_document(self, record):
+        if not record.document:
+            return "—"
+        url = reverse("rectification:accountability_document", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record.document_name)
+
+    def value_document(self, record):
+        return record.document_name
 
     def render_tasks(self, record):
         return "；".join(task.title for task in record.tasks.all())

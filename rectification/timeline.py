@@ -27,6 +27,7 @@ from .models import (
     ExtensionRequest,
     Problem,
     ProgressUpdate,
+    AccountabilityRecord,
     SpotCheckFinding,
     Task,
     Urge,
@@ -116,6 +117,7 @@ def build(task):
         *urge_entries(task),
         *coordination_entries(task),
         *spot_check_entries(task),
+        *accountability_entries(task),
     ]
     entries = steps + fold(history_entries(task), steps)
     entries.sort(key=lambda entry: entry.at, reverse=True)
@@ -389,13 +391,20 @@ def explanation_entries(task):
             )
         )
         if explanation.reviewed_at:
+            if explanation.accepted is False:
+                title, tone = _("Explanation not accepted: explain again"), "bad"
+            elif explanation.accepted:
+                title, tone = _("Explanation accepted"), "ok"
+            else:
+                title, tone = _("Explanation reviewed"), ""
             entries.append(
                 Entry(
                     at=explanation.reviewed_at,
                     kind="review",
-                    title=_("Explanation reviewed"),
+                    title=title,
                     actor=explanation.reviewed_by,
                     text=explanation.review_note,
+                    tone=tone,
                 )
             )
     return entries
@@ -483,7 +492,13 @@ def spot_check_entries(task):
     for finding in findings:
         check = finding.spot_check
         values = {"group": check.group.name, "date": f"{check.checked_on:%Y-%m-%d}"}
-        title = (_("Spot check by %(group)s on %(date)s: passed") if finding.passed else _("Spot check by %(group)s on %(date)s: failed")) % values
+        if finding.passed:
+            title = _("Spot check by %(group)s on %(date)s: passed") % values
+        elif finding.new_due_date:
+            values["due"] = f"{finding.new_due_date:%Y-%m-%d}"
+            title = _("Spot check by %(group)s on %(date)s: failed, returned for rectification again, now due %(due)s") % values
+        else:
+            title = _("Spot check by %(group)s on %(date)s: failed") % values
         entries.append(
             Entry(
                 at=check.created_at,
@@ -492,6 +507,42 @@ def spot_check_entries(task):
                 actor=check.created_by,
                 text=finding.note,
                 tone="ok" if finding.passed else "bad",
+            )
+        )
+    return entries
+
+
+def accountability_entries(task):
+    """问责 records linked to the task: the measure, whom, the deciding body and its document."""
+    entries = []
+    records = AccountabilityRecord.objects.filter(tasks=task).select_related("unit", "deciding_unit", "recorded_by")
+    for record in records:
+        whom = " ".join(part for part in (record.person_post, record.person_name) if part) or record.unit.display_name
+        values = {"measure": record.get_measure_display(), "whom": whom}
+        meta = _("Decided by %(body)s on %(date)s") % {
+            "body": record.deciding_body or "—",
+            "date": f"{record.decided_on:%Y-%m-%d}",
+        }
+        document = []
+        if record.document:
+            document = [
+                EvidenceLink(
+                    name=record.document_name,
+                    url=reverse("rectification:accountability_document", args=[record.pk]),
+                    size=record.document_size,
+                    is_image=record.document_type.startswith("image/"),
+                )
+            ]
+        entries.append(
+            Entry(
+                at=record.created_at,
+                kind="accountability",
+                title=_("Accountability: %(measure)s, %(whom)s") % values,
+                actor=record.recorded_by,
+                text=record.note,
+                meta=meta,
+                evidence=document,
+                tone="bad",
             )
         )
     return entries

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import coordination, ledger, notifications, operations, robots, supervision, tasks
+from .views import coordination, figures, ledger, notifications, operations, robots, supervision, tasks
 
 app_name = "rectification"
 
@@ -33,6 +33,12 @@ urlpatterns = [
     path("spotchecks/<int:pk>/", supervision.spotcheck_detail, name="spotcheck_detail"),
     path("accountability/", supervision.AccountabilityListView.as_view(), name="accountability_list"),
     path("accountability/new/", supervision.accountability_create, name="accountability_create"),
+    path("accountability/<int:pk>/document/", supervision.accountability_document, name="accountability_document"),
+    # units report their figures (participation, 五查五看, indicators); the unit above follows them up
+    path("figures/", figures.figures_list, name="figures_list"),
+    path("figures/<int:unit_pk>/<int:batch_pk>/", figures.figures_report, name="figures_report"),
+    path("figures/reports/<int:pk>/return/", figures.figures_return, name="figures_return"),
+    path("figures/evidence/<int:pk>/", figures.figures_evidence, name="figures_evidence"),
     # the import of office ledgers (the ledger page and its export are read-only: reports/)
     path("ledger/import/", ledger.ledger_import, name="ledger_import"),
     path("ledger/template/", ledger.ledger_template, name="ledger_template"),

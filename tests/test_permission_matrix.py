@@ -56,8 +56,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign import accounts
-from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
-from rectification import services
+from campaign.models import FigureReport, IndicatorValue, Participation, ProvisionedAccount, ProvisioningRun, Role, UnitKind
+from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
     ChatRobot,
@@ -83,6 +83,7 @@ from rectification.models.supervision import AccountabilityMeasure
 from tests.factories import (
     BatchFactory,
     CampaignFactory,
+    IndicatorFactory,
     MembershipFactory,
     ParticipationFactory,
     SupervisionGroupFactory,
@@ -115,6 +116,7 @@ spotcheck_detail           L    200  404  404   200  404     200       200    20
 spotcheck_create_page      L    403  403  403   200  200     200       403    403     403        403
 accountability_list        L    403  403  403   200  200     200       200    200     200        200
 accountability_create_page L    403  403  403   200  200     200       403    403     403        403
+accountability_document    L    200  404  404   200  404     200       200    200     200        200
 ledger                     L    200  200  200   200  200     200       200    200     200        200
 ledger_export              L    200  200  200   200  200     200       200    200     200        200
 ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
@@ -130,6 +132,9 @@ unit_children              L    404  404  404   200  404     200       200    40
 unit_search                L    200  200  200   200  200     200       200    200     200        200
 unit_import_page           L    403  403  403   403  403     403       403    200     200        200
 participation_list         L    200  200  200   200  200     200       200    200     200        200
+figures_list               L    200  200  200   200  200     200       200    200     200        200
+figures_report_page        L    200  404  404   200  404     200       200    200     200        200
+figures_evidence           L    200  404  404   200  404     200       200    200     200        200
 campaign_detail            L    200  200  200   200  200     200       200    200     200        200
 # --- the staff's steps (POST) ----------------------------------------------------------------------
 task_edit                  L    ok   403  404   403  404     ok        403    ok      ok         ok
@@ -140,6 +145,8 @@ ask_extension              L    ok   403  404   403  404     ok        403    ok
 ask_coordination           L    ok   ok   404   403  404     ok        403    ok      ok         ok
 problem_create             L    ok   R    R     403  403     ok        403    ok      ok         ok
 task_create                L    ok   R    404   403  404     ok        403    ok      ok         ok
+report_figures             L    ok   404  404   403  404     ok        403    ok      ok         ok
+return_figures             L    403  404  404   403  404     ok        ok     403     ok         403
 # --- decisions (POST): supervisors in scope, with separation of duties -------------------------
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
@@ -315,6 +322,12 @@ class World:
         self.spot_check.units.add(self.east_community)
         SpotCheckFinding.objects.create(spot_check=self.spot_check, task=self.closed_task, passed=True, note="")
         self.spot_checks_before = SpotCheck.objects.count()
+        # A: an accountability record on the community, with its decision document
+        self.accountability = spotchecks.record_accountability(
+            self.people["sup"], unit=self.east_community, measure=AccountabilityMeasure.TALK, decided_on=today,
+            deciding_unit=self.east, person_name="王某", person_post="书记", tasks=[self.task],
+            document=SimpleUploadedFile("约谈决定.png", png_bytes(), content_type="image/png"),
+        )  # fmt: skip
         self.notification = Notification.objects.create(
             user=staff, kind="decision", key="matrix:1", title="已退回", url=self.task.get_absolute_url()
         )
@@ -338,6 +351,16 @@ class World:
             webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix-0123456789abcdef",
         )  # fmt: skip
         self.public_side(staff)
+        # F: the community's figures for the batch, reported by its staff, with evidence
+        from rectification import figures
+
+        self.indicator = IndicatorFactory(campaign=self.campaign, code="funds", name="党建经费", needs_evidence=True)
+        self.figures = figures.report_figures(
+            staff, self.east_community, self.batch, participation={"members_expected": 40, "members_participated": 38},
+            indicators=[figures.IndicatorEntry(self.indicator, 12, "", SimpleUploadedFile(
+                "预算.png", png_bytes(), content_type="image/png"))],
+        )  # fmt: skip
+        self.figure_value = IndicatorValue.objects.get(unit=self.east_community, indicator=self.indicator)
 
     def public_side(self, staff):
         """An opinion on the east community, its plans in every state, a survey round over it."""
@@ -430,6 +453,9 @@ ROWS = {
     "spotcheck_create_page": Row("GET", lambda w: reverse("rectification:spotcheck_create")),
     "accountability_list": Row("GET", lambda w: reverse("rectification:accountability_list")),
     "accountability_create_page": Row("GET", lambda w: reverse("rectification:accountability_create")),
+    "accountability_document": Row(
+        "GET", lambda w: reverse("rectification:accountability_document", args=[w.accountability.pk])
+    ),
     "ledger": Row("GET", lambda w: reverse("reports:ledger")),
     "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
     "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
@@ -458,6 +484,25 @@ ROWS = {
     "campaign_detail": Row(
         "GET", lambda w: reverse("campaign:campaign_detail", args=[w.campaign.pk]), lambda w: w.campaign.name
     ),
+    "figures_list": Row("GET", lambda w: reverse("rectification:figures_list")),
+    "figures_report_page": Row(
+        "GET", lambda w: reverse("rectification:figures_report", args=[w.east_community.pk, w.batch.pk]),
+        lambda w: w.east_community.name,
+    ),  # fmt: skip
+    "figures_evidence": Row("GET", lambda w: reverse("rectification:figures_evidence", args=[w.figure_value.pk])),
+    "report_figures": Row(
+        "POST", lambda w: reverse("rectification:figures_report", args=[w.east_community.pk, w.batch.pk]),
+        data=lambda w: {"members_expected": 40, "members_participated": 33, "makeup_members": 0,
+                        "members_transformed": 0, "members_handled": 0, "look_back_note": "",
+                        f"indicator_{w.indicator.pk}": "12", f"indicator_{w.indicator.pk}_note": "",
+                        "version": w.figures.version},
+        done=lambda w: Participation.objects.get(unit=w.east_community, batch=w.batch).members_participated == 33,
+    ),  # fmt: skip
+    "return_figures": Row(
+        "POST", lambda w: reverse("rectification:figures_return", args=[w.figures.pk]),
+        data=lambda w: {"reason": "数字与花名册不符"},
+        done=lambda w: FigureReport.objects.get(pk=w.figures.pk).status == FigureReport.Status.RETURNED,
+    ),  # fmt: skip
     # the staff's steps
     "task_edit": Row(
         "POST", task_url("task_edit"), data=edit_post,
@@ -531,7 +576,7 @@ ROWS = {
     ),  # fmt: skip
     "review_explanation": Row(
         "POST", lambda w: reverse("rectification:explanation_review", args=[w.explanation.pk]),
-        data=lambda w: {f"explanations-{w.explanation.pk}-note": "已阅"},
+        data=lambda w: {f"explanations-{w.explanation.pk}-decision": "accept", f"explanations-{w.explanation.pk}-note": "已阅"},
         done=lambda w: Explanation.objects.get(pk=w.explanation.pk).reviewed_at is not None,
     ),  # fmt: skip
     "record_spot_check": Row(
@@ -544,8 +589,8 @@ ROWS = {
     "record_accountability": Row(
         "POST", lambda w: reverse("rectification:accountability_create"),
         data=lambda w: {"unit": w.east_community.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
-                        "decided_on": TODAY().isoformat(), "decided_by": "区纪委", "note": "整改不力"},
-        done=lambda w: AccountabilityRecord.objects.exists(),
+                        "decided_on": TODAY().isoformat(), "deciding_unit": w.east.pk, "note": "整改不力"},
+        done=lambda w: AccountabilityRecord.objects.count() > 1,
     ),  # fmt: skip
     # coordination
     "reply_coordination": Row(
@@ -784,6 +829,7 @@ def test_every_row_of_the_matrix_is_defined_and_every_route_is_in_it():
         "campaign:person_reactivate": "reactivate_person", "campaign:person_unlock": "unlock_person",
         "campaign:membership_remove": "remove_membership", "campaign:provision": "provision",
         "reports:runs": "runs",
+        "rectification:figures_return": "return_figures",
     }  # fmt: skip
     missing = sorted(route for route in routes if aliases.get(route, route.split(":")[1]) not in tried)
     assert not missing, f"routes the matrix does not try: {missing}"

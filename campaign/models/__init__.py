@@ -1,5 +1,5 @@
 from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
-from .campaigns import Batch, Campaign, Participation, Phase
+from .campaigns import Batch, Campaign, FigureReport, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
 from .rollups import IndicatorRollup, ParticipationRollup
@@ -12,6 +12,7 @@ __all__ = [
     "IndicatorRollup",
     "IndicatorValue",
     "Membership",
+    "FigureReport",
     "Participation",
     "ParticipationRollup",
     "LoginSession",

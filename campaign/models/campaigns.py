@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
 
@@ -42,6 +44,10 @@ class Batch(models.Model):
     scope_note = models.CharField(_("who takes part"), max_length=300, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
+    # Whether this batch's units run the 五查五看 checklist in their look-back (the second
+    # batch in the speech); elsewhere the checklist reads "not applicable".
+    five_checks = models.BooleanField(_("units run the five checks (五查五看)"), default=False)
+    report_due = models.DateField(_("figures due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("batch")
@@ -128,6 +134,7 @@ class Participation(models.Model):
     look_back_note = models.TextField(_("look-back note"), blank=True)
 
     objects = ParticipationQuerySet.as_manager()
+    history = HistoricalRecords()
     unit_scope = UnitScope(path="unit__path", unit="unit_id")
 
     class Meta:
@@ -147,6 +154,9 @@ class Participation(models.Model):
 
     @property
     def checks_done(self):
+        """How many of the five checks are done; None where the batch does not run them."""
+        if not self.batch.five_checks:
+            return None
         return sum(1 for field, _label in LOOK_BACK_CHECKS if getattr(self, field))
 
     @property
@@ -158,3 +168,38 @@ class Participation(models.Model):
         if not self.members_expected:
             return None
         return round(100 * self.members_participated / self.members_expected, 1)
+
+
+class FigureReport(models.Model):
+    """A unit's report of its figures for a batch (participation, 五查五看, indicators): who
+    reported them and when, and whether the unit above returned them (with why)."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        RETURNED = "returned", _("Returned")
+
+    unit = models.ForeignKey("campaign.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="figure_reports")
+    batch = models.ForeignKey(Batch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="figure_reports")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("returned by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
+    unit_scope = UnitScope(path="unit__path", unit="unit_id", requester="reported_by")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("figures report")
+        verbose_name_plural = _("figures reports")
+        constraints = [models.UniqueConstraint(fields=["unit", "batch"], name="one_figure_report_per_unit_and_batch")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.batch.name}"

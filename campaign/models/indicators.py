@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
 
@@ -23,6 +24,9 @@ class Indicator(models.Model):
     measure = models.CharField(_("unit of measure"), max_length=20)
     rollup = models.CharField(_("roll-up"), max_length=10, choices=Rollup.choices, default=Rollup.SUM)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    needs_evidence = models.BooleanField(
+        _("needs evidence"), default=False, help_text=_("Units attach a document proving the figure they report.")
+    )
 
     class Meta:
         verbose_name = _("indicator")
@@ -63,6 +67,14 @@ class IndicatorValueQuerySet(RestrictedQuerySet):
         return result
 
 
+def evidence_path(instance, filename):
+    """Evidence of reported figures, under a name nobody can guess."""
+    import uuid
+    from pathlib import PurePath
+
+    return f"figures/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
 class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values")
     unit = models.ForeignKey("campaign.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="indicator_values")
@@ -71,9 +83,14 @@ class IndicatorValue(models.Model):
     )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    evidence = models.FileField(_("evidence"), upload_to=evidence_path, max_length=300, blank=True)
+    evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
+    evidence_type = models.CharField(max_length=100, blank=True)
+    evidence_size = models.PositiveBigIntegerField(default=0)
 
     objects = IndicatorValueQuerySet.as_manager()
     unit_scope = UnitScope(path="unit__path", unit="unit_id")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator value")

@@ -64,6 +64,7 @@ def unit_detail(request, pk):
         "ancestors": unit.ancestors().filter(pk__in=visible),
         "children": children,
         "participations": participations,
+        "may_report": permissions.may(request.user, permissions.REPORT, unit),
         "subtree_totals": rollups.participation_totals([unit]),
         "indicators": rollups.indicator_totals([unit]),
         "administers": permissions.may(request.user, permissions.ADMINISTER, unit),

@@ -1,9 +1,12 @@
 """Forms and filters of the supervisors' pages: the queue, spot checks, accountability."""
 
+import datetime
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign import permissions
 from campaign.models import Unit
@@ -11,13 +14,18 @@ from campaign.permissions import DECIDE, SUPERVISE, outermost, paths_q
 from campaign.widgets import UnitField, UnitMultipleField
 from rectification.models import Task
 from rectification.models.supervision import AccountabilityMeasure
+from rectification.uploads import check_upload
 from rectification.spotchecks import (
+    Finding,
     accountability_tasks,
     checkable_tasks,
+    deciding_bodies,
+    deciding_body_choices,
     draw_sample,
     group_tasks,
     group_units,
     groups_for,
+    new_seed,
 )
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -112,9 +120,30 @@ class ExtensionDecisionForm(forms.Form):
 
 
 class ExplanationReviewForm(forms.Form):
-    note = forms.CharField(
-        label=_("Review note (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
+    """认可 or 不予认可（要求重新说明）, with a note the unit reads (required when refusing)."""
+
+    ACCEPT, REFUSE = "accept", "refuse"
+
+    decision = forms.ChoiceField(
+        label=pgettext_lazy("explanation review", "Review"),
+        choices=[(ACCEPT, pgettext_lazy("explanation review", "Accept")), (REFUSE, _("Do not accept (explain again)"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Accept the explanation or ask the unit to explain again.")},
     )
+    note = forms.CharField(
+        label=_("Note to the unit"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}),
+        help_text=_("Required when the explanation is not accepted."),
+    )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the explanation is not accepted: the unit explains again from it."))
+        return cleaned
+
+    @property
+    def accepted(self):
+        return self.cleaned_data["decision"] == self.ACCEPT
 
 
 class UrgeForm(forms.Form):
@@ -144,7 +173,8 @@ def not_in_future(day):
 
 
 class SpotCheckStartForm(forms.Form):
-    """Step 1: which group, when, and which tasks: chosen units, or a random sample."""
+    """Step 1: which group, when, and what: units (their own work, and their tasks to pick
+    from by hand), or a random sample of tasks in any state, drawn with a recorded seed."""
 
     MAX_LISTED = 100
 
@@ -154,14 +184,24 @@ class SpotCheckStartForm(forms.Form):
         label=_("Units checked"),
         source="supervise",
         required=False,
-        help_text=_("Their closed tasks are checked; with a sample size, the sample is drawn among them."),
+        help_text=_(
+            "Their look-back and rectification work is checked, and their tasks (in any state) are listed to "
+            "check by hand; with a sample size, the sample is drawn among their tasks."
+        ),
     )
     sample_size = forms.IntegerField(
-        label=_("Draw a random sample of closed tasks"),
+        label=_("Draw a random sample of tasks"),
         required=False,
         min_value=1,
         max_value=MAX_LISTED,
-        help_text=_("How many closed tasks to draw at random within the group's scope (or the units chosen)."),
+        help_text=_("How many tasks, in any state, to draw at random within the group's scope (or the units chosen)."),
+    )
+    seed = forms.IntegerField(
+        label=_("Random seed"),
+        required=False,
+        min_value=0,
+        max_value=10**12,
+        help_text=_("Left empty, one is chosen and recorded with the check; the same seed draws the same tasks again."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -174,6 +214,8 @@ class SpotCheckStartForm(forms.Form):
             self.fields["group"].initial = groups[0].pk
         self.fields["units"].queryset = units_watched_by(groups, user)
         self.tasks = []
+        self.by_hand = True
+        self.drawn_seed = None
 
     def clean_checked_on(self):
         return not_in_future(self.cleaned_data["checked_on"])
@@ -192,30 +234,37 @@ class SpotCheckStartForm(forms.Form):
         if not units and not size:
             raise forms.ValidationError(_("Choose the units to check, or how many tasks to draw at random."))
         if size:
-            self.tasks = draw_sample(group, size, user=self.user, units=units)
+            self.by_hand = False
+            self.drawn_seed = cleaned.get("seed") if cleaned.get("seed") is not None else new_seed()
+            self.tasks = draw_sample(group, size, self.drawn_seed, user=self.user, units=units)
+            if not self.tasks:
+                raise forms.ValidationError(_("There is no task to draw in this choice."))
         else:
             found = checkable_tasks(group, self.user, units).select_related("unit").order_by("unit_path", "pk")
             self.tasks = list(found[: self.MAX_LISTED + 1])
             if len(self.tasks) > self.MAX_LISTED:
                 raise forms.ValidationError(
-                    _("These units have more than %(max)s closed tasks: choose fewer units, or draw a sample.")
+                    _("These units have more than %(max)s tasks: choose fewer units, or draw a sample.")
                     % {"max": self.MAX_LISTED}
                 )
-        if not self.tasks:
-            raise forms.ValidationError(_("There is no closed task to check in this choice."))
         return cleaned
 
 
 class SpotCheckFindingsForm(forms.Form):
-    """Step 2: passed or failed (with a note) for every task drawn, and a summary."""
+    """Step 2: for each unit and each task, passed or failed (with what was found); a failed
+    task gets the new due date the group sets. Tasks listed by hand may be left unchecked;
+    a random sample is judged in full."""
 
-    PASSED, FAILED = "passed", "failed"
-    RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed: reopen the task"))]
+    SKIP, PASSED, FAILED = "", "passed", "failed"
+    RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed: return for rectification again"))]
+    UNIT_RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed"))]
 
     group = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     checked_on = forms.DateField(widget=forms.HiddenInput)
     units = forms.ModelMultipleChoiceField(queryset=Unit.objects.none(), required=False, widget=forms.MultipleHiddenInput)
-    tasks = IdListField()
+    tasks = IdListField(required=False)
+    seed = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    sample_size = forms.IntegerField(required=False, widget=forms.HiddenInput)
     summary = forms.CharField(label=_("Summary"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, user, tasks=None, **kwargs):
@@ -231,18 +280,56 @@ class SpotCheckFindingsForm(forms.Form):
         else:
             self.initial["tasks"] = [task.pk for task in tasks]
         self.task_list = tasks
-        for task in tasks:
-            self.fields[f"result_{task.pk}"] = forms.ChoiceField(
-                # No result chosen in advance: every task drawn is judged on purpose.
-                label=_("Result"), choices=self.RESULTS, widget=forms.RadioSelect
+        self.unit_list = list(self._units())
+        drawn = self._value("sample_size") not in (None, "")
+        self.by_hand = not drawn
+        default_due = timezone.localdate() + datetime.timedelta(days=30)
+        for unit in self.unit_list:
+            self.fields[f"unit_result_{unit.pk}"] = forms.ChoiceField(
+                label=_("Result"), choices=[(self.SKIP, _("Not checked")), *self.UNIT_RESULTS], required=False,
+                widget=forms.RadioSelect, initial=self.SKIP,
+            )  # fmt: skip
+            self.fields[f"unit_note_{unit.pk}"] = forms.CharField(
+                label=_("Finding"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
             )
+        for task in tasks:
+            if drawn:
+                # No result chosen in advance: every task drawn is judged on purpose.
+                field = forms.ChoiceField(label=_("Result"), choices=self.RESULTS, widget=forms.RadioSelect)
+            else:
+                field = forms.ChoiceField(
+                    label=_("Result"), choices=[(self.SKIP, _("Not checked")), *self.RESULTS], required=False,
+                    widget=forms.RadioSelect, initial=self.SKIP,
+                )  # fmt: skip
+            self.fields[f"result_{task.pk}"] = field
             self.fields[f"note_{task.pk}"] = forms.CharField(
                 label=_("Finding"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
             )
+            self.fields[f"due_{task.pk}"] = forms.DateField(
+                label=_("New due date (when failed)"), required=False, widget=DATE_INPUT, initial=default_due
+            )
+
+    def _value(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
+
+    def _units(self):
+        if self.is_bound:
+            ids = [value for value in self.data.getlist(self.add_prefix("units")) if str(value).isdigit()]
+        else:
+            ids = [getattr(unit, "pk", unit) for unit in self.initial.get("units") or []]
+        return Unit.objects.restrict(self.user, SUPERVISE).filter(pk__in=ids).order_by("path")
 
     @property
     def rows(self):
-        return [(task, self[f"result_{task.pk}"], self[f"note_{task.pk}"]) for task in self.task_list]
+        return [
+            (task, self[f"result_{task.pk}"], self[f"note_{task.pk}"], self[f"due_{task.pk}"]) for task in self.task_list
+        ]
+
+    @property
+    def unit_rows(self):
+        return [(unit, self[f"unit_result_{unit.pk}"], self[f"unit_note_{unit.pk}"]) for unit in self.unit_list]
 
     def clean(self):
         cleaned = super().clean()
@@ -256,16 +343,41 @@ class SpotCheckFindingsForm(forms.Form):
                 if task.pk not in allowed:
                     reason = permissions.refusal(self.user, DECIDE, task) or _("It is not within this group's scope.")
                     self.add_error(None, _("“%(task)s”: %(reason)s") % {"task": task, "reason": reason})
+        today = timezone.localdate()
         for task in self.task_list:
-            if cleaned.get(f"result_{task.pk}") == self.FAILED and not cleaned.get(f"note_{task.pk}", "").strip():
+            if cleaned.get(f"result_{task.pk}") != self.FAILED:
+                continue
+            if not cleaned.get(f"note_{task.pk}", "").strip():
                 self.add_error(f"note_{task.pk}", _("Say what was found wrong."))
+            due = cleaned.get(f"due_{task.pk}")
+            if due is None:
+                self.add_error(f"due_{task.pk}", _("Set the new due date by which the unit rectifies again."))
+            elif due < today:
+                self.add_error(f"due_{task.pk}", _("The new due date cannot be in the past."))
+        for unit in self.unit_list:
+            if cleaned.get(f"unit_result_{unit.pk}") == self.FAILED and not cleaned.get(f"unit_note_{unit.pk}", "").strip():
+                self.add_error(f"unit_note_{unit.pk}", _("Say what was found wrong."))
+        if not self.errors and not self.findings() and not self.unit_findings():
+            raise forms.ValidationError(_("Record at least one finding."))
         return cleaned
 
     def findings(self):
-        return [
-            (task, self.cleaned_data[f"result_{task.pk}"] == self.PASSED, self.cleaned_data[f"note_{task.pk}"])
-            for task in self.task_list
-        ]
+        found = []
+        for task in self.task_list:
+            result = self.cleaned_data.get(f"result_{task.pk}")
+            if result in (self.PASSED, self.FAILED):
+                passed = result == self.PASSED
+                due = None if passed else self.cleaned_data.get(f"due_{task.pk}")
+                found.append(Finding(task, passed, self.cleaned_data.get(f"note_{task.pk}", ""), due))
+        return found
+
+    def unit_findings(self):
+        found = []
+        for unit in self.unit_list:
+            result = self.cleaned_data.get(f"unit_result_{unit.pk}")
+            if result in (self.PASSED, self.FAILED):
+                found.append((unit, result == self.PASSED, self.cleaned_data.get(f"unit_note_{unit.pk}", "")))
+        return found
 
 
 # --- accountability -------------------------------------------------------------
@@ -280,12 +392,20 @@ class AccountabilityForm(forms.Form):
     person_name = forms.CharField(
         label=_("Person"), required=False, max_length=100, help_text=_("Leave empty when the measure concerns the unit.")
     )
+    person_post = forms.CharField(label=_("Post"), required=False, max_length=100, help_text=_("E.g. 党支部书记."))
     measure = forms.ChoiceField(label=_("Measure"), choices=[("", "---------"), *AccountabilityMeasure.choices])
     tasks = forms.ModelMultipleChoiceField(
         label=_("Tasks concerned"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     decided_on = forms.DateField(label=_("Date decided"), widget=DATE_INPUT)
-    decided_by = forms.CharField(label=_("Decided by"), max_length=200, help_text=_("E.g. 市委组织部 or 区纪委."))
+    deciding_unit = UnitField(
+        label=_("Decided by"),
+        source="deciding",
+        help_text=_("The body that decided: the unit itself, a unit above it or one of their departments (纪委, 组织部)."),
+    )
+    document = forms.FileField(
+        label=_("Decision document"), required=False, help_text=_("The decision as issued: a PDF, a photo or an office document.")
+    )
     note = forms.CharField(label=_("Details"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, **kwargs):
@@ -305,6 +425,7 @@ class AccountabilityForm(forms.Form):
             }
         )
         self.fields["decided_on"].initial = timezone.localdate()
+        self.fields["deciding_unit"].queryset = deciding_body_choices(user)
         self.fields["tasks"].queryset = accountability_tasks(user)
         self.selected_unit = self._unit_chosen()
 
@@ -340,4 +461,19 @@ class AccountabilityForm(forms.Form):
             outside = [task for task in tasks if not task.unit_path.startswith(unit.path)]
             if outside:
                 self.add_error("tasks", _("Only tasks of the unit and the units below it can be linked."))
+            body = cleaned.get("deciding_unit")
+            if body is not None and not deciding_bodies(unit).filter(pk=body.pk).exists():
+                self.add_error(
+                    "deciding_unit",
+                    _("%(body)s is neither %(unit)s, a unit above it, nor one of their departments.")
+                    % {"body": body.name, "unit": unit.name},
+                )
+        if cleaned.get("person_post", "").strip() and not cleaned.get("person_name", "").strip():
+            self.add_error("person_name", _("Name the person whose post is given."))
+        document = cleaned.get("document")
+        if document:
+            try:
+                check_upload(document)
+            except forms.ValidationError as error:
+                self.add_error("document", error)
         return cleaned

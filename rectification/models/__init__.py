@@ -5,7 +5,7 @@ from .problems import Problem
 from .progress import Evidence, ProgressUpdate
 from .robots import ChatRobot, RobotMessage
 from .rollups import DueRollup, RollupChange, TaskRollup
-from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding
+from .supervision import AccountabilityRecord, SpotCheck, SpotCheckFinding, SpotCheckUnitFinding
 from .tasks import Task, TaskStatus, Term, WarningLevel
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "RollupChange",
     "SpotCheck",
     "SpotCheckFinding",
+    "SpotCheckUnitFinding",
     "Task",
     "TaskRollup",
     "TaskStatus",

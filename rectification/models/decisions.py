@@ -73,6 +73,8 @@ class Explanation(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
+    # 认可 (True) or 不予认可（要求重新说明）(False); None while nobody has reviewed it.
+    accepted = models.BooleanField(_("accepted"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id", requester="author")

@@ -16,9 +16,14 @@ stored, so the list page and the e-mail say the same thing.
 from .alerts import alert_text, make_alert_notifications  # noqa: E402
 from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, REQUEST, URGE  # noqa: E402
 from .decisions import (  # noqa: E402
+    notify_accountability,
+    notify_explanation_reviewed,
     notify_extension_decided,
+    notify_spot_check_failed,
+    notify_unit_finding_failed,
     notify_urge,
     notify_verification_decided,
+    tell_staff_of,
     tell_unit_staff,
 )
 from .digests import digest_sections, digest_text, make_daily_digests  # noqa: E402
@@ -56,7 +61,8 @@ __all__ = [
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",
     "digest_sections", "digest_text", "make_daily_digests",
-    "notify_extension_decided", "notify_urge", "notify_verification_decided", "tell_unit_staff",
+    "notify_accountability", "notify_explanation_reviewed", "notify_extension_decided", "notify_spot_check_failed",
+    "notify_unit_finding_failed", "notify_urge", "notify_verification_decided", "tell_staff_of", "tell_unit_staff",
     "notify_closing_requested", "notify_explanation_given", "notify_extension_requested", "tell_supervisors",
     "mark_all_read", "mark_read",
     "MAX_EMAIL_ATTEMPTS", "RETRY_AFTER", "STUCK_AFTER", "TransientEmailError",

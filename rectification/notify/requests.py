@@ -21,7 +21,8 @@ def _task(row):
     return Task.objects.select_related("unit", "batch").get(pk=row.task_id)
 
 
-def notify_closing_requested(verification, queue_emails=None):
+def notify_closing_requested(verification, queue_emails=None, queue_robots=None):
+    # Requests go to the supervisors in person, not to the unit's group chat: ``queue_robots`` is unused.
     task = _task(verification)
     with translation.override(settings.LANGUAGE_CODE):
         context = {"task": task.title, "unit": unit_name(task.unit), "note": verification.note}
@@ -31,7 +32,8 @@ def notify_closing_requested(verification, queue_emails=None):
     return tell_supervisors(task, f"closing:{verification.pk}", title, body, verification.requested_by_id, queue_emails)
 
 
-def notify_extension_requested(extension, queue_emails=None):
+def notify_extension_requested(extension, queue_emails=None, queue_robots=None):
+    # Requests go to the supervisors in person, not to the unit's group chat: ``queue_robots`` is unused.
     task = _task(extension)
     with translation.override(settings.LANGUAGE_CODE):
         context = {
@@ -43,7 +45,8 @@ def notify_extension_requested(extension, queue_emails=None):
     return tell_supervisors(task, f"extension-asked:{extension.pk}", title, body, extension.requested_by_id, queue_emails)
 
 
-def notify_explanation_given(explanation, queue_emails=None):
+def notify_explanation_given(explanation, queue_emails=None, queue_robots=None):
+    # Requests go to the supervisors in person, not to the unit's group chat: ``queue_robots`` is unused.
     task = _task(explanation)
     with translation.override(settings.LANGUAGE_CODE):
         context = {"task": task.title, "unit": unit_name(task.unit), "text": explanation.text}

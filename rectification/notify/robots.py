@@ -104,6 +104,12 @@ def tell_robots(task, kind, key, title, body, url):
     return save_new_messages(robot_messages(robots, task=task, kind=kind, key=key, title=title[:200], body=body, url=url))
 
 
+def tell_unit_robots(unit, kind, key, title, body, url):
+    """The messages of a notice about a unit itself (not one of its tasks) to its robots; returns the new ids."""
+    robots = robots_for([unit])[unit.pk]
+    return save_new_messages(robot_messages(robots, task=None, kind=kind, key=key, title=title[:200], body=body, url=url))
+
+
 def make_test_message(robot, user):
     """A test message for ``robot`` (from its page's button); returns its id."""
     from campaign.people import person_name

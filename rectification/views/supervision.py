@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,7 +36,7 @@ from rectification.forms.supervision import (
     UrgeForm,
     VerificationBulkForm,
 )
-from rectification.models import Explanation, ExtensionRequest, Task, Verification
+from rectification.models import AccountabilityRecord, Explanation, ExtensionRequest, Task, Verification
 from rectification.tables import AccountabilityTable, SpotCheckTable
 
 # --- the queue ------------------------------------------------------------------
@@ -201,13 +202,20 @@ def explanation_review(request, pk):
     if not form.is_valid():
         return _render_queue(request, "explanations", row_forms={explanation.pk: form})
     try:
-        services.review_explanation(explanation, user, form.cleaned_data["note"].strip())
+        services.review_explanation(explanation, user, form.cleaned_data["note"].strip(), accepted=form.accepted)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The explanation for “%(task)s” is marked as reviewed.") % {"task": explanation.task})
+        if form.accepted:
+            messages.success(request, _("The explanation for “%(task)s” is accepted.") % {"task": explanation.task})
+        else:
+            messages.success(
+                request,
+                _("The explanation for “%(task)s” is not accepted: %(unit)s is asked to explain again.")
+                % {"task": explanation.task, "unit": explanation.task.unit},
+            )
     return _back(request, "explanations")
 
 
@@ -260,7 +268,7 @@ class SpotCheckListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Filte
 
 @login_required
 def spotcheck_create(request):
-    """Step 1 chooses the group, date and tasks; step 2 records a finding per task."""
+    """Step 1 chooses the group, date, units and tasks (by hand or drawn); step 2 records a finding per item."""
     user = request.user
     if not spotchecks.groups_for(user).exists():
         raise PermissionDenied
@@ -268,22 +276,24 @@ def spotcheck_create(request):
         form = SpotCheckFindingsForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
+            findings = form.findings()
             try:
                 spot_check = spotchecks.record_spot_check(
-                    data["group"], user, data["checked_on"], data["units"], form.findings(), data["summary"]
-                )
+                    data["group"], user, data["checked_on"], data["units"], findings, data["summary"],
+                    unit_findings=form.unit_findings(), seed=data["seed"], sample_size=data["sample_size"],
+                )  # fmt: skip
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                failed = sum(1 for _task, passed, _note in form.findings() if not passed)
+                failed = sum(1 for finding in findings if not finding.passed)
                 messages.success(
                     request,
                     ngettext(
-                        "Spot check recorded: %(count)d task checked, %(failed)d failed and reopened.",
-                        "Spot check recorded: %(count)d tasks checked, %(failed)d failed and reopened.",
-                        len(form.task_list),
+                        "Spot check recorded: %(count)d task checked, %(failed)d failed and returned for rectification again.",
+                        "Spot check recorded: %(count)d tasks checked, %(failed)d failed and returned for rectification again.",
+                        len(findings),
                     )
-                    % {"count": len(form.task_list), "failed": failed},
+                    % {"count": len(findings), "failed": failed},
                 )
                 return redirect("rectification:spotcheck_detail", pk=spot_check.pk)
         return render(request, "rectification/spotcheck_findings.html", {"form": form})
@@ -291,11 +301,10 @@ def spotcheck_create(request):
         start = SpotCheckStartForm(request.POST, user=user)
         if start.is_valid():
             data = start.cleaned_data
-            form = SpotCheckFindingsForm(
-                user=user,
-                tasks=start.tasks,
-                initial={"group": data["group"].pk, "checked_on": data["checked_on"], "units": list(data["units"])},
-            )
+            initial = {"group": data["group"].pk, "checked_on": data["checked_on"], "units": list(data["units"])}
+            if not start.by_hand:
+                initial.update(seed=start.drawn_seed, sample_size=data["sample_size"])
+            form = SpotCheckFindingsForm(user=user, tasks=start.tasks, initial=initial)
             return render(request, "rectification/spotcheck_findings.html", {"form": form, "start": start})
     else:
         start = SpotCheckStartForm(user=user)
@@ -311,7 +320,15 @@ def spotcheck_detail(request, pk):
         .select_related("task", "task__unit")
         .order_by("passed", "task__unit_path", "task__pk")
     )
-    context = {"spot_check": spot_check, "findings": findings, "units": spotchecks.visible_units(spot_check, user)}
+    unit_findings = (
+        spot_check.unit_findings.filter(unit__in=Unit.objects.visible_to(user)).select_related("unit").order_by("passed", "unit__path")
+    )
+    context = {
+        "spot_check": spot_check,
+        "findings": findings,
+        "unit_findings": unit_findings,
+        "units": spotchecks.visible_units(spot_check, user),
+    }
     return render(request, "rectification/spotcheck_detail.html", context)
 
 
@@ -333,7 +350,7 @@ class AccountabilityListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_queryset(self):
         return (
             spotchecks.visible_accountability(self.request.user)
-            .select_related("unit", "recorded_by")
+            .select_related("unit", "recorded_by", "deciding_unit")
             .prefetch_related("tasks")
         )
 
@@ -354,7 +371,7 @@ def accountability_create(request):
     if not spotchecks.can_record_accountability(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = AccountabilityForm(request.POST, user=user)
+        form = AccountabilityForm(request.POST, request.FILES, user=user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -362,11 +379,13 @@ def accountability_create(request):
                     user,
                     unit=data["unit"],
                     person_name=data["person_name"].strip(),
+                    person_post=data["person_post"].strip(),
                     measure=data["measure"],
                     tasks=data["tasks"],
                     decided_on=data["decided_on"],
-                    decided_by=data["decided_by"].strip(),
+                    deciding_unit=data["deciding_unit"],
                     note=data["note"].strip(),
+                    document=data["document"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -377,6 +396,26 @@ def accountability_create(request):
                 )
                 return redirect("rectification:accountability_list")
     else:
-        kept = ("unit", "person_name", "measure", "decided_on", "decided_by", "note")
+        kept = ("unit", "person_name", "person_post", "measure", "decided_on", "deciding_unit", "note")
         form = AccountabilityForm(user=user, initial={key: request.GET[key] for key in kept if request.GET.get(key)})
     return render(request, "rectification/accountability_create.html", {"form": form})
+
+
+@login_required
+def accountability_document(request, pk):
+    """The decision document of an accountability record, to those who see its unit (the unit
+    concerned reads the decision on it, as its tasks' timelines show it); 404 to others."""
+    record = get_object_or_404(AccountabilityRecord.objects.visible_to(request.user), pk=pk)
+    if not record.document:
+        raise Http404
+    try:
+        handle = record.document.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    inline = record.document_type.startswith(("image/", "application/pdf"))
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=record.document_name, content_type=record.document_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

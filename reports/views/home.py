@@ -8,7 +8,7 @@ from campaign.paging import capped_count
 from campaign.people import supervision_roles
 from campaign.permissions import EXPLAIN, SUPERVISE
 from public import dashboard as public_dashboard
-from rectification import queues, rollups
+from rectification import figures, queues, rollups
 from rectification.models import Task
 
 EXPLAIN_LIST_LENGTH = 10
@@ -52,6 +52,7 @@ def home(request):
             own_tasks.needing_explanation().with_related().order_by("due_date", "pk")[:EXPLAIN_LIST_LENGTH]
         ),
         "to_explain_count": rollups.Figures.total(found[pk] for pk in explained).unexplained,
+        "figures_to_report": figures.to_report(user, today),
     }
     context.update(public_dashboard.home_context(user))
     if queues.is_supervisor(user):

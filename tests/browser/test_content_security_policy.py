@@ -10,7 +10,7 @@ def urls_of(persona):
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    from campaign.models import Campaign, Unit
+    from campaign.models import Batch, Campaign, Unit
     from rectification.models import CoordinationRequest, Problem, SpotCheck, Task
 
     task = Task.objects.filter(unit__short_name="明达东路社区").order_by("pk").first()
@@ -28,6 +28,8 @@ def urls_of(persona):
         Unit.objects.get(name="中共乌达区委员会").get_absolute_url(),
         task.get_absolute_url(),
         reverse("rectification:problem_detail", args=[task.problem_id]),
+        reverse("rectification:figures_list") + "?missing=on",
+        reverse("rectification:figures_report", args=[task.unit_id, Batch.objects.get(number=2).pk]),
     ]
     if persona == "staff":
         return common + [

@@ -176,13 +176,17 @@ def test_coordination_requests_are_open_answered_and_resolved(demo):
     assert CoordinationRequest.objects.filter(status=CoordinationRequest.Status.OPEN, replies__isnull=True).exists()
 
 
-def test_a_spot_check_by_the_third_group_reopened_a_closed_task(demo):
+def test_a_spot_check_by_the_third_group_returned_a_closed_task_with_a_new_due_date(demo):
     check = SpotCheck.objects.get(group__name="市委第三督导组")
     failed = check.findings.get(passed=False)
 
     assert check.findings.filter(passed=True).exists()
     assert failed.note
     assert failed.task.status == TaskStatus.IN_PROGRESS
+    assert failed.new_due_date and failed.task.due_date == failed.new_due_date > timezone.localdate()
+    assert failed.task.warning_level < WarningLevel.RED  # counted from the new date, not the old one
+    # the units' own 回头看 and rectification work was checked as well
+    assert {(f.unit.short_name, f.passed) for f in check.unit_findings.all()} == {("富强社区", False), ("明达东路社区", True)}
     assert failed.task.history.filter(status=TaskStatus.CLOSED).exists()
     assert failed.task.verifications.filter(outcome=Verification.Outcome.APPROVED).exists()
 
@@ -201,7 +205,8 @@ def test_an_escalated_task_led_to_an_admonishing_talk_and_urges(demo):
     task = record.tasks.get()
 
     assert task.warning_level == WarningLevel.ESCALATED
-    assert record.unit == task.unit and record.person_name and record.decided_by == "市委第三督导组"
+    assert record.unit == task.unit and record.person_name and record.deciding_unit.name == "中共乌海市委员会"
+    assert record.person_post == "公司党支部书记" and record.document_name == "约谈决定书.pdf"
     assert task.urges.exists()
     assert Urge.objects.filter(author=user("supervisor")).count() >= 2
 

@@ -130,7 +130,7 @@ def test_a_spot_check_of_a_task_not_in_the_ledger_is_refused(folder):
             units: [乌兰淖尔村]
             summary: 抽查
             findings:
-              - {task: 不存在的任务, unit: 乌兰淖尔村, passed: false}
+              - {task: 不存在的任务, unit: 乌兰淖尔村, passed: false, new_due_day: 20}
 """)
 
     assert "no task “不存在的任务” of 乌兰淖尔村 in ledger.yaml" in error(stories.ledger, folder)

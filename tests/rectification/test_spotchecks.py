@@ -23,6 +23,7 @@ from tests.factories import (
 )
 
 CHECKED_ON = datetime.date(2026, 11, 25)
+NEW_DUE = timezone.localdate() + datetime.timedelta(days=30)
 
 
 def closed_task(unit, batch, **kwargs):
@@ -99,10 +100,11 @@ class TestDrawSample:
         assert spotchecks.draw_sample(group, 5, seed=2026) == first
         assert spotchecks.draw_sample(group, 5, seed=7) != first
 
-    def test_draws_only_closed_tasks_within_the_groups_units_and_campaign(self, city, batch, group):
+    def test_draws_tasks_in_any_state_within_the_groups_units_and_campaign(self, city, batch, group):
+        """The speech's 抽查 covers the units' work in progress too, not only closed tasks."""
         inside = {closed_task(city["east_community"], batch), closed_task(city["east_street"], batch)}
-        TaskFactory(unit=city["east_community"], problem__batch=batch)  # open
-        TaskFactory(unit=city["east_community"], problem__batch=batch, status=TaskStatus.PENDING_VERIFICATION)
+        inside.add(TaskFactory(unit=city["east_community"], problem__batch=batch))  # in progress
+        inside.add(TaskFactory(unit=city["east_community"], problem__batch=batch, status=TaskStatus.PENDING_VERIFICATION))
         closed_task(city["west_community"], batch)  # another district
         closed_task(city["city"], batch)  # above the group's unit
         other_campaign = BatchFactory(campaign=CampaignFactory(issuing_unit=city["city"]))
@@ -129,7 +131,7 @@ class TestRecordSpotCheck:
         failed = closed_task(city["east_community"], batch)
         passed = closed_task(city["east_street"], batch)
         spot_check = spotchecks.record_spot_check(
-            group, group_member, CHECKED_ON, [], [(failed, False, "管网仍漏水"), (passed, True, "")], "抽查两项"
+            group, group_member, CHECKED_ON, [], [(failed, False, "管网仍漏水", NEW_DUE), (passed, True, "")], "抽查两项"
         )
         failed.refresh_from_db()
         passed.refresh_from_db()
@@ -153,21 +155,21 @@ class TestRecordSpotCheck:
         for user in (unit_staff, supervisor_out_of_scope):
             assert not spotchecks.groups_for(user).exists()
             with pytest.raises(PermissionDenied):
-                spotchecks.record_spot_check(group, user, CHECKED_ON, [], [(task, False, "x")], "")
+                spotchecks.record_spot_check(group, user, CHECKED_ON, [], [(task, False, "x", NEW_DUE)], "")
         task.refresh_from_db()
         assert task.status == TaskStatus.CLOSED
 
     def test_tasks_outside_the_groups_units_are_refused(self, city, batch, group, group_member):
         west = closed_task(city["west_community"], batch)
         with pytest.raises(PermissionDenied):
-            spotchecks.record_spot_check(group, group_member, CHECKED_ON, [], [(west, False, "x")], "")
+            spotchecks.record_spot_check(group, group_member, CHECKED_ON, [], [(west, False, "x", NEW_DUE)], "")
         west.refresh_from_db()
         assert west.status == TaskStatus.CLOSED and not west.spot_check_findings.exists()
 
     def test_a_failed_finding_needs_a_note(self, city, batch, group, group_member):
         task = closed_task(city["east_community"], batch)
         with pytest.raises(ValidationError):
-            spotchecks.record_spot_check(group, group_member, CHECKED_ON, [], [(task, False, " ")], "")
+            spotchecks.record_spot_check(group, group_member, CHECKED_ON, [], [(task, False, " ", NEW_DUE)], "")
         task.refresh_from_db()
         assert task.status == TaskStatus.CLOSED
 
@@ -183,7 +185,7 @@ class TestAccountability:
             measure=AccountabilityMeasure.TALK,
             tasks=[task],
             decided_on=CHECKED_ON,
-            decided_by="区纪委",
+            deciding_unit=city["east"],
         )
         assert list(record.tasks.all()) == [task] and record.recorded_by == supervisor_in_scope
 
@@ -192,21 +194,21 @@ class TestAccountability:
         with pytest.raises(ValidationError):
             spotchecks.record_accountability(
                 supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, tasks=[other],
-                decided_on=CHECKED_ON, decided_by="区纪委",
+                decided_on=CHECKED_ON, deciding_unit=city["east"],
             )
 
     def test_units_outside_the_scope_and_staff_are_refused(self, city, supervisor_in_scope, unit_staff):
         for user, unit in ((supervisor_in_scope, city["west_street"]), (unit_staff, city["east_community"])):
             with pytest.raises(PermissionDenied):
                 spotchecks.record_accountability(
-                    user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, decided_by="x"
+                    user, unit=unit, measure=AccountabilityMeasure.CIRCULAR, decided_on=CHECKED_ON, deciding_unit=city["city"]
                 )
 
     def test_an_administrator_above_the_unit_may_not_record(self, city, city_admin):
         """Accountability is a decision: those who administer the unit (or above it) do not decide on it."""
         with translation.override("en"), pytest.raises(PermissionDenied, match="supervise"):
             spotchecks.record_accountability(
-                city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, decided_by="市委"
+                city_admin, unit=city["west"], measure=AccountabilityMeasure.WARNING, decided_on=CHECKED_ON, deciding_unit=city["city"]
             )
         assert not AccountabilityRecord.objects.exists()
 
@@ -214,11 +216,11 @@ class TestAccountability:
         self, city, other_district, supervisor_in_scope, supervisor_out_of_scope, staff_above
     ):
         east = spotchecks.record_accountability(
-            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, deciding_unit=city["east"]
         )
         north_street = UnitFactory(parent=other_district, name="北区街道党工委")  # not the supervisor's own unit
         spotchecks.record_accountability(
-            supervisor_out_of_scope, unit=north_street, measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, decided_by="区委"
+            supervisor_out_of_scope, unit=north_street, measure=AccountabilityMeasure.TALK, decided_on=CHECKED_ON, deciding_unit=other_district
         )
         leader = MembershipFactory(unit=city["east"], role=Role.LEADER).user
         assert list(spotchecks.visible_accountability(leader)) == [east]

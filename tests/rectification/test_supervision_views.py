@@ -335,7 +335,7 @@ class TestExplanations:
         assert "专项资金未下达" in content
         response = client.post(
             reverse("rectification:explanation_review", args=[explanation.pk]),
-            {f"explanations-{explanation.pk}-note": "请加快协调"},
+            {f"explanations-{explanation.pk}-decision": "accept", f"explanations-{explanation.pk}-note": "请加快协调"},
         )
         assert response.status_code == 302
         explanation.refresh_from_db()
@@ -434,6 +434,9 @@ class TestSpotCheckPages:
             "summary": "抽查3项,1项未通过",
             f"result_{failed.pk}": "failed",
             f"note_{failed.pk}": "现场仍有积水",
+            f"due_{failed.pk}": f"{TODAY + datetime.timedelta(days=20):%Y-%m-%d}",
+            "sample_size": 10,
+            "seed": form["seed"].value(),
         }
         data.update({f"result_{task.pk}": "passed" for task in passed})
         response = client.post(reverse("rectification:spotcheck_create"), data)
@@ -464,12 +467,13 @@ class TestSpotCheckPages:
         task = closed_task(city["east_community"], batch)
         response = login(client, member).post(
             reverse("rectification:spotcheck_create"),
-            {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk], "summary": "小结"},
+            {"step": "findings", "group": group.pk, "checked_on": "2026-11-25", "tasks": [task.pk], "summary": "小结",
+             "sample_size": 1, "seed": 5},
         )
         assert response.status_code == 200 and f"result_{task.pk}" in response.context["form"].errors
         assert not SpotCheck.objects.exists()
 
-    def test_choosing_units_lists_their_closed_tasks_and_refuses_units_outside_the_group(self, client, city, batch, group, member):
+    def test_choosing_units_lists_their_tasks_and_refuses_units_outside_the_group(self, client, city, batch, group, member):
         task = closed_task(city["east_community"], batch)
         closed_task(city["east_street"], batch)
         login(client, member)
@@ -500,7 +504,7 @@ class TestSpotCheckPages:
 
     def test_list_and_detail_are_scoped(self, client, city, batch, group, member, supervisor_out_of_scope, unit_staff):
         task = closed_task(city["east_community"], batch)
-        spot_check = spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "")
+        spot_check = spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位", TODAY + datetime.timedelta(days=20))], "")
         login(client, supervisor_out_of_scope)
         assert list(client.get(reverse("rectification:spotcheck_list")).context["table"].data) == []
         assert client.get(reverse("rectification:spotcheck_detail", args=[spot_check.pk])).status_code == 404
@@ -514,7 +518,7 @@ class TestSpotCheckPages:
         from openpyxl import load_workbook
 
         task = closed_task(city["east_community"], batch)
-        spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位")], "抽查小结")
+        spotchecks.record_spot_check(group, member, TODAY, [], [(task, False, "未整改到位", TODAY + datetime.timedelta(days=20))], "抽查小结")
         rows = list(load_workbook(io.BytesIO(login(client, member).get(
             reverse("rectification:spotcheck_list"), {"export": "xlsx"}).content)).active.values)
         assert len(rows) == 2
@@ -528,8 +532,9 @@ class TestAccountabilityPages:
     LIST = reverse("rectification:accountability_list")
 
     def data(self, unit, **extra):
+        body = unit.parent or unit  # the unit above decides
         return {"unit": unit.pk, "person_name": "王某", "measure": AccountabilityMeasure.TALK,
-                "decided_on": "2026-11-20", "decided_by": "区纪委", "note": "整改不力", **extra}
+                "decided_on": "2026-11-20", "deciding_unit": body.pk, "note": "整改不力", **extra}
 
     def test_a_supervisor_records_a_measure_and_sees_it_listed(self, client, city, batch, supervisor_in_scope):
         task = overdue_task(city["east_community"], batch, title="长期超期的任务")
@@ -570,7 +575,7 @@ class TestAccountabilityPages:
 
     def test_staff_get_403_and_leaders_read_but_do_not_record(self, client, city, staff_above, leader, supervisor_in_scope):
         spotchecks.record_accountability(
-            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委"
+            supervisor_in_scope, unit=city["east_street"], measure=AccountabilityMeasure.TALK, decided_on=TODAY, deciding_unit=city["east"]
         )
         login(client, staff_above)
         assert client.get(self.LIST).status_code == 403
@@ -586,15 +591,15 @@ class TestAccountabilityPages:
     ):
         spotchecks.record_accountability(
             supervisor_in_scope, unit=city["east_street"], person_name="东区某人", measure=AccountabilityMeasure.TALK,
-            decided_on=datetime.date(2026, 10, 1), decided_by="区委",
+            decided_on=datetime.date(2026, 10, 1), deciding_unit=city["east"],
         )
         spotchecks.record_accountability(
             supervisor_in_scope, unit=city["east_community"], person_name="东区另一人", measure=AccountabilityMeasure.CIRCULAR,
-            decided_on=datetime.date(2026, 11, 1), decided_by="区委",
+            decided_on=datetime.date(2026, 11, 1), deciding_unit=city["east"],
         )
         spotchecks.record_accountability(  # a street of 北区: not the supervisor's own unit
             supervisor_out_of_scope, unit=UnitFactory(parent=other_district, name="北区街道党工委"), person_name="北区某人",
-            measure=AccountabilityMeasure.TALK, decided_on=TODAY, decided_by="区委",
+            measure=AccountabilityMeasure.TALK, decided_on=TODAY, deciding_unit=other_district,
         )
         login(client, supervisor_in_scope)
         names = lambda response: {row.person_name for row in response.context["table"].data}  # noqa: E731
