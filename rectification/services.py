@@ -462,14 +462,29 @@ def decide_extension(extension, user, approve, note=""):
     return extension
 
 
-def urge(task, user, message):
+def urge(task, user, message, reply_by=None):
     _require(user, SUPERVISE, task)
     if not message.strip():
         raise TransitionRefused(_("Write what the unit should do."))
+    if reply_by is not None and reply_by < timezone.localdate():
+        raise TransitionRefused(_("The reply deadline cannot be in the past."))
     with transaction.atomic():
-        row = Urge.objects.create(task=task, author=user, message=message)
+        row = Urge.objects.create(task=task, author=user, message=message, reply_by=reply_by)
         _tell_on_commit(notify.notify_urge, row)
     return row
+
+
+def urge_many(tasks, user, message, reply_by=None):
+    """Urge several tasks at once with one message (the dashboard): all of them or,
+    when one is not the user's to supervise or is closed, none."""
+    tasks = list(tasks)
+    with transaction.atomic():
+        rows = []
+        for task in tasks:
+            if task.status == TaskStatus.CLOSED:
+                raise TransitionRefused(_("“%(task)s” is closed: it needs no urging.") % {"task": task.title})
+            rows.append(urge(task, user, message, reply_by))
+    return rows
 
 
 # --- coordination -------------------------------------------------------------

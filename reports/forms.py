@@ -16,3 +16,10 @@ class LedgerScopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["within"].queryset = Unit.objects.visible_to(user)
         self.fields["batch"].queryset = visible_batches(user)
+
+
+class UrgeManyForm(forms.Form):
+    """催办 from the dashboard: one message and a reply deadline for the ticked tasks."""
+
+    message = forms.CharField(label=_("Message to the units"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reply_by = forms.DateField(label=_("Reply by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
