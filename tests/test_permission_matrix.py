@@ -112,6 +112,9 @@ accountability_list        L    403  403  403   200  200     200       200    20
 accountability_create_page L    403  403  403   200  200     200       403    403     403        403
 ledger                     L    200  200  200   200  200     200       200    200     200        200
 ledger_export              L    200  200  200   200  200     200       200    200     200        200
+dashboard                  L    403  403  403   200  200     200       200    200     200        200
+dashboard_unit             L    403  403  403   200  403     200       200    403     200        200
+dashboard_export           L    403  403  403   200  403     200       200    403     200        200
 ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
 coordination_inbox         L    200  200  200   200  200     200       200    200     200        200
 coordination_detail        L    200  404  404   200  404     200       200    200     200        200
@@ -137,6 +140,7 @@ problem_create             L    ok   R    R     403  403     ok        403    ok
 task_create                L    ok   R    404   403  404     ok        403    ok      ok         ok
 # --- decisions (POST): supervisors in scope, with separation of duties -------------------------
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
+dashboard_urge             L    403  403  403   ok   R       ok        403    403     403        403
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
 return_closing             L    403  403  403   ok   R       R         403    403     403        403
 decide_extension           L    403  403  403   ok   404     R         403    403     403        403
@@ -403,6 +407,13 @@ ROWS = {
     "ledger": Row("GET", lambda w: reverse("reports:ledger")),
     "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
     "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
+    "dashboard": Row("GET", lambda w: reverse("reports:dashboard")),
+    "dashboard_unit": Row(
+        "GET", lambda w: reverse("reports:dashboard") + f"?unit={w.east_street.pk}", lambda w: w.east_community.display_name
+    ),
+    "dashboard_export": Row(
+        "GET", lambda w: reverse("reports:dashboard") + f"?unit={w.east.pk}&export=csv&list=rows", lambda w: w.east_street.name
+    ),
     "coordination_inbox": Row("GET", lambda w: reverse("rectification:coordination_inbox")),
     "coordination_detail": Row(
         "GET", lambda w: reverse("rectification:coordination_detail", args=[w.coordination.pk]), lambda w: "管网改造资金"
@@ -473,6 +484,11 @@ ROWS = {
     "urge": Row(
         "POST", task_url("task_urge"), data=lambda w: {f"overdue-{w.task.pk}-message": "请尽快整改"},
         done=lambda w: Urge.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "dashboard_urge": Row(
+        "POST", lambda w: reverse("reports:dashboard_urge"),
+        data=lambda w: {"ids": [w.task.pk], "message": "请尽快整改", "next": reverse("reports:dashboard")},
+        done=lambda w: Urge.objects.filter(task=w.task, message="请尽快整改").exists(),
     ),  # fmt: skip
     "approve_closing": Row(
         "POST", lambda w: reverse("rectification:verification_bulk"),
@@ -725,6 +741,8 @@ REASONS = {
     ("run_sweep", "c_admin"): "Only the administrators of the whole tree run its background jobs.",
     ("task_edit_page", "co"): "Only the office staff of this unit (or of a unit above it) may do this.",
     ("problem_create", "co"): "Select a valid choice",
+    ("dashboard_urge", "sup_out"): "You do not supervise this unit's work.",
+    ("dashboard_unit", "sup_out"): "You may not see this.",
 }
 
 

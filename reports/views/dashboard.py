@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from campaign.exports import FORMATS, csv_response, xlsx_response
 from campaign.models import Unit
-from campaign.permissions import OVERSEE, require_any
+from campaign.permissions import OVERSEE, Refused, require_any
 from rectification import queues
 from reports import dashboard as dashboards
 from reports.forms import UrgeManyForm
@@ -157,7 +157,11 @@ def dashboard_urge(request):
     if not ids:
         messages.error(request, _("Tick the tasks to urge first."))
         return HttpResponseRedirect(back)
-    urged = services.urge_many(tasks, request.user, form.cleaned_data["message"], form.cleaned_data["reply_by"])
+    try:
+        urged = services.urge_many(tasks, request.user, form.cleaned_data["message"], form.cleaned_data["reply_by"])
+    except (Refused, services.TransitionRefused) as refused:
+        messages.error(request, refused.message)
+        return HttpResponseRedirect(back)
     messages.success(request, _("%(count)d tasks urged.") % {"count": len(urged)})
     return HttpResponseRedirect(back)
 
