@@ -247,3 +247,42 @@ def test_page_in_chinese(world, leader, client):
     client.force_login(leader)
     body = client.get(reverse("reports:dashboard")).content.decode()
     assert "超期" in body and "预警" in body
+
+
+def test_charts_are_svg_with_chinese_labels_and_their_figures(world, leader):
+    import xml.etree.ElementTree as ET
+
+    from django.utils import translation
+
+    svg = "{http://www.w3.org/2000/svg}"
+    with translation.override("zh-hans"):
+        board = dashboard.build(leader, world["east_community"])
+        ageing = board.ageing_chart()
+        labels = [el.text for el in ET.fromstring(str(ageing.svg)).iter(svg + "text")]
+        assert "超期任务（按超期天数）" in labels and "1—7天" in labels and "90天以上" in labels
+        assert [row[1] for row in ageing.rows] == [board.figures.ages[name] for name in ("1-7", "8-30", "31-90", "91+")]
+        city = dashboard.build(leader, world["city"])
+        levels = city.level_chart()
+        ET.fromstring(str(levels.svg))
+        assert [row[0] for row in levels.rows] == [row.unit.display_name for row in city.rows]
+        ranking = city.ranking_chart()
+        assert [row[1] for row in ranking.rows] == [row.overdue for row in city.by_count]
+        # the trend needs two days of snapshots
+        assert city.trend_charts() == []
+        snapshots.take(TODAY() - DAY)
+        snapshots.take(TODAY())
+        completion, overdue = dashboard.build(leader, world["city"]).trend_charts()
+        labels = [el.text for el in ET.fromstring(str(overdue.svg)).iter(svg + "text")]
+        assert "超期和督办任务走势" in labels
+        assert [row[1] for row in overdue.rows] == [city.figures.overdue, city.figures.overdue]
+
+
+def test_a_past_day_reads_the_snapshot(world, leader):
+    yesterday = TODAY() - DAY
+    snapshots.take(yesterday)
+    task = world["tasks"]["red"]
+    task.status, task.closed_at, task.progress = TaskStatus.CLOSED, timezone.now(), 100
+    task.save()
+    past = dashboard.build(leader, world["east_community"], as_of=yesterday)
+    now = dashboard.build(leader, world["east_community"])
+    assert not past.live and past.figures.closed == now.figures.closed - 1
