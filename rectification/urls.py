@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import coordination, ledger, notifications, operations, supervision, tasks
+from .views import coordination, instructions, ledger, notifications, operations, supervision, tasks
 
 app_name = "rectification"
 
@@ -41,6 +41,10 @@ urlpatterns = [
     path("coordination/<int:pk>/reply/", coordination.coordination_reply, name="coordination_reply"),
     path("coordination/<int:pk>/resolve/", coordination.coordination_resolve, name="coordination_resolve"),
     # notifications and operations
+    # leaders' instructions (领导批示) and the units' answers
+    path("instructions/", instructions.instruction_list, name="instruction_list"),
+    path("instructions/new/", instructions.instruct, name="instruct"),
+    path("instructions/<int:pk>/", instructions.instruction_detail, name="instruction_detail"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("notifications/read-all/", notifications.notification_read_all, name="notification_read_all"),

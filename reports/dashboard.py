@@ -28,7 +28,15 @@ from campaign.paging import capped_count
 from campaign.permissions import OVERSEE, SUPERVISE
 from campaign.widgets import UnitField
 from rectification import queues, rollups
-from rectification.models import CoordinationRequest, ExtensionRequest, Task, Urge, Verification, WarningLevel
+from rectification.models import (
+    CoordinationRequest,
+    ExtensionRequest,
+    Instruction,
+    Task,
+    Urge,
+    Verification,
+    WarningLevel,
+)
 from rectification.models.decisions import Decision
 
 from . import charts, snapshots
@@ -207,6 +215,13 @@ class Dashboard:
             },
             "departments": departments,
         }
+
+    def instructions(self, limit=5):
+        """The latest leaders' instructions (领导批示) on the current units' subtrees, with their answers."""
+        rows = Instruction.objects.visible_to(self.user)
+        if self.unit is not None:
+            rows = rows.filter(unit__path__startswith=self.unit.path)
+        return list(rows.select_related("unit", "task", "author").prefetch_related("replies__author")[:limit])
 
     # --- the leaders' figures -----------------------------------------------------------
 

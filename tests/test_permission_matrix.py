@@ -63,6 +63,8 @@ from rectification.models import (
     CoordinationRequest,
     Explanation,
     ExtensionRequest,
+    Instruction,
+    InstructionReply,
     JobRun,
     Notification,
     Problem,
@@ -115,6 +117,8 @@ ledger_export              L    200  200  200   200  200     200       200    20
 dashboard                  L    403  403  403   200  200     200       200    200     200        200
 dashboard_unit             L    403  403  403   200  403     200       200    403     200        200
 dashboard_export           L    403  403  403   200  403     200       200    403     200        200
+instruction_list           L    200  200  200   200  200     200       200    200     200        200
+instruction_detail         L    200  404  404   200  404     200       200    200     200        200
 ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
 coordination_inbox         L    200  200  200   200  200     200       200    200     200        200
 coordination_detail        L    200  404  404   200  404     200       200    200     200        200
@@ -141,6 +145,8 @@ task_create                L    ok   R    404   403  404     ok        403    ok
 # --- decisions (POST): supervisors in scope, with separation of duties -------------------------
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
 dashboard_urge             L    403  403  403   ok   R       ok        403    403     403        403
+instruct                   L    403  403  403   403  403     403       ok     403     403        403
+answer_instruction         L    ok   404  404   403  404     ok        403    ok      ok         ok
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
 return_closing             L    403  403  403   ok   R       R         403    403     403        403
 decide_extension           L    403  403  403   ok   404     R         403    403     403        403
@@ -317,6 +323,8 @@ class World:
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
         self.public_side(staff)
+        # I: a leader's instruction (领导批示) on the task, issue 11
+        self.instruction = services.give_instruction(self.people["leader"], None, "请加快解决吃水问题", task=self.task)
 
     def public_side(self, staff):
         """An opinion on the east community, its plans in every state, a survey round over it."""
@@ -408,6 +416,10 @@ ROWS = {
     "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
     "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
     "dashboard": Row("GET", lambda w: reverse("reports:dashboard")),
+    "instruction_list": Row("GET", lambda w: reverse("rectification:instruction_list")),
+    "instruction_detail": Row(
+        "GET", lambda w: reverse("rectification:instruction_detail", args=[w.instruction.pk]), lambda w: "请加快解决吃水问题"
+    ),
     "dashboard_unit": Row(
         "GET", lambda w: reverse("reports:dashboard") + f"?unit={w.east_street.pk}", lambda w: w.east_community.display_name
     ),
@@ -484,6 +496,16 @@ ROWS = {
     "urge": Row(
         "POST", task_url("task_urge"), data=lambda w: {f"overdue-{w.task.pk}-message": "请尽快整改"},
         done=lambda w: Urge.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "instruct": Row(
+        "POST", lambda w: reverse("rectification:instruct"),
+        data=lambda w: {"unit": w.east_community.pk, "text": "新的批示"},
+        done=lambda w: Instruction.objects.filter(text="新的批示").exists(),
+    ),  # fmt: skip
+    "answer_instruction": Row(
+        "POST", lambda w: reverse("rectification:instruction_detail", args=[w.instruction.pk]),
+        data=lambda w: {"text": "已落实"},
+        done=lambda w: InstructionReply.objects.filter(instruction=w.instruction, text="已落实").exists(),
     ),  # fmt: skip
     "dashboard_urge": Row(
         "POST", lambda w: reverse("reports:dashboard_urge"),

@@ -13,13 +13,14 @@ stored, so the list page and the e-mail say the same thing.
 # The public names, so that callers write ``notify.make_daily_digests()``
 # wherever the function lives; each module holds one concern.
 from .alerts import alert_text, make_alert_notifications  # noqa: E402
-from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, URGE  # noqa: E402
+from .base import ALERT, DECISION, DIGEST, INSTRUCTION, KIND_LABELS, REMINDER, URGE  # noqa: E402
 from .decisions import (  # noqa: E402
     notify_extension_decided,
     notify_urge,
     notify_verification_decided,
     tell_unit_staff,
 )
+from .instructions import instruction_recipients, notify_instruction, notify_instruction_answered  # noqa: E402
 from .digests import digest_sections, digest_text, make_daily_digests  # noqa: E402
 from .email import (  # noqa: E402
     MAX_EMAIL_ATTEMPTS,
@@ -35,7 +36,8 @@ from .recipients import Audience, alert_recipients, supervisor_ids  # noqa: E402
 from .reminders import make_deadline_reminders, reminder_tasks  # noqa: E402
 
 __all__ = [
-    "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "URGE",
+    "ALERT", "DECISION", "DIGEST", "INSTRUCTION", "KIND_LABELS", "REMINDER", "URGE",
+    "instruction_recipients", "notify_instruction", "notify_instruction_answered",
     "Audience", "alert_recipients", "supervisor_ids",
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",

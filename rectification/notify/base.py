@@ -10,12 +10,14 @@ from rectification.models import (
 )
 
 ALERT, REMINDER, DIGEST, URGE, DECISION = "alert", "reminder", "digest", "urge", "decision"
+INSTRUCTION = "instruction"
 KIND_LABELS = {
     ALERT: gettext_lazy("Warning"),
     REMINDER: gettext_lazy("Deadline reminder"),
     DIGEST: gettext_lazy("Daily digest"),
     URGE: gettext_lazy("Urged"),
     DECISION: gettext_lazy("Decision"),
+    INSTRUCTION: gettext_lazy("Leader's instruction"),
 }
 
 BATCH_SIZE = 200

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from campaign.exports import FORMATS, csv_response, xlsx_response
 from campaign.models import Unit
-from campaign.permissions import OVERSEE, Refused, require_any
+from campaign.permissions import INSTRUCT, OVERSEE, Refused, has_any, require_any
 from rectification import queues
 from reports import dashboard as dashboards
 from reports.forms import UrgeManyForm
@@ -72,6 +72,8 @@ def dashboard(request):
     if not queues.is_supervisor(request.user):
         context["participation"] = board.participation()
         context["indicators"] = board.indicators()
+    context["may_instruct"] = has_any(request.user, INSTRUCT)
+    context["instructions"] = board.instructions()
     return render(request, "reports/dashboard.html", context)
 
 
