@@ -11,8 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.models import Role, UnitKind
-from rectification import services
-from rectification.models import Notification, Task, TaskStatus, Urge, WarningLevel
+from rectification.models import Notification, Task, TaskStatus, Urge
 from reports import dashboard, snapshots
 from tests.conftest import assert_refused, in_english, member
 from tests.factories import BatchFactory, CampaignFactory, TaskFactory, UnitFactory
@@ -133,7 +132,6 @@ def test_change_since_yesterday_from_the_snapshots(world, leader):
     snapshots.take(yesterday)
     # since then: one overdue task closed
     task = world["tasks"]["red"]
-    Task.objects.filter(pk=task.pk)  # noqa: B018
     task.status, task.closed_at, task.progress = TaskStatus.CLOSED, timezone.now(), 100
     task.save()
     board = dashboard.build(leader, world["east_community"])
