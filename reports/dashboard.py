@@ -158,18 +158,15 @@ class Dashboard:
         return capped_count(self.at_risk())
 
     def at_risk_list(self, limit=AT_RISK_LIST_LENGTH):
-        rows = self.at_risk().with_related().annotate(urge_count=Count("urges")).order_by("-lag", "due_date", "pk")
-        return list(rows[:limit]) if limit else rows
+        """At-risk tasks, the soonest due first (an index on the due date serves it: the
+        list stops after ``limit`` rows instead of sorting every task at risk)."""
+        rows = self.at_risk().with_related().order_by("due_date", "pk")
+        return with_urge_counts(rows[:limit] if limit else rows)
 
     def overdue_list(self, limit=OVERDUE_LIST_LENGTH):
-        rows = (
-            self.tasks()
-            .overdue()
-            .with_related()
-            .annotate(urge_count=Count("urges"))
-            .order_by("due_date", "-warning_level", "pk")
-        )
-        return list(rows[:limit]) if limit else rows
+        """Overdue tasks, the longest overdue first."""
+        rows = self.tasks().overdue().with_related().order_by("due_date", "-warning_level", "pk")
+        return with_urge_counts(rows[:limit] if limit else rows)
 
     def urges_last_week(self):
         rows = Urge.objects.restrict(self.user, OVERSEE).filter(
@@ -279,6 +276,20 @@ class Dashboard:
             date_heading=_("Day"),
         )  # fmt: skip
         return [completion, overdue]
+
+
+def with_urge_counts(tasks, chunk=2000):
+    """The tasks as a list, each with ``urge_count`` (how often it was urged): one query per
+    ``chunk`` tasks, after the list is cut (never a GROUP BY over every matching task)."""
+    tasks = list(tasks)
+    for start in range(0, len(tasks), chunk):
+        part = tasks[start : start + chunk]
+        counts = dict(
+            Urge.objects.filter(task_id__in=[t.pk for t in part]).order_by().values_list("task_id").annotate(n=Count("pk"))
+        )
+        for task in part:
+            task.urge_count = counts.get(task.pk, 0)
+    return tasks
 
 
 def scope_roots(user):

@@ -53,7 +53,8 @@ class TaskQuerySet(RestrictedQuerySet):
         lag = RawSQL(f"100.0 * {elapsed} / {span} - progress", [today], output_field=models.FloatField())
         return (
             self.open()
-            .filter(warning_level=WarningLevel.NONE, due_date__gt=F("start_date"), start_date__lt=today)
+            # due today or later (as every task at level none is): the due-date index starts there
+            .filter(warning_level=WarningLevel.NONE, due_date__gte=today, due_date__gt=F("start_date"), start_date__lt=today)
             .alias(is_at_risk=at_risk)
             .filter(is_at_risk=True)
             .annotate(lag=lag)

@@ -103,7 +103,7 @@ def export_rows(board, which):
         header = [_("Task"), _("Unit"), _("Start date"), _("Due date"), _("Progress %"), _("Lag (points)"), _("Urges")]
         rows = [
             [t.title, t.unit.name, t.start_date, t.due_date, t.progress, round(t.lag, 1), t.urge_count]
-            for t in board.at_risk_list(limit=None)[:EXPORT_LIMIT]
+            for t in board.at_risk_list(limit=EXPORT_LIMIT)
         ]
         return _("At-risk tasks"), [header, *rows]
     if which == "overdue":
@@ -111,7 +111,7 @@ def export_rows(board, which):
         rows = [
             [t.title, t.unit.name, t.due_date, (board.today - t.due_date).days, str(t.get_warning_level_display()),
              t.progress, t.urge_count]
-            for t in board.overdue_list(limit=None)[:EXPORT_LIMIT]
+            for t in board.overdue_list(limit=EXPORT_LIMIT)
         ]  # fmt: skip
         return _("Overdue tasks"), [header, *rows]
     header = [
