@@ -284,3 +284,15 @@ def test_a_past_day_reads_the_snapshot(world, leader):
     past = dashboard.build(leader, world["east_community"], as_of=yesterday)
     now = dashboard.build(leader, world["east_community"])
     assert not past.live and past.figures.closed == now.figures.closed - 1
+
+
+def test_any_unit_in_scope_is_reached_by_search_and_none_outside(world, east_supervisor, client):
+    client.force_login(east_supervisor)
+    response = client.get(reverse("reports:dashboard"), {"unit": "", "unit_search": "东区第二社区党支部"})
+    assert response.context["board"].unit == world["second"]
+    # the picker's search offers only units the supervisor oversees
+    found = client.get(reverse("campaign:unit_search"), {"source": "oversee", "q": "社区"}).content.decode()
+    assert "东区第二社区党支部" in found and "西区社区党支部" not in found
+    response = client.get(reverse("reports:dashboard"), {"unit": "", "unit_search": "西区社区党支部"})
+    assert response.status_code == 200 and response.context["board"].unit == world["east"]
+    assert response.context["form"].errors["unit"]
