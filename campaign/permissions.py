@@ -31,6 +31,8 @@ ADMINISTER  administrator; superusers                                    unit im
 OPERATE     superusers, and administrators of a top-level unit           the operations page and the sweep
 REVIEW      staff, administrator or leader of a unit ABOVE the row's     reviewing a unit's rectification plan (审核)
             unit, with separation of duties (below)
+INSTRUCT    leader                                                       a leader's instruction (领导批示) on a unit
+                                                                         or a task (issue 11)
 ==========  ===========================================================  ===========================================
 
 The public's side (public/) asks the same table: the opinions queue is EDIT
@@ -76,7 +78,8 @@ OVERSEE = "oversee"
 ADMINISTER = "administer"
 OPERATE = "operate"
 REVIEW = "review"
-ACTIONS = (VIEW, OWN, EDIT, REPORT, EXPLAIN, SUPERVISE, DECIDE, OVERSEE, ADMINISTER, OPERATE, REVIEW)
+INSTRUCT = "instruct"
+ACTIONS = (VIEW, OWN, EDIT, REPORT, EXPLAIN, SUPERVISE, DECIDE, OVERSEE, ADMINISTER, OPERATE, REVIEW, INSTRUCT)
 
 # Roles (campaign.models.Role values) that grant each action through a membership.
 STAFF, LEADER, ADMIN, SUPERVISOR = "staff", "leader", "admin", "supervisor"
@@ -92,6 +95,7 @@ ROLES = {
     OVERSEE: (SUPERVISOR, ADMIN, LEADER),
     ADMINISTER: (ADMIN,),
     REVIEW: (STAFF, ADMIN, LEADER),
+    INSTRUCT: (LEADER,),
 }
 # Actions that supervision groups grant, besides memberships.
 THROUGH_GROUPS = {VIEW, SUPERVISE, DECIDE, OVERSEE}
@@ -533,6 +537,8 @@ def _not_allowed_message(action, me):
         return _("Only an administrator of this unit or of a unit above it may do this.")
     if action == REVIEW:
         return _("Only the unit above this plan's unit reviews it.")
+    if action == INSTRUCT:
+        return _("Only a leader of this unit or of a unit above it writes instructions on it.")
     return _("You may not see this.")
 
 

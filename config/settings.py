@@ -337,6 +337,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=20),
         "options": {"expires": 23 * 60 * 60},
     },
+    # Late in the day, after the sweep of 23:05: the day's figures of every unit (issue 11).
+    "take-daily-snapshots": {
+        "task": "reports.tasks.take_snapshots",
+        "schedule": crontab(hour=23, minute=50),
+        "options": {"expires": 23 * 60 * 60},
+    },
     "send-deadline-reminders": {
         "task": "rectification.tasks.send_deadline_reminders",
         "schedule": crontab(hour=8, minute=0),
@@ -351,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An identical report request within this many seconds of a run is served that run (reports.runs).
 REPORT_FRESH_SECONDS = env_int("REPORT_FRESH_SECONDS", 600)
+
+# --- dashboards (issue 11) ---------------------------------------------------------
+# An open task not yet warned is "at risk" when its progress lags the share of its time
+# elapsed by more than this many percentage points.
+AT_RISK_MARGIN = env_int("AT_RISK_MARGIN", 20)
 
 # --- health (/healthz, rectification/health.py) ----------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)

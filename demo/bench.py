@@ -29,6 +29,10 @@ GOALS = {"branch_staff": 100}
 DEFAULT_GOAL = 300
 
 
+# Goals of issue 11 for the overdue dashboard (p95, ms): the province's root under 150, a district under 50.
+PAGE_GOALS = {("dashboard", "province_leader"): 150, ("dashboard", "district_supervisor"): 50}
+
+
 @dataclass
 class Page:
     name: str
@@ -76,6 +80,12 @@ PAGES = [
     Page("notifications", lambda t: reverse("rectification:notification_list")),
     Page("coordination inbox", lambda t: reverse("rectification:coordination_inbox")),
     Page("operations", lambda t: reverse("rectification:operations"), ("province_admin",)),
+    # issue 11: the overdue dashboard at the province's root, a city and a district, and its at-risk list
+    Page("dashboard", lambda t: reverse("reports:dashboard"), ("province_leader", "city_supervisor", "district_supervisor")),
+    Page(
+        "at-risk list", lambda t: reverse("reports:dashboard") + "?export=csv&list=at_risk",
+        ("province_leader", "city_supervisor", "district_supervisor"),
+    ),  # fmt: skip
 ]
 
 
@@ -106,7 +116,7 @@ class Result:
 
     @property
     def goal(self):
-        return GOALS.get(self.role, DEFAULT_GOAL)
+        return PAGE_GOALS.get((self.page, self.role)) or GOALS.get(self.role, DEFAULT_GOAL)
 
 
 def percentile(values, fraction):
@@ -154,6 +164,39 @@ def run(requests=30, roles=ROLES, pages=None, say=print):
                     f"{queries:3d} queries  HTTP {status}{flag}"
                 )
     return results
+
+
+def live_child_counts_ms(unit, runs=5):
+    """Server time (best and median, ms) of the hand-written live SQL of the dashboard's
+    per-child counts under ``unit``: open tasks by child (read off the copied path) and
+    warning level, and tasks by child and status, straight from the task table."""
+    from campaign.models.units import PATH_STEP_WIDTH
+
+    prefix = len(unit.path) + PATH_STEP_WIDTH + 1
+    sql = (
+        "SELECT substr(unit_path, 1, %s) AS child, status, warning_level, count(*) FROM rectification_task "
+        "WHERE unit_path LIKE %s AND unit_path <> %s GROUP BY 1, 2, 3"
+    )
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            cursor.execute(sql, [prefix, unit.path + "%", unit.path])
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    times = times[1:]  # the first warms the cache
+    return min(times), statistics.median(times)
+
+
+def dashboard_ratio(results):
+    """(ratio, dashboard median ms, live SQL median ms) at the province's root: the root
+    dashboard's server time over the live SQL of its per-child counts; None without it."""
+    found = [r for r in results if r.page == "dashboard" and r.role == "province_leader"]
+    if not found:
+        return None
+    unit = targets()["province_leader"].unit
+    _best, median = live_child_counts_ms(unit)
+    return found[0].median_ms / median, found[0].median_ms, median
 
 
 def peak_memory_mib():

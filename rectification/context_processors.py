@@ -7,14 +7,18 @@ def header(request):
     """Flags and counts for the page header, each computed only when shown.
 
     ``unread_notifications``: how many unread notifications the user has;
-    ``user_is_supervisor``: whether the supervisors' pages belong in the menu.
+    ``user_is_supervisor``: whether the supervisors' pages belong in the menu;
+    ``user_oversees``: whether the overdue dashboard does (supervisors, leaders, administrators).
     """
     context = notifications(request)
     user = getattr(request, "user", None)
     if context and user is not None:
         from rectification.queues import is_supervisor
 
+        from campaign.permissions import OVERSEE, has_any
+
         context["user_is_supervisor"] = SimpleLazyObject(lambda: is_supervisor(user))
+        context["user_oversees"] = SimpleLazyObject(lambda: has_any(user, OVERSEE))
     return context
 
 

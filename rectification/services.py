@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from campaign import permissions
-from campaign.permissions import DECIDE, EDIT, REPORT, SUPERVISE
+from campaign.permissions import DECIDE, EDIT, INSTRUCT, REPORT, SUPERVISE, VIEW
 
 from . import notify, rollups, tasks
 from .models import (
@@ -26,6 +26,8 @@ from .models import (
     Evidence,
     Explanation,
     ExtensionRequest,
+    Instruction,
+    InstructionReply,
     Problem,
     ProgressUpdate,
     Task,
@@ -556,14 +558,59 @@ def decide_extension(extension, user, approve, note=""):
     return extension
 
 
-def urge(task, user, message):
+def urge(task, user, message, reply_by=None):
     _require(user, SUPERVISE, task)
     if not message.strip():
         raise TransitionRefused(_("Write what the unit should do."))
+    if reply_by is not None and reply_by < timezone.localdate():
+        raise TransitionRefused(_("The reply deadline cannot be in the past."))
     with transaction.atomic():
-        row = Urge.objects.create(task=task, author=user, message=message)
+        row = Urge.objects.create(task=task, author=user, message=message, reply_by=reply_by)
         _tell_on_commit(notify.notify_urge, row)
     return row
+
+
+def urge_many(tasks, user, message, reply_by=None):
+    """Urge several tasks at once with one message (the dashboard): all of them or,
+    when one is not the user's to supervise or is closed, none."""
+    tasks = list(tasks)
+    with transaction.atomic():
+        rows = []
+        for task in tasks:
+            if task.status == TaskStatus.CLOSED:
+                raise TransitionRefused(_("“%(task)s” is closed: it needs no urging.") % {"task": task.title})
+            rows.append(urge(task, user, message, reply_by))
+    return rows
+
+
+# --- leaders' instructions (领导批示, issue 11) ----------------------------------
+
+
+def give_instruction(user, unit, text, task=None):
+    """A leader's instruction on ``unit`` (or on ``task``, then on the task's unit): told to
+    the unit's staff and its supervisors after commit, shown on the task's timeline."""
+    if task is not None:
+        unit = task.unit
+    permissions.require(user, INSTRUCT, unit)
+    if task is not None:
+        permissions.require(user, VIEW, task)
+    if not text.strip():
+        raise TransitionRefused(_("Write the instruction."))
+    with transaction.atomic():
+        row = Instruction.objects.create(unit=unit, task=task, author=user, text=text.strip())
+        _tell_on_commit(notify.notify_instruction, row)
+    return row
+
+
+def answer_instruction(instruction, user, text):
+    """The unit's answer (落实情况): its staff (or those above it) say what was done; the leader is told."""
+    _require(user, EDIT, instruction)
+    if not text.strip():
+        raise TransitionRefused(_("Write what was done."))
+    with transaction.atomic():
+        reply = InstructionReply.objects.create(instruction=instruction, author=user, text=text.strip())
+        _tell_on_commit(notify.notify_instruction_answered, reply)
+    return reply
 
 
 # --- coordination -------------------------------------------------------------

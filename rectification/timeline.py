@@ -25,6 +25,7 @@ from .models import (
     Evidence,
     Explanation,
     ExtensionRequest,
+    Instruction,
     Problem,
     ProgressUpdate,
     AccountabilityRecord,
@@ -115,6 +116,7 @@ def build(task):
         *explanation_entries(task),
         *extension_entries(task),
         *urge_entries(task),
+        *instruction_entries(task),
         *coordination_entries(task),
         *spot_check_entries(task),
         *accountability_entries(task),
@@ -446,6 +448,18 @@ def urge_entries(task):
         Entry(at=urge.created_at, kind="urge", title=_("Urged to act"), actor=urge.author, text=urge.message, tone="warn")
         for urge in Urge.objects.filter(task=task).select_related("author")
     ]
+
+
+def instruction_entries(task):
+    """领导批示 on the task and the unit's answers (落实情况), issue 11."""
+    entries = []
+    for instruction in Instruction.objects.filter(task=task).select_related("author").prefetch_related("replies__author"):
+        entries.append(Entry(at=instruction.created_at, kind="instruction", title=_("Leader's instruction"),
+                             actor=instruction.author, text=instruction.text, tone="warn"))  # fmt: skip
+        for reply in instruction.replies.all():
+            entries.append(Entry(at=reply.created_at, kind="instruction_reply", title=_("What was done on the instruction"),
+                                 actor=reply.author, text=reply.text))  # fmt: skip
+    return entries
 
 
 def _coordination_url(pk):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import coordination, figures, ledger, notifications, operations, robots, supervision, tasks
+from .views import coordination, figures, instructions, ledger, notifications, operations, robots, supervision, tasks
 
 app_name = "rectification"
 
@@ -48,6 +48,10 @@ urlpatterns = [
     path("coordination/<int:pk>/", coordination.coordination_detail, name="coordination_detail"),
     path("coordination/<int:pk>/reply/", coordination.coordination_reply, name="coordination_reply"),
     path("coordination/<int:pk>/resolve/", coordination.coordination_resolve, name="coordination_resolve"),
+        # leaders' instructions (领导批示) and the units' answers
+    path("instructions/", instructions.instruction_list, name="instruction_list"),
+    path("instructions/new/", instructions.instruct, name="instruct"),
+    path("instructions/<int:pk>/", instructions.instruction_detail, name="instruction_detail"),
     # notifications, the units' group-chat robots, and operations
     path("notifications/", notifications.NotificationListView.as_view(), name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),

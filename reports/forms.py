@@ -85,3 +85,10 @@ class NarrativeForm(forms.Form):
         from reports import summary
 
         return [self[key] for key in summary.KEYS]
+
+
+class UrgeManyForm(forms.Form):
+    """催办 from the dashboard: one message and a reply deadline for the ticked tasks."""
+
+    message = forms.CharField(label=_("Message to the units"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reply_by = forms.DateField(label=_("Reply by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

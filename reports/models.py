@@ -1,5 +1,14 @@
 """What the reports keep: the narrative of a summary (the leader's own words, with
-their history) and every report run with its parameters, figures and file."""
+their history), every report run with its parameters, figures and file (issue 12),
+and the daily snapshot of every unit's figures (issue 11).
+
+A :class:`UnitSnapshot` is the roll-up of a unit's whole subtree (every batch)
+as it stood at the end of one day (Asia/Shanghai): the counters of
+``rectification.rollups.Figures`` plus the overdue ages. ``reports.snapshots``
+writes them (the daily job, and a rebuild of a past day from the tasks'
+history); the dashboard reads them for "since yesterday / last week", for its
+as-of date and for its trend charts.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
+from rectification.models.rollups import Counters
 
 
 class ReportKind(models.TextChoices):
@@ -100,3 +110,20 @@ class ReportRun(models.Model):
         scope = self.unit.short_name or self.unit.name
         batch = self.batch.name if self.batch else ""
         return f"{scope}{batch}{self.get_kind_display()}-{self.as_of:%Y%m%d}.pdf"
+
+
+class UnitSnapshot(Counters):
+    unit = models.ForeignKey("campaign.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(_("day"))
+    age_1_7 = models.BigIntegerField(default=0)
+    age_8_30 = models.BigIntegerField(default=0)
+    age_31_90 = models.BigIntegerField(default=0)
+    age_91 = models.BigIntegerField(default=0)
+    oldest_overdue = models.DateField(null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily snapshot")
+        verbose_name_plural = _("daily snapshots")
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unit_snapshot_once_a_day")]
+        indexes = [models.Index(fields=["day"], name="unit_snapshot_day")]

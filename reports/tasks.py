@@ -1,8 +1,11 @@
-"""Celery tasks of the reports: thin, taking ids (reports.runs does the work)."""
+"""Celery tasks of the reports: thin, taking ids or dates (reports.runs and
+reports.snapshots do the work)."""
+
+import datetime
 
 from celery import shared_task
 
-from rectification.jobs import job_run
+from rectification.jobs import job_run, recorded
 
 
 @shared_task
@@ -22,3 +25,13 @@ def snapshot_ended_phases():
         made = snapshot(queue=render_report.delay_on_commit)
         run.changes = {"snapshots": len(made)}
     return run.changes
+
+
+@shared_task
+@recorded("reports.take_snapshots")
+def take_snapshots(day=None):
+    """Save every unit's figures for ``day`` (ISO date; today in Asia/Shanghai). Idempotent."""
+    from . import snapshots
+
+    when = datetime.date.fromisoformat(day) if day else None
+    return {"units": snapshots.take(when)}

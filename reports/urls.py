@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from .views import home, ledger, runs
+from .views import dashboard, home, ledger, runs
 
 app_name = "reports"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/urge/", dashboard.dashboard_urge, name="dashboard_urge"),
     path("ledger/", ledger.ledger_page, name="ledger"),
     path("ledger/export/", ledger.ledger_export, name="ledger_export"),
     path("reports/summary/", runs.summary_page, name="summary"),

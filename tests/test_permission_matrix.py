@@ -65,6 +65,8 @@ from rectification.models import (
     CoordinationRequest,
     Explanation,
     ExtensionRequest,
+    Instruction,
+    InstructionReply,
     JobRun,
     Notification,
     Problem,
@@ -119,6 +121,11 @@ accountability_create_page L    403  403  403   200  200     200       403    40
 accountability_document    L    200  404  404   200  404     200       200    200     200        200
 ledger                     L    200  200  200   200  200     200       200    200     200        200
 ledger_export              L    200  200  200   200  200     200       200    200     200        200
+dashboard                  L    403  403  403   200  200     200       200    200     200        200
+dashboard_unit             L    403  403  403   200  403     200       200    403     200        200
+dashboard_export           L    403  403  403   200  403     200       200    403     200        200
+instruction_list           L    200  200  200   200  200     200       200    200     200        200
+instruction_detail         L    200  404  404   200  404     200       200    200     200        200
 ledger_import_page         L    200  200  200   403  403     200       403    200     200        200
 coordination_inbox         L    200  200  200   200  200     200       200    200     200        200
 coordination_detail        L    200  404  404   200  404     200       200    200     200        200
@@ -149,6 +156,9 @@ report_figures             L    ok   404  404   403  404     ok        403    ok
 return_figures             L    403  404  404   403  404     ok        ok     403     ok         403
 # --- decisions (POST): supervisors in scope, with separation of duties -------------------------
 urge                       L    403  403  403   ok   404     ok        403    403     403        403
+dashboard_urge             L    403  403  403   ok   R       ok        403    403     403        403
+instruct                   L    403  403  403   403  403     403       ok     403     403        403
+answer_instruction         L    ok   404  404   403  404     ok        403    ok      ok         ok
 approve_closing            L    403  403  403   ok   R       R         403    403     403        403
 return_closing             L    403  403  403   ok   R       R         403    403     403        403
 close_from_task            L    403  404  404   ok   404     R         403    403     403        403
@@ -361,6 +371,8 @@ class World:
                 "预算.png", png_bytes(), content_type="image/png"))],
         )  # fmt: skip
         self.figure_value = IndicatorValue.objects.get(unit=self.east_community, indicator=self.indicator)
+        # I: a leader's instruction (领导批示) on the task, issue 11
+        self.instruction = services.give_instruction(self.people["leader"], None, "请加快解决吃水问题", task=self.task)
 
     def public_side(self, staff):
         """An opinion on the east community, its plans in every state, a survey round over it."""
@@ -459,6 +471,17 @@ ROWS = {
     "ledger": Row("GET", lambda w: reverse("reports:ledger")),
     "ledger_export": Row("GET", lambda w: reverse("reports:ledger_export")),
     "ledger_import_page": Row("GET", lambda w: reverse("rectification:ledger_import")),
+    "dashboard": Row("GET", lambda w: reverse("reports:dashboard")),
+    "instruction_list": Row("GET", lambda w: reverse("rectification:instruction_list")),
+    "instruction_detail": Row(
+        "GET", lambda w: reverse("rectification:instruction_detail", args=[w.instruction.pk]), lambda w: "请加快解决吃水问题"
+    ),
+    "dashboard_unit": Row(
+        "GET", lambda w: reverse("reports:dashboard") + f"?unit={w.east_street.pk}", lambda w: w.east_community.display_name
+    ),
+    "dashboard_export": Row(
+        "GET", lambda w: reverse("reports:dashboard") + f"?unit={w.east.pk}&export=csv&list=rows", lambda w: w.east_street.name
+    ),
     "coordination_inbox": Row("GET", lambda w: reverse("rectification:coordination_inbox")),
     "coordination_detail": Row(
         "GET", lambda w: reverse("rectification:coordination_detail", args=[w.coordination.pk]), lambda w: "管网改造资金"
@@ -548,6 +571,21 @@ ROWS = {
     "urge": Row(
         "POST", task_url("task_urge"), data=lambda w: {f"overdue-{w.task.pk}-message": "请尽快整改"},
         done=lambda w: Urge.objects.filter(task=w.task).exists(),
+    ),  # fmt: skip
+    "instruct": Row(
+        "POST", lambda w: reverse("rectification:instruct"),
+        data=lambda w: {"unit": w.east_community.pk, "text": "新的批示"},
+        done=lambda w: Instruction.objects.filter(text="新的批示").exists(),
+    ),  # fmt: skip
+    "answer_instruction": Row(
+        "POST", lambda w: reverse("rectification:instruction_detail", args=[w.instruction.pk]),
+        data=lambda w: {"text": "已落实"},
+        done=lambda w: InstructionReply.objects.filter(instruction=w.instruction, text="已落实").exists(),
+    ),  # fmt: skip
+    "dashboard_urge": Row(
+        "POST", lambda w: reverse("reports:dashboard_urge"),
+        data=lambda w: {"ids": [w.task.pk], "message": "请尽快整改", "next": reverse("reports:dashboard")},
+        done=lambda w: Urge.objects.filter(task=w.task, message="请尽快整改").exists(),
     ),  # fmt: skip
     "approve_closing": Row(
         "POST", lambda w: reverse("rectification:verification_bulk"),
@@ -853,6 +891,8 @@ REASONS = {
     ("run_sweep", "c_admin"): "Only the administrators of the whole tree run its background jobs.",
     ("task_edit_page", "co"): "Only the office staff of this unit (or of a unit above it) may do this.",
     ("problem_create", "co"): "Select a valid choice",
+    ("dashboard_urge", "sup_out"): "You do not supervise this unit's work.",
+    ("dashboard_unit", "sup_out"): "You may not see this.",
 }
 
 

@@ -83,14 +83,22 @@ PAGES = {
     "notifications": lambda w: reverse("rectification:notification_list"),
     "coordination inbox": lambda w: reverse("rectification:coordination_inbox"),
 }
-SUPERVISOR_PAGES = {"supervision queue": lambda w: reverse("rectification:queue")}
+SUPERVISOR_PAGES = {
+    "supervision queue": lambda w: reverse("rectification:queue"),
+    # issue 11: the overdue dashboard at the district and a street, and its at-risk list
+    "dashboard": lambda w: reverse("reports:dashboard"),
+    "dashboard, a street": lambda w: reverse("reports:dashboard") + f"?unit={w['district'].children.order_by('path').first().pk}",
+    "at-risk list": lambda w: reverse("reports:dashboard") + "?export=csv&list=at_risk",
+}
+LEADER_PAGES = {"dashboard": lambda w: reverse("reports:dashboard")}
 
 
 def counts(client, world):
     found = {}
     for role in ("leader", "supervisor", "staff"):
         client.force_login(world[role])
-        pages = {**PAGES, **(SUPERVISOR_PAGES if role == "supervisor" else {})}
+        extra = {"supervisor": SUPERVISOR_PAGES, "leader": LEADER_PAGES}.get(role, {})
+        pages = {**PAGES, **extra}
         for name, url in pages.items():
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url(world), secure=True)

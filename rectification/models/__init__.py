@@ -1,6 +1,7 @@
 from .alerts import Alert, JobRun, Notification, WarningPolicy, WorkerHeartbeat
 from .coordination import CoordinationReply, CoordinationRequest
 from .decisions import Explanation, ExtensionRequest, Urge, Verification
+from .instructions import Instruction, InstructionReply
 from .problems import Problem
 from .progress import Evidence, ProgressUpdate
 from .robots import ChatRobot, RobotMessage
@@ -18,6 +19,8 @@ __all__ = [
     "Evidence",
     "Explanation",
     "ExtensionRequest",
+    "Instruction",
+    "InstructionReply",
     "JobRun",
     "Notification",
     "Problem",

@@ -126,6 +126,7 @@ class Urge(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    reply_by = models.DateField(_("reply by"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     unit_scope = UnitScope(path="task__unit_path", co_units="task__co_units", unit="task__unit_id")

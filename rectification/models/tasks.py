@@ -1,6 +1,7 @@
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,26 @@ class TaskQuerySet(RestrictedQuerySet):
         """Annotate ``closed_last`` (the first column of the default order, see CLOSED_LAST)."""
         return self.annotate(closed_last=CLOSED_LAST)
 
+    def at_risk(self, today, margin=None):
+        """At risk (issue 11): open tasks not yet warned (level none) whose progress lags
+        the share of their time elapsed (start date to due date, on ``today``) by more
+        than ``margin`` percentage points (``settings.AT_RISK_MARGIN``). Annotates
+        ``lag``, the points by which progress lags. Strictly more: a task exactly at the
+        margin is not at risk; a task not yet started (today before its start) never is."""
+        if margin is None:
+            margin = settings.AT_RISK_MARGIN
+        span, elapsed = _days_between("due_date", "start_date"), _days_between("%s", "start_date")
+        at_risk = RawSQL(f"100 * {elapsed} > (progress + %s) * {span}", [today, margin], output_field=models.BooleanField())
+        lag = RawSQL(f"100.0 * {elapsed} / {span} - progress", [today], output_field=models.FloatField())
+        return (
+            self.open()
+            # due today or later (as every task at level none is): the due-date index starts there
+            .filter(warning_level=WarningLevel.NONE, due_date__gte=today, due_date__gt=F("start_date"), start_date__lt=today)
+            .alias(is_at_risk=at_risk)
+            .filter(is_at_risk=True)
+            .annotate(lag=lag)
+        )
+
     def needing_explanation(self):
         """Overdue tasks nobody has explained for their current due date."""
         return self.overdue().filter(explained_at__isnull=True)
@@ -62,6 +83,20 @@ class TaskQuerySet(RestrictedQuerySet):
         closed = result[f"status_{TaskStatus.CLOSED}"]
         result["closed_rate"] = round(100 * closed / result["total"], 1) if result["total"] else None
         return result
+
+
+def _days_between(later, earlier):
+    """SQL for the days from the column ``earlier`` to ``later`` (a column or "%s", a date parameter)."""
+    table = connection.ops.quote_name(Task._meta.db_table)
+
+    def column(name):
+        if name == "%s":
+            return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+        return f"{table}.{connection.ops.quote_name(name)}"
+
+    if connection.vendor == "postgresql":
+        return f"({column(later)} - {column(earlier)})"
+    return f"CAST(julianday({column(later)}) - julianday({column(earlier)}) AS INTEGER)"
 
 
 def move_task_paths(sender, old_path, new_path, **kwargs):

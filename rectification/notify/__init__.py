@@ -14,7 +14,7 @@ stored, so the list page and the e-mail say the same thing.
 # The public names, so that callers write ``notify.make_daily_digests()``
 # wherever the function lives; each module holds one concern.
 from .alerts import alert_text, make_alert_notifications  # noqa: E402
-from .base import ALERT, DECISION, DIGEST, KIND_LABELS, REMINDER, REQUEST, URGE  # noqa: E402
+from .base import ALERT, DECISION, DIGEST, INSTRUCTION, KIND_LABELS, REMINDER, REQUEST, URGE  # noqa: E402
 from .decisions import (  # noqa: E402
     notify_accountability,
     notify_explanation_reviewed,
@@ -26,6 +26,7 @@ from .decisions import (  # noqa: E402
     tell_staff_of,
     tell_unit_staff,
 )
+from .instructions import instruction_recipients, notify_instruction, notify_instruction_answered  # noqa: E402
 from .digests import digest_sections, digest_text, make_daily_digests  # noqa: E402
 from .email import (  # noqa: E402
     MAX_EMAIL_ATTEMPTS,
@@ -56,7 +57,8 @@ from .robots import (  # noqa: E402
 )
 
 __all__ = [
-    "ALERT", "DECISION", "DIGEST", "KIND_LABELS", "REMINDER", "REQUEST", "URGE",
+    "ALERT", "DECISION", "DIGEST", "INSTRUCTION", "KIND_LABELS", "REMINDER", "REQUEST", "URGE",
+    "instruction_recipients", "notify_instruction", "notify_instruction_answered",
     "Audience", "alert_recipients", "supervisor_ids",
     "alert_text", "make_alert_notifications",
     "make_deadline_reminders", "reminder_tasks",

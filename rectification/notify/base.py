@@ -10,6 +10,7 @@ from rectification.models import (
 )
 
 ALERT, REMINDER, DIGEST, URGE, DECISION, REQUEST = "alert", "reminder", "digest", "urge", "decision", "request"
+INSTRUCTION = "instruction"
 KIND_LABELS = {
     ALERT: gettext_lazy("Warning"),
     REMINDER: gettext_lazy("Deadline reminder"),
@@ -17,6 +18,7 @@ KIND_LABELS = {
     URGE: gettext_lazy("Urged"),
     DECISION: gettext_lazy("Decision"),
     REQUEST: gettext_lazy("To decide"),
+    INSTRUCTION: gettext_lazy("Leader's instruction"),
 }
 
 BATCH_SIZE = 200

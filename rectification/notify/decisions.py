@@ -33,6 +33,8 @@ def notify_urge(urge, queue_emails=None, queue_robots=None):
             body = _("%(author)s urges %(unit)s to act on the task “%(task)s”:\n%(message)s") % context
         else:
             body = _("%(unit)s is urged to act on the task “%(task)s”:\n%(message)s") % context
+        if urge.reply_by:
+            body += "\n" + _("Reply by %(day)s.") % {"day": urge.reply_by.isoformat()}
     return tell_unit_staff(task, URGE, f"urge:{urge.pk}", title, body, queue_emails, queue_robots)
 
 

@@ -50,6 +50,9 @@ def digest_sections(user, since):
         .select_related("from_unit", "to_unit")
     )
 
+    today = timezone.localdate(since + datetime.timedelta(days=1))
+    at_risk = tasks.at_risk(today)
+
     def task_line(task):
         context = {"task": task.title, "unit": unit_name(task.unit), "due": task.due_date.isoformat()}
         return _("%(task)s (%(unit)s, due %(due)s)") % context
@@ -62,6 +65,8 @@ def digest_sections(user, since):
         (_("Newly overdue or escalated tasks"), newly_overdue.order_by("-warning_level", "due_date", "pk"), task_line),
         (_("Verification requests waiting"), verifications.order_by("requested_at", "pk"), lambda v: task_line(v.task)),
         (_("Overdue tasks without an explanation"), unexplained.order_by("due_date", "pk"), task_line),
+        # Issue 11: progress lagging the time elapsed, before the task turns yellow.
+        (_("Tasks at risk (progress lagging the time elapsed)"), at_risk.order_by("-lag", "due_date", "pk"), task_line),
         (
             _("Coordination requests not answered"),
             coordination.order_by("created_at", "pk"),

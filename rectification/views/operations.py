@@ -33,6 +33,7 @@ JOB_LABELS = {
     "rectification.deliver_pending": gettext_lazy("Delivery of e-mails and group-chat messages"),
     "rectification.send_deadline_reminders": gettext_lazy("Deadline reminders"),
     "rectification.send_daily_digests": gettext_lazy("Daily digests"),
+    "reports.take_snapshots": gettext_lazy("Daily snapshots of every unit's figures"),
 }
 CHANGE_LABELS = {
     "today": gettext_lazy("date swept"),
@@ -51,6 +52,7 @@ CHANGE_LABELS = {
     "tasks": gettext_lazy("tasks reminded of"),
     "digests": gettext_lazy("digests made"),
     "empty": gettext_lazy("supervisors with nothing to report"),
+    "units": gettext_lazy("units saved"),
 }
 
 

@@ -58,6 +58,15 @@ def urls_of(persona):
             reverse("rectification:spotcheck_detail", args=[SpotCheck.objects.order_by("pk").first().pk]),
             reverse("rectification:accountability_list"),
             reverse("rectification:accountability_create"),
+            reverse("reports:dashboard"),
+            reverse("reports:dashboard") + f"?unit={Unit.objects.get(short_name='新达街道').pk}",
+            reverse("rectification:instruction_list"),
+        ]
+    if persona == "leader":
+        return common + [
+            reverse("reports:dashboard"),
+            reverse("reports:dashboard") + f"?unit={Unit.objects.get(short_name='乌达区').pk}",
+            reverse("rectification:instruction_list"),
         ]
     return common + [  # admin
         reverse("public_staff:opinion_queue"),
@@ -80,14 +89,20 @@ def urls_of(persona):
 
 
 def test_every_page_of_every_persona_runs_under_the_policy(demo, live_server, login, page):
-    for persona in ("staff", "supervisor", "admin"):  # one demo load for all three
+    from tests.browser.conftest import axe_audit
+
+    inaccessible = []
+    for persona in ("staff", "supervisor", "leader", "admin"):  # one demo load for all of them
         page.context.clear_cookies()
         login(persona)
         for url in urls_of(persona):
             response = page.goto(f"{live_server.url}{url}")
             assert response.status == 200, f"{persona} {url}: {response.status}"
             assert "script-src 'self'" in response.headers["content-security-policy"]
+            if not url.startswith("/admin/"):
+                inaccessible += [f"{persona}: {line}" for line in axe_audit(page)]  # as this persona sees it
     assert page.csp_violations == []
+    assert not inaccessible, "\n".join(inaccessible)
 
 
 def test_the_login_error_and_public_pages_run_under_the_policy(demo, live_server, page):

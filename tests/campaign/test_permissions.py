@@ -94,7 +94,7 @@ def test_what_each_role_may_do_on_a_community_task(tree):
         person("co-staff", (tree["west_community"], Role.STAFF)): {VIEW, "own", REPORT},
         # REVIEW (a plan's review) belongs to the units above the row's unit: the district, the city
         person("admin", (tree["east"], Role.ADMIN)): {VIEW, "own", EDIT, REPORT, "oversee", "administer", "review"},
-        person("leader", (tree["city"], Role.LEADER)): {VIEW, "own", "oversee", "review"},
+        person("leader", (tree["city"], Role.LEADER)): {VIEW, "own", "oversee", "review", "instruct"},  # 领导批示
         person("supervisor", groups=[tree["group"]]): {VIEW, SUPERVISE, DECIDE, "oversee"},
         person("root", superuser=True): {VIEW, EDIT, REPORT, "oversee", "administer", OPERATE},
         person("west-staff", (tree["west"], Role.STAFF)): {VIEW, "own", REPORT},  # through the co-responsible unit

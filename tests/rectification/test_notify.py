@@ -21,6 +21,7 @@ from rectification.models import (
     CoordinationRequest,
     JobRun,
     Notification,
+    Task,
     Term,
     Verification,
     WarningLevel,
@@ -384,6 +385,7 @@ class TestDigests:
         assert Notification.objects.filter(kind="digest").count() == 2
 
     def test_nothing_to_report_sends_no_digest(self, task, group_supervisor):
+        Task.objects.filter(pk=task.pk).update(progress=90)  # ahead of its time: not at risk
         assert notify.make_daily_digests() == {"digests": 0, "empty": 1}
         assert not Notification.objects.exists()
 
@@ -394,6 +396,22 @@ class TestDigests:
         )  # fmt: skip
         notify.make_daily_digests()
         assert list(Notification.objects.values_list("user__username", flat=True)) == [supervisor_out_of_scope.username]
+
+    def test_tasks_at_risk_are_in_the_digest(self, city, batch, group_supervisor):
+        today = timezone.localdate()
+        lagging = TaskFactory(
+            unit=city["east_community"], problem__batch=batch, title="进度滞后的任务",
+            start_date=today - datetime.timedelta(days=80), due_date=today + datetime.timedelta(days=20),
+        )  # fmt: skip
+        on_track = TaskFactory(
+            unit=city["east_community"], problem__batch=batch, title="进度正常的任务",
+            start_date=today - datetime.timedelta(days=80), due_date=today + datetime.timedelta(days=20),
+        )  # fmt: skip
+        Task.objects.filter(pk=on_track.pk).update(progress=70)
+        notify.make_daily_digests()
+        digest = Notification.objects.get(user=group_supervisor, kind="digest")
+        assert "Tasks at risk" in digest.body or "滞后" in digest.body
+        assert lagging.title in digest.body and on_track.title not in digest.body
 
     def test_a_new_day_brings_a_new_digest(self, city, batch, group_supervisor):
         TaskFactory(
@@ -469,6 +487,7 @@ class TestBeatSchedule:
         "rectification.tasks.send_deadline_reminders": 86400,
         "public.tasks.erase_expired_contacts": 86400,
         "reports.tasks.snapshot_ended_phases": 86400,
+        "reports.tasks.take_snapshots": 86400,
     }
 
     def test_each_job_is_scheduled_once_and_expires_just_before_its_next_run(self):

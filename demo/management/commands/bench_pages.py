@@ -40,3 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(f"pages over their goal: {len(missed)} of {len(results)}")
         worst = max(results, key=lambda r: r.p95_ms)
         self.stdout.write(f"worst p95: {worst.p95_ms:.0f} ms ({worst.page}, {worst.role})")
+        ratio = bench.dashboard_ratio(results)
+        if ratio is not None:  # issue 11: the root dashboard against the live SQL of its per-child counts
+            value, page_ms, sql_ms = ratio
+            self.stdout.write(f"root dashboard median {page_ms:.1f} ms; live SQL of its per-child counts median {sql_ms:.1f} ms")
+            self.stdout.write(f"ratio: {value:.2f}")
