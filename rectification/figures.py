@@ -182,7 +182,7 @@ def _tell_returned(report):
         body = _("The figures %(unit)s reported for %(batch)s were returned; correct them and report again:\n%(reason)s") % context
     notify.tell_staff_of(
         report.unit, DECISION, f"figures-returned:{report.pk}:{report.version}", title, body,
-        report_url(report.unit, report.batch), background.queue_email_delivery,
+        report_url(report.unit, report.batch), background.queue_email_delivery, background.queue_robot_delivery,
     )  # fmt: skip
 
 

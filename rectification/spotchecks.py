@@ -177,7 +177,10 @@ def record_spot_check(group, user, checked_on, units, findings, summary, *, unit
 
 
 def _tell(notice, row):
-    transaction.on_commit(lambda: notice(row, queue_emails=background.queue_email_delivery), robust=True)
+    transaction.on_commit(
+        lambda: notice(row, queue_emails=background.queue_email_delivery, queue_robots=background.queue_robot_delivery),
+        robust=True,
+    )
 
 
 def visible_spot_checks(user):
@@ -299,7 +302,10 @@ def record_accountability(user, *, unit, measure, decided_on, deciding_unit, per
             record.save()
             record.tasks.set(tasks)
             transaction.on_commit(
-                lambda: notify.notify_accountability(record, queue_emails=background.queue_email_delivery), robust=True
+                lambda: notify.notify_accountability(
+                    record, queue_emails=background.queue_email_delivery, queue_robots=background.queue_robot_delivery
+                ),
+                robust=True,
             )
     except BaseException:
         if record is not None and record.document:

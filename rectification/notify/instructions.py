@@ -12,6 +12,7 @@ from rectification.models import Instruction, InstructionReply, Notification
 
 from .base import INSTRUCTION, addresses, build, save_new, unit_name
 from .recipients import Audience
+from .robots import tell_unit_robots
 
 
 def instruction_recipients(instruction):
@@ -34,7 +35,8 @@ def _queue(key, queue_emails):
         queue_emails(Notification.objects.filter(key=key, email_status=Notification.Email.PENDING).values_list("pk", flat=True))
 
 
-def notify_instruction(instruction, queue_emails=None):
+def notify_instruction(instruction, queue_emails=None, queue_robots=None):
+    """The unit's staff and supervisors in person, and the unit's group-chat robots."""
     instruction = Instruction.objects.select_related("unit", "task", "author").get(pk=instruction.pk)
     recipients = instruction_recipients(instruction)
     with translation.override(settings.LANGUAGE_CODE):
@@ -49,10 +51,14 @@ def notify_instruction(instruction, queue_emails=None):
               body=body, url=instruction.get_absolute_url())
     )  # fmt: skip
     _queue(key, queue_emails)
+    posted = tell_unit_robots(instruction.unit, INSTRUCTION, key, title, body, instruction.get_absolute_url())
+    if queue_robots is not None and posted:
+        queue_robots(posted)
     return made
 
 
-def notify_instruction_answered(reply, queue_emails=None):
+def notify_instruction_answered(reply, queue_emails=None, queue_robots=None):
+    """The leader who wrote the instruction, in person only (``queue_robots`` unused)."""
     reply = InstructionReply.objects.select_related("instruction__unit", "author").get(pk=reply.pk)
     instruction = reply.instruction
     leader = {instruction.author_id}

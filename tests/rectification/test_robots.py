@@ -290,3 +290,16 @@ def test_past_the_robots_messages_per_minute_a_message_waits_without_losing_an_a
     assert notify.deliver_robot_message(third.pk) == "sent"
     third.refresh_from_db()
     assert third.attempts == 1 and len(wecom.received) == 3
+
+
+def test_every_notice_sent_after_a_decision_takes_both_queues():
+    """Services hand each notice function (``_tell_on_commit``) the e-mail and robot queues; a
+    function without them would fail after the commit, where the failure is only logged."""
+    import inspect
+
+    source = inspect.getsource(services)
+    names = sorted(set(re.findall(r"_tell_on_commit\(notify\.(\w+)", source)))
+    assert names, "the services send no notice after commit?"
+    for name in names:
+        parameters = inspect.signature(getattr(notify, name)).parameters
+        assert {"queue_emails", "queue_robots"} <= set(parameters), name
