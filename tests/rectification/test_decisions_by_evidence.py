@@ -209,3 +209,16 @@ def test_a_supervisor_who_asked_is_not_told_of_their_own_request(city, batch, gr
     with committed():
         services.request_verification(task, asker, "请验收")
     assert told("closing:") == {"group-leader"}
+
+
+def test_photos_uploaded_before_get_their_thumbnails_by_command(task, unit_staff):
+    from django.core.management import call_command
+
+    services.add_progress(task, unit_staff, entry_date=datetime.date(2026, 11, 20), text="旧照片", percent=10, files=[photo()])
+    Evidence.objects.update(thumbnail="")  # as stored before thumbnails were made on upload
+    out = io.StringIO()
+    call_command("make_thumbnails", stdout=out)
+    assert out.getvalue().startswith("1 thumbnails made")
+    assert Evidence.objects.get().thumbnail
+    call_command("make_thumbnails", stdout=out)
+    assert Evidence.objects.exclude(thumbnail="").count() == 1
