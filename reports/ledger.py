@@ -121,11 +121,11 @@ def ledger_workbook(rows, title):
     append_row(sheet, [*EXPORT_HEADERS, VERSION_HEADER])
     layout.style_header(sheet, 2, width)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for task, cells in rows:
+    for number, (task, cells) in enumerate(rows, start=3):
         append_row(sheet, [*cells, task.version])  # texts as strings: a title like "=HYPERLINK(…)" never becomes a formula
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = wrap
-        sheet.cell(row=sheet.max_row, column=DUE_COLUMN).number_format = "yyyy-mm-dd"
+        for column in range(1, width + 2):
+            sheet.cell(row=number, column=column).alignment = wrap
+        sheet.cell(row=number, column=DUE_COLUMN).number_format = "yyyy-mm-dd"
     for index, column_width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = column_width
     sheet.column_dimensions[openpyxl.utils.get_column_letter(width + 1)].hidden = True
