@@ -145,6 +145,7 @@ def test_export_change_two_cells_import_and_compare(staff_client, city, batch, e
     response = post_ledger(staff_client, workbook_bytes(sheet), batch, city["east"])
 
     assert response.status_code == 302, problems_on_page(response)
+    assert "Updated 1 task." in staff_client.get(response["Location"]).content.decode()
     assert Task.objects.count() == 2 and Problem.objects.count() == 2  # updated, nothing added
     east_task.refresh_from_db()
     east_task.problem.refresh_from_db()
