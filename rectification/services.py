@@ -226,7 +226,7 @@ def update_ledger_rows(user, changes, reason):
                     if current.version != change.seen_version:
                         raise EditConflict(current, [])
                 add_progress(current, user, entry_date=today, text=change.progress_text, percent=change.percent)
-            updated.append(current)
+            updated.append(change.task)  # as read by the import (its unit loaded), for the count and the scope
     return updated
 
 

@@ -100,3 +100,29 @@ def make_thumbnail(evidence):
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         return None
     return ContentFile(buffer.getvalue(), name="thumbnail.jpg")
+
+
+def make_missing_thumbnails(batch_size=200):
+    """Thumbnails for evidence photos stored before thumbnails were made on upload
+    (``manage.py make_thumbnails``); returns (made, skipped). Run again, it makes none."""
+    from .models import Evidence
+
+    made = skipped = 0
+    last_pk = 0
+    while True:
+        rows = list(
+            Evidence.objects.filter(pk__gt=last_pk, thumbnail="", content_type__startswith="image/").order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not rows:
+            return made, skipped
+        last_pk = rows[-1].pk
+        for evidence in rows:
+            thumbnail = make_thumbnail(evidence)
+            if thumbnail is None:
+                skipped += 1
+                continue
+            evidence.thumbnail.save(thumbnail.name, thumbnail, save=False)
+            Evidence.objects.filter(pk=evidence.pk, thumbnail="").update(thumbnail=evidence.thumbnail.name)
+            made += 1

@@ -27,6 +27,7 @@ EXPORT_HEADERS = (
 )  # fmt: skip
 EXPORT_WIDTHS = (5, 8, 30, 32, 9, 18, 9, 11, 11, 10, 30, 8, 18)
 DUE_COLUMN = EXPORT_HEADERS.index("整改时限") + 1
+PROBLEM_COLUMN = EXPORT_HEADERS.index("问题描述") + 1
 # The task's version at the export: a hidden last column of the file, so that an
 # import refuses a row whose task someone else changed since (never on screen).
 VERSION_HEADER = "版本号"
@@ -121,11 +122,20 @@ def ledger_workbook(rows, title):
     append_row(sheet, [*EXPORT_HEADERS, VERSION_HEADER])
     layout.style_header(sheet, 2, width)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for task, cells in rows:
+    spans = []  # [problem id, first row, last row]: a problem's measures on rows next to each other
+    for number, (task, cells) in enumerate(rows, start=3):
         append_row(sheet, [*cells, task.version])  # texts as strings: a title like "=HYPERLINK(…)" never becomes a formula
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = wrap
-        sheet.cell(row=sheet.max_row, column=DUE_COLUMN).number_format = "yyyy-mm-dd"
+        for column in range(1, width + 2):
+            sheet.cell(row=number, column=column).alignment = wrap
+        sheet.cell(row=number, column=DUE_COLUMN).number_format = "yyyy-mm-dd"
+        if spans and spans[-1][0] == task.problem_id and spans[-1][2] == number - 1:
+            spans[-1][2] = number
+        else:
+            spans.append([task.problem_id, number, number])
+    # One 问题描述 cell merged over its measures, as offices write it (the import reads it back so).
+    for _problem, first, last in spans:
+        if last > first:
+            sheet.merge_cells(start_row=first, start_column=PROBLEM_COLUMN, end_row=last, end_column=PROBLEM_COLUMN)
     for index, column_width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = column_width
     sheet.column_dimensions[openpyxl.utils.get_column_letter(width + 1)].hidden = True

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from campaign.models import Role
+from campaign.models import Membership, Role
 from rectification import services
 from rectification.models import Evidence, Notification, TaskStatus, Verification
 from tests.conftest import in_english, member
@@ -203,9 +203,20 @@ def test_a_supervisor_who_asked_is_not_told_of_their_own_request(city, batch, gr
     member_staff = member(city["east_community"], Role.STAFF, "asker-staff")
     task = TaskFactory(unit=city["east_community"], problem__batch=batch)
     services.add_progress(task, member_staff, entry_date=datetime.date(2026, 11, 1), text="x", percent=100, files=[photo()])
-    from campaign.models import Membership
-
     Membership.objects.create(user=asker, unit=city["east_community"], role=Role.STAFF)
     with committed():
         services.request_verification(task, asker, "请验收")
     assert told("closing:") == {"group-leader"}
+
+
+def test_photos_uploaded_before_get_their_thumbnails_by_command(task, unit_staff):
+    from django.core.management import call_command
+
+    services.add_progress(task, unit_staff, entry_date=datetime.date(2026, 11, 20), text="旧照片", percent=10, files=[photo()])
+    Evidence.objects.update(thumbnail="")  # as stored before thumbnails were made on upload
+    out = io.StringIO()
+    call_command("make_thumbnails", stdout=out)
+    assert out.getvalue().startswith("1 thumbnails made")
+    assert Evidence.objects.get().thumbnail
+    call_command("make_thumbnails", stdout=out)
+    assert Evidence.objects.exclude(thumbnail="").count() == 1

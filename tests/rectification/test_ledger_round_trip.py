@@ -145,6 +145,7 @@ def test_export_change_two_cells_import_and_compare(staff_client, city, batch, e
     response = post_ledger(staff_client, workbook_bytes(sheet), batch, city["east"])
 
     assert response.status_code == 302, problems_on_page(response)
+    assert "Updated 1 task." in staff_client.get(response["Location"]).content.decode()
     assert Task.objects.count() == 2 and Problem.objects.count() == 2  # updated, nothing added
     east_task.refresh_from_db()
     east_task.problem.refresh_from_db()
@@ -160,6 +161,20 @@ def test_export_change_two_cells_import_and_compare(staff_client, city, batch, e
     assert cell(again, east_task, "整改措施").value == "改造管网并建立巡查制度"
     assert post_ledger(staff_client, workbook_bytes(again), batch, city["east"]).status_code == 302
     assert Task.objects.get(pk=east_task.pk).version == east_task.version
+
+
+def test_a_problems_measures_export_under_one_merged_cell_and_import_back_unchanged(staff_client, city, batch):
+    first = row(1, "群众办事难", unit="东区社区党支部", due="2027-03-31")
+    first[2] = "设立便民窗口"
+    second = row(2, "群众办事难", unit="东区社区党支部", due="2027-03-31")
+    second[2] = "推行一次办结"
+    assert post_ledger(staff_client, xlsx_bytes([first, second]), batch, city["east"]).status_code == 302
+    sheet = exported(staff_client, within=city["east"].pk).active
+    assert "C3:C4" in {str(cells) for cells in sheet.merged_cells.ranges}
+    versions = dict(Task.objects.values_list("pk", "version"))
+    response = post_ledger(staff_client, workbook_bytes(sheet), batch, city["east"])
+    assert response.status_code == 302, problems_on_page(response)
+    assert dict(Task.objects.values_list("pk", "version")) == versions and Problem.objects.count() == 1
 
 
 def test_a_new_progress_line_becomes_a_progress_entry(staff_client, city, batch, east_task):  # noqa: F811

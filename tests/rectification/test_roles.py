@@ -12,7 +12,7 @@ from campaign.models import Role
 from rectification import notify
 from rectification.models import Alert, Notification, WarningLevel
 from tests.conftest import in_english, member
-from tests.factories import SupervisionGroupFactory, TaskFactory, UserFactory
+from tests.factories import MembershipFactory, SupervisionGroupFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 MY_TASKS = reverse("rectification:my_tasks")
@@ -63,7 +63,6 @@ def test_leaders_get_a_daily_digest_of_their_scope_instead(city, overdue, unit_s
 
 
 def test_a_supervisor_who_also_leads_gets_one_digest_of_what_to_decide(city, overdue, group):
-    MembershipFactory = __import__("tests.factories", fromlist=["MembershipFactory"]).MembershipFactory
     MembershipFactory(unit=city["city"], role=Role.LEADER, user=group.leader)
     notify.make_daily_digests()
     [digest] = Notification.objects.filter(user=group.leader, kind="digest")
