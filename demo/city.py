@@ -185,8 +185,12 @@ class _Loader:
                 ]
                 reporter = staff if permissions.may(staff, REPORT, unit) else office
                 with _acting_as(reporter):
-                    figures.report_figures(reporter, unit, batch, participation=participation, indicators=entries)
+                    report = figures.report_figures(reporter, unit, batch, participation=participation, indicators=entries)
                 self.created[FigureReport.__name__] += 1
+                returned = self.data.figures_returned.get(unit.name)
+                if returned and returned[0] == spec.number:
+                    with _acting_as(office):
+                        figures.return_figures(office, report, returned[1])
 
     @staticmethod
     def evidence(unit, indicator, value):

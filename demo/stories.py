@@ -79,6 +79,7 @@ class City(NamedTuple):
     members_absent: dict  # unit name -> members who did not take part
     look_back: dict  # unit name -> (make-up class members, educated and transformed, handled)
     look_back_open: dict  # unit name -> (the 五查五看 checks still open, note)
+    figures_returned: dict  # unit name -> (batch number, reason): reports the campaign office returned
     indicators: tuple  # (code, name, unit of measure, asks for evidence), in report order
     indicator_values: dict  # code -> batch number -> unit name -> value
     supervision_groups: tuple  # of dicts: name, leader, members (usernames), supervises (unit names)
@@ -265,6 +266,14 @@ class _CityReader:
                     raise entry.error(f"“{check}” is not one of: {_listed(checks)}", "checks")
             look_back_open[self.unit_name(name, "campaign.yaml, look_back_open")] = (open_checks, entry.text("note"))
             entry.done()
+        figures_returned = {}
+        for name, value in campaign_file.value("figures_returned", dict, {}).items():
+            entry = Entry(value, f"campaign.yaml, figures_returned, {name}")
+            batch_number = entry.number("batch")
+            if batch_number not in numbers:
+                raise entry.error(f"expected one of {_listed(sorted(numbers))}", "batch")
+            figures_returned[self.unit_name(name, "campaign.yaml, figures_returned")] = (batch_number, entry.text("reason"))
+            entry.done()
         indicators, indicator_values = [], {}
         for entry in campaign_file.entries("indicators", label="indicator"):
             code = entry.text("code")
@@ -289,6 +298,7 @@ class _CityReader:
             members_absent=members_absent,
             look_back=look_back,
             look_back_open=look_back_open,
+            figures_returned=figures_returned,
             indicators=tuple(indicators),
             indicator_values=indicator_values,
             supervision_groups=groups,

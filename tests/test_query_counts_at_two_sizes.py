@@ -82,6 +82,8 @@ PAGES = {
     "participation list": lambda w: reverse("campaign:participation_list"),
     "notifications": lambda w: reverse("rectification:notification_list"),
     "coordination inbox": lambda w: reverse("rectification:coordination_inbox"),
+    "figures reported": lambda w: reverse("rectification:figures_list"),
+    "figures of a unit": lambda w: reverse("rectification:figures_report", args=[w["branch"].pk, w["batch"].pk]),
 }
 SUPERVISOR_PAGES = {
     "supervision queue": lambda w: reverse("rectification:queue"),

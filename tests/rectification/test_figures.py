@@ -269,6 +269,9 @@ def test_the_demo_citys_figures_come_from_what_its_units_reported(demo_city):
     assert rollups.participation_totals([city]) == Participation.objects.within(city).totals()
     totals = dict((i.code, v) for i, v in rollups.indicator_totals([city]))
     assert totals["funds"] == 470 and totals["instructors"] == 51 and totals["liaisons"] == 207
+    returned = FigureReport.objects.get(status=FigureReport.Status.RETURNED)
+    assert returned.unit.short_name == "富强社区" and "花名册" in returned.return_reason
+    assert returned.returned_by.username == "admin" and returned.reported_by.username == "staff"
     assert IndicatorValue.objects.filter(indicator__code="funds").exclude(evidence="").count() == (
         IndicatorValue.objects.filter(indicator__code="funds").count()
     )
