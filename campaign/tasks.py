@@ -36,3 +36,12 @@ def provision_accounts(run_id):
 
     result = provisioning.run(run_id)
     return {"run": run_id, "status": result.status if result else "taken"}
+
+
+@shared_task
+def run_export(job_id):
+    """Write the file of a large export (campaign.background)."""
+    from campaign import background
+
+    job = background.run(job_id)
+    return {"job": job_id, "status": job.status if job else "taken"}

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import people
+from .views import exports, people
 
 app_name = "campaign"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("people/import/template/", people.provision_template, name="provision_template"),
     path("people/imports/<int:pk>/", people.provisioning_run, name="provisioning_run"),
     path("people/imports/<int:pk>/slips.pdf", people.provisioning_slips, name="provisioning_slips"),
+    path("exports/<int:pk>/", exports.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
 ]

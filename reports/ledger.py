@@ -12,12 +12,17 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment
 
+from campaign.background import Source
 from campaign.exports import append_row
+from campaign.paging import Key, Keyset, keyset_chunks, parse_date, parse_int, parse_str
 from rectification.ledger import layout
 from rectification.models import Evidence, ProgressUpdate, Task, TaskStatus, WarningLevel
 
 EXPORT_HEADERS = ("序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限", "完成情况", "证据数", "备注")
 EXPORT_WIDTHS = (6, 36, 36, 10, 22, 10, 12, 36, 8, 24)
+# The ledger's order, unit by unit, as on paper: keyset pages (campaign.paging).
+ORDER = Keyset("ledger", (Key("unit_path", parse_str), Key("due_date", parse_date), Key("pk", parse_int)))
+CHUNK = 2000
 
 
 def ledger_tasks(user, within=None, batch=None):
@@ -113,3 +118,33 @@ def ledger_csv_rows(rows):
     return [list(EXPORT_HEADERS)] + [
         [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] for _task, cells in rows
     ]
+
+
+def ledger_source(user, params):
+    """The ledger of the scope in ``params`` (``within``, ``batch``) for a background export
+    (campaign.background), read a keyset page at a time: the office layout, streamed."""
+    from reports.forms import LedgerScopeForm
+
+    form = LedgerScopeForm(params, user=user)
+    if not form.is_valid():
+        raise ValueError("the ledger's scope is not one the user may see")
+    within, batch = form.cleaned_data["within"], form.cleaned_data["batch"]
+    tasks = ledger_tasks(user, within, batch)
+
+    def generate():
+        number = 1
+        for chunk in keyset_chunks(tasks, ORDER, CHUNK):
+            for _task, cells in ledger_rows(chunk, start=number):
+                yield cells
+            number += len(chunk)
+
+    return Source(
+        title=ledger_title(within, batch),
+        header=list(EXPORT_HEADERS),
+        rows=generate(),
+        total=tasks.order_by().count(),
+        title_row=True,
+        sheet_title="整改台账",
+        widths=EXPORT_WIDTHS,
+        wrap=True,
+    )

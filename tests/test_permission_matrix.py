@@ -48,6 +48,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -55,7 +56,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign import accounts
-from campaign.models import ProvisionedAccount, ProvisioningRun, Role, UnitKind
+from campaign.models import ExportJob, ProvisionedAccount, ProvisioningRun, Role, UnitKind
 from rectification import services
 from rectification.models import (
     AccountabilityRecord,
@@ -197,6 +198,9 @@ deactivate_person          L    403  403  403   403  403     403       403    ok
 reactivate_person          L    403  403  403   403  403     403       403    ok      ok         ok
 unlock_person              L    403  403  403   403  403     403       403    ok      ok         ok
 remove_membership          L    403  403  403   403  403     403       403    ok      ok         ok
+# --- background exports (issue 10): the requester's only (here the community's staff) ---------------
+export_job                 L    200  404  404   404  404     404       404    404     404        404
+export_download            L    200  404  404   404  404     404       404    404     404        404
 """
 # fmt: on
 
@@ -310,6 +314,11 @@ class World:
         )
         ProvisionedAccount.objects.create(run=self.run, user=self.newcomer, unit=self.east_community, role=Role.STAFF,
                                           row=3, created=True)  # fmt: skip
+        self.export = ExportJob.objects.create(
+            created_by=staff, kind="tasks", format="csv", title="整改任务", status=ExportJob.Status.DONE,
+            file_name="整改任务-导出.csv", rows_total=1, rows_done=1,
+        )  # fmt: skip
+        self.export.file.save("export-matrix.csv", ContentFile("标题\n东区导出的行\n".encode()), save=True)
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
         self.public_side(staff)
@@ -539,6 +548,8 @@ ROWS = {
     "provision_template": Row("GET", lambda w: reverse("campaign:provision_template")),
     "provisioning_run": Row("GET", lambda w: reverse("campaign:provisioning_run", args=[w.run.pk]), lambda w: "newcomer"),
     "provisioning_slips": Row("GET", lambda w: reverse("campaign:provisioning_slips", args=[w.run.pk])),
+    "export_job": Row("GET", lambda w: reverse("campaign:export_job", args=[w.export.pk]), lambda w: "整改任务-导出.csv"),
+    "export_download": Row("GET", lambda w: reverse("campaign:export_download", args=[w.export.pk]), lambda w: "东区导出的行"),
     "reset_password": Row(
         "POST", lambda w: reverse("campaign:person_reset_password", args=[w.target.pk]), data=lambda w: {},
         done=lambda w: not get_user_model().objects.get(pk=w.target.pk).check_password("pw-test-2026"),

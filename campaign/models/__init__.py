@@ -1,4 +1,5 @@
 from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
+from .exports import ExportJob
 from .campaigns import Batch, Campaign, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
@@ -8,6 +9,7 @@ from .units import Unit, UnitKind
 __all__ = [
     "Batch",
     "Campaign",
+    "ExportJob",
     "Indicator",
     "IndicatorRollup",
     "IndicatorValue",

@@ -33,6 +33,7 @@ JOB_LABELS = {
     "rectification.deliver_pending": gettext_lazy("E-mail delivery"),
     "rectification.send_deadline_reminders": gettext_lazy("Deadline reminders"),
     "rectification.send_daily_digests": gettext_lazy("Daily digests"),
+    "campaign.prune_exports": gettext_lazy("Old exports deleted"),
 }
 CHANGE_LABELS = {
     "today": gettext_lazy("date swept"),

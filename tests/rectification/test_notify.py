@@ -471,6 +471,7 @@ class TestBeatSchedule:
         "rectification.tasks.send_daily_digests": 86400,
         "rectification.tasks.send_deadline_reminders": 86400,
         "public.tasks.erase_expired_contacts": 86400,
+        "rectification.tasks.prune_exports": 86400,
     }
 
     def test_each_job_is_scheduled_once_and_expires_just_before_its_next_run(self):
