@@ -4,7 +4,7 @@ from .campaigns import Batch, Campaign, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
 from .rollups import IndicatorRollup, ParticipationRollup
-from .units import Unit, UnitKind
+from .units import OrgType, Unit, UnitKind
 
 __all__ = [
     "Batch",
@@ -14,6 +14,7 @@ __all__ = [
     "IndicatorRollup",
     "IndicatorValue",
     "Membership",
+    "OrgType",
     "Participation",
     "ParticipationRollup",
     "LoginSession",
