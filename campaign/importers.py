@@ -20,8 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import openpyxl
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +30,11 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign import permissions, roster, spreadsheets
-from campaign.models import OrgType, Unit, UnitKind
+from campaign.models import OrgType, Unit, UnitImportRun, UnitKind
 from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
 HEADER_SEARCH_ROWS = 5
-MAX_ROWS = 3000  # units in one file: a district's whole tree fits; a runaway sheet does not
+MAX_ROWS = 120_000  # units in one file: a province's roster fits; a runaway sheet does not
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
 
@@ -485,7 +486,7 @@ def create_units(records):
             for record, unit in zip(level, units):
                 unit._set_path()  # the parent's path is known: an existing unit's, or set at the level above
                 created[record] = unit
-            Unit.objects.bulk_update(units, ["path", "depth"])
+            Unit.objects.bulk_update(units, ["path", "depth"], batch_size=1000)
     return [created[record] for record in in_creation_order(records)]
 
 
@@ -529,6 +530,65 @@ def import_units(rows, user):
     except IntegrityError:  # someone added a clashing unit between validation and creation
         message = _("the units changed while importing; nothing was imported, please try again")
         return ImportResult([], [Problem(None, "", message)])
+
+
+# --- in the background --------------------------------------------------------------
+
+
+def data_rows(rows):
+    """How many rows below the header a file has (counted from its first row otherwise)."""
+    header_index, _headers, _problems = find_columns(rows)
+    return len(rows) - (header_index + 1 if header_index is not None else 0)
+
+
+def start(user, file_name, data, rows, *, queue):
+    """A :class:`~campaign.models.UnitImportRun` queued for a worker when the file has more
+    rows than ``UNIT_IMPORT_BACKGROUND_ROWS``; None for a smaller one (imported in the request).
+    ``queue``: the Celery task's ``delay_on_commit`` (this module does not import the tasks)."""
+    count = data_rows(rows)
+    if count <= settings.UNIT_IMPORT_BACKGROUND_ROWS:
+        return None
+    run = UnitImportRun.objects.create(
+        created_by=user, file_name=file_name[:255], data=data, row_count=count,
+        language=translation.get_language() or "zh-hans",
+    )  # fmt: skip
+    queue(run.pk)
+    return run
+
+
+def run(run_id):
+    """Import the file of a queued run, all or nothing; idempotent (a run already taken is left alone)."""
+    if not UnitImportRun.objects.filter(pk=run_id, status=UnitImportRun.Status.QUEUED).update(
+        status=UnitImportRun.Status.RUNNING
+    ):
+        return None
+    job = UnitImportRun.objects.select_related("created_by").get(pk=run_id)
+    with translation.override(job.language):
+        try:
+            result = _import_run(job)
+        except Exception as error:  # recorded for the page; nothing was created (one transaction)
+            job.status = UnitImportRun.Status.FAILED
+            job.error = f"{type(error).__name__}: {error}"[:2000]
+        else:
+            job.status = UnitImportRun.Status.DONE if result.ok else UnitImportRun.Status.REFUSED
+            job.created_count = len(result.created)
+            job.problems = [{"row": p.row, "column": p.column, "message": p.message} for p in result.problems]
+    job.data = b""
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _import_run(job):
+    user = job.created_by
+    if not user.is_active or not permissions.has_any(user, permissions.ADMINISTER):
+        message = _("the administrator who uploaded the file may no longer import units")
+        return ImportResult([], [Problem(None, "", message)])
+    try:
+        rows = read_rows(bytes(job.data))
+    except UnreadableFile as error:
+        return ImportResult([], [Problem(None, "", str(error))])
+    return import_units(rows, user)
 
 
 # --- the template -------------------------------------------------------------------

@@ -775,3 +775,12 @@ def export_jobs(user):
     if not user.is_authenticated or not user.is_active:
         return jobs.none()
     return jobs.filter(created_by=user)
+
+
+def unit_import_runs(user):
+    """The background unit imports ``user`` may follow: the ones they uploaded, while they
+    still administer units."""
+    runs = _model("UnitImportRun").objects.all()
+    if not user.is_authenticated or not user.is_active or not has_any(user, ADMINISTER):
+        return runs.none()
+    return runs.filter(created_by=user)

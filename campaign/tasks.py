@@ -45,3 +45,12 @@ def run_export(job_id):
 
     job = background.run(job_id)
     return {"job": job_id, "status": job.status if job else "taken"}
+
+
+@shared_task
+def import_units(run_id):
+    """Import a large unit roster uploaded by an administrator (campaign.importers.run)."""
+    from campaign import importers
+
+    run = importers.run(run_id)
+    return {"run": run_id, "status": run.status if run else "taken"}

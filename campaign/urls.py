@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
     path("units/import/", views.unit_import, name="unit_import"),
     path("units/import/template/", views.unit_import_template, name="unit_import_template"),
+    path("units/imports/<int:pk>/", views.unit_import_run, name="unit_import_run"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("participations/", views.ParticipationListView.as_view(), name="participation_list"),
     path("people/", people.PersonListView.as_view(), name="person_list"),

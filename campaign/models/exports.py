@@ -55,3 +55,41 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+class UnitImportRun(models.Model):
+    """A large unit roster imported by a background worker (campaign.importers.run):
+    all of it, or nothing and its problems by row and column."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import status", "Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Nothing imported")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    language = models.CharField(max_length=10, default="zh-hans")
+    data = models.BinaryField(blank=True, default=b"")  # the upload, kept until the worker has read it
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("units created"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)  # [{"row", "column", "message"}]
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("unit import")
+        verbose_name_plural = _("unit imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

@@ -12,7 +12,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from campaign import importers, roster
-from campaign.models import OrgType, Unit, UnitKind
+from campaign.models import OrgType, Unit, UnitImportRun, UnitKind
 from tests.conftest import in_english
 
 URL = reverse("campaign:unit_import")
@@ -144,3 +144,56 @@ def test_the_roster_validates_without_a_code_column(city_admin, city):
     with translation.override("en"):
         records, problems = importers.validate(rows, city_admin)
     assert problems == [] and records[0].kind == UnitKind.STREET
+
+
+# --- a large roster in the background ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+class TestInTheBackground:
+    @pytest.fixture(autouse=True)
+    def small_threshold(self, settings):
+        settings.UNIT_IMPORT_BACKGROUND_ROWS = 3
+
+    def upload(self, client, rows):
+        response = client.post(URL, {"file": SimpleUploadedFile("全省党组织.xlsx", roster_xlsx(rows))})
+        assert response.status_code == 302
+        run = UnitImportRun.objects.get()
+        assert response["Location"] == reverse("campaign:unit_import_run", args=[run.pk])
+        return run
+
+    def test_a_large_roster_is_imported_by_the_worker_and_the_page_follows(self, admin_client, city):
+        run = self.upload(admin_client, FOUR_ROWS)
+        assert run.row_count == 4 and not Unit.objects.filter(name="幸福社区党委").exists()
+        page = admin_client.get(reverse("campaign:unit_import_run", args=[run.pk])).content.decode()
+        assert 'data-status="queued"' in page and 'hx-trigger="every 2s"' in page
+
+        importers.run(run.pk)  # what the worker does
+        assert importers.run(run.pk) is None  # a second delivery finds it taken
+        status = admin_client.get(reverse("campaign:unit_import_run", args=[run.pk]), headers={"HX-Request": "true"})
+        html = status.content.decode()
+        assert 'data-status="done"' in html and "hx-trigger" not in html
+        assert '<dd data-testid="count-units">4</dd>' in html
+        assert Unit.objects.get(name="幸福社区第一党支部").org_type == OrgType.BRANCH
+        run.refresh_from_db()
+        assert run.data == b""  # the upload is not kept
+
+    def test_a_broken_roster_imports_nothing_and_the_page_names_row_and_column(self, admin_client, city):
+        rows = [*FOUR_ROWS, ("第二联合党支部", "", "联合党支部", "东区幸福街道党工委", "", 12)]
+        run = self.upload(admin_client, rows)
+        importers.run(run.pk)
+        run.refresh_from_db()
+        assert run.status == UnitImportRun.Status.REFUSED
+        assert [(p["row"], p["column"]) for p in run.problems] == [(7, "党组织名称")]
+        assert not Unit.objects.filter(name__in=[row[0] for row in rows]).exists()
+        html = admin_client.get(reverse("campaign:unit_import_run", args=[run.pk])).content.decode()
+        assert '<td class="num">7</td><td>党组织名称</td>' in html and "未导入任何内容" in html
+
+    def test_only_the_uploader_follows_the_run(self, admin_client, city, community_admin, unit_staff, superuser, client):
+        run = self.upload(admin_client, FOUR_ROWS)
+        for user in (community_admin, unit_staff, superuser):
+            client.force_login(user)
+            assert client.get(reverse("campaign:unit_import_run", args=[run.pk])).status_code == 404
+        client.logout()
+        response = client.get(reverse("campaign:unit_import_run", args=[run.pk]))
+        assert response.status_code == 302 and "/login" in response["Location"]
