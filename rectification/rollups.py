@@ -269,10 +269,10 @@ def _pending_and_folded(unit_ids):
 def set_level(tasks, level, since):
     """UPDATE the open ``tasks`` to ``level`` (the sweep) and record the change; returns how many.
 
-    The rows are locked first, so that the levels they had are the ones replaced. On
-    PostgreSQL that is one statement (:func:`_set_level_sql`): lock, UPDATE … RETURNING the
-    levels replaced, and the roll-up changes of every unit above, summed in SQL; nothing
-    comes back to Python but the count. Elsewhere the changed rows are read first."""
+    The change recorded is the one made (the level each row had). On PostgreSQL that is one
+    statement (:func:`_set_level_sql`): UPDATE … RETURNING the levels replaced, and the
+    roll-up changes of every unit above, summed in SQL; nothing comes back to Python but
+    the count. Elsewhere the changed rows are locked and read first."""
     if connection.vendor == "postgresql":
         return _set_level_sql(tasks, level, since)
     rows = list(tasks.select_for_update().values_list("unit_path", "batch_id", "warning_level", "explained_at"))
@@ -288,12 +288,21 @@ LEVEL_CHANGE_COUNTERS = (*LEVEL_COUNTERS.values(), "unexplained")
 
 def _set_level_sql(tasks, level, since):
     """:func:`set_level` as one statement (PostgreSQL): at a million tasks the first sweep
-    changes a third of them, and reading them into Python cost over a minute."""
+    changes a third of them, and reading them into Python cost over a minute.
+
+    The levels replaced are read in the same statement (``old``) and the UPDATE changes only
+    the rows still at the level read: a task another transaction changed meanwhile is
+    re-checked on its new version (PostgreSQL's EvalPlanQual), and one whose level moved is
+    left to the next sweep. So the change recorded is always the one made, without locking
+    every row first (a lock is a write of every row: it doubled the cost)."""
     task = Task._meta
+    table = _qn(task.db_table)
     t = {name: _qn(task.get_field(name).column) for name in ("id", "warning_level", "warning_since", "unit_path", "batch", "explained_at")}
-    locked_sql, locked_params = (
-        tasks.select_for_update(no_key=True).order_by().values("id", "warning_level").query.get_compiler(connection=connection).as_sql()
-    )
+    query = tasks.order_by().query
+    compiler = query.get_compiler(connection=connection)
+    where_sql, where_params = compiler.compile(query.where)
+    if any(count for alias, count in query.alias_refcount.items() if alias != task.db_table):
+        raise ValueError("set_level takes tasks filtered on their own columns only (no joins)")
     deltas = ", ".join(
         f"g.n * ({int(level == value)} - (g.before = {int(value)})::int) AS {name}" for value, name in LEVEL_COUNTERS.items()
     )
@@ -311,12 +320,14 @@ def _set_level_sql(tasks, level, since):
     nonzero = " OR ".join(f"x.s{i} <> 0" for i in range(len(LEVEL_CHANGE_COUNTERS)))
     names = ", ".join(["unit_id", "batch_id", *(f"s{i}" for i in range(len(LEVEL_CHANGE_COUNTERS)))])
     sql = f"""
-        WITH old AS MATERIALIZED ({locked_sql}),
+        WITH old AS MATERIALIZED (
+            SELECT {table}.{t["id"]} AS id, {table}.{t["warning_level"]} AS before FROM {table} WHERE {where_sql}
+        ),
         changed AS (
-            UPDATE {_qn(task.db_table)} AS t SET {t["warning_level"]} = %s, {t["warning_since"]} = %s
-            FROM old WHERE t.{t["id"]} = old.{t["id"]}
-            RETURNING t.{t["unit_path"]} AS unit_path, t.{t["batch"]} AS batch_id,
-                      old.{t["warning_level"]} AS before, t.{t["explained_at"]} IS NOT NULL AS explained
+            UPDATE {table} SET {t["warning_level"]} = %s, {t["warning_since"]} = %s
+            FROM old WHERE {table}.{t["id"]} = old.id AND {table}.{t["warning_level"]} = old.before AND ({where_sql})
+            RETURNING {table}.{t["unit_path"]} AS unit_path, {table}.{t["batch"]} AS batch_id,
+                      old.before, {table}.{t["explained_at"]} IS NOT NULL AS explained
         ),
         grouped AS (
             SELECT unit_path, batch_id, before, explained, COUNT(*) AS n FROM changed GROUP BY 1, 2, 3, 4
@@ -327,7 +338,7 @@ def _set_level_sql(tasks, level, since):
         )
         SELECT COALESCE(SUM(n), 0) FROM grouped
     """
-    params = [*locked_params, int(level), _db_value(since if level else None)]
+    params = [*where_params, int(level), _db_value(since if level else None), *where_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
