@@ -204,3 +204,24 @@ def test_old_jobs_and_their_files_are_pruned_by_the_daily_job(requester, tasks, 
     assert not default_storage.exists(old.file.name) and default_storage.exists(new.file.name)
     assert JobRun.objects.get(name="campaign.prune_exports").changes == {"deleted": 1}
     assert_refused(client.get(reverse("campaign:export_download", args=[old.pk])), 404)
+
+
+def test_the_fast_rows_are_the_tables_values_for_every_kind_of_task(city, batch, requester):
+    from django.test import RequestFactory
+
+    from rectification.exports import fast_row
+    from rectification.models import Task, TaskStatus, Term
+    from rectification.tables import TaskTable
+
+    TaskFactory(unit=city["east_community"], problem__batch=batch, status=TaskStatus.CLOSED, term=Term.LONG)
+    extended = TaskFactory(unit=city["east_street"], problem__batch=batch, problem__category="conduct", progress=40)
+    Task.objects.filter(pk=extended.pk).update(due_date=datetime.date(2027, 9, 30), warning_level=2)
+    tasks = list(Task.objects.with_related().with_urgency().order_by("pk"))
+    request = RequestFactory().get("/")
+    request.user = requester
+    values = TaskTable(tasks, request=request).as_values()
+    next(values)
+    row = fast_row()
+    table_rows = sorted((["" if value is None else value for value in cells] for cells in values), key=lambda r: r[0])
+    assert sorted((row(task) for task in tasks), key=lambda r: r[0]) == table_rows
+    assert {r[1] for r in table_rows} == {"已销号", "整改中"} and "超期" in {r[2] for r in table_rows}
