@@ -144,7 +144,7 @@ def roster_file(parent_name, streets=1000, communities=99):
 
 
 def unit_tree_file(parent_name):
-    header = [column.header for column in importers.COLUMNS]
+    header = ["名称", "上级单位", "类型", "代码", "书记", "简称", "党员数"]  # the rows' order (the template has more columns)
     rows = []
     for street in range(30):
         rows.append([f"基准街道{street}党工委", parent_name, "街道党工委", "", "张书记", "", 120])
