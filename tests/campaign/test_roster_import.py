@@ -67,8 +67,8 @@ def test_a_four_row_roster_imports_with_its_types_and_inferred_kinds(admin_clien
         UnitKind.DEPARTMENT, OrgType.GENERAL_BRANCH, "赵敏", 45,
     )  # fmt: skip
     assert street.code == ""  # no code column needed
-    page = admin_client.get(reverse("campaign:unit_detail", args=[branch.pk])).content.decode()
-    assert "党支部" in page
+    page = admin_client.get(reverse("campaign:unit_detail", args=[bureau.pk]))  # in English (post() chose it)
+    assert '<dd data-testid="org-type">General party branch</dd>' in page.content.decode()
 
 
 @pytest.mark.django_db
