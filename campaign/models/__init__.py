@@ -1,5 +1,5 @@
 from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
-from .exports import ExportJob, UnitImportRun
+from .background import ExportJob, UnitImportRun
 from .campaigns import Batch, Campaign, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup

@@ -1,4 +1,4 @@
-"""A large export run by a background worker (issue 10): its progress, and the file when done."""
+"""Work done by a background worker for one user (issue 10): a large export, a large unit roster import."""
 
 from django.conf import settings
 from django.db import models
