@@ -20,8 +20,8 @@ from .models import (
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "code", "parent", "leader_name", "member_count"]
-    list_filter = ["kind", "depth"]
+    list_display = ["name", "short_name", "kind", "org_type", "code", "parent", "leader_name", "member_count"]
+    list_filter = ["kind", "org_type", "depth"]
     search_fields = ["name", "short_name", "code"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["path", "depth"]

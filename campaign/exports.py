@@ -17,21 +17,15 @@ import datetime
 import io
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from campaign.cells import csv_safe
+
 FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A text value that a spreadsheet would take for a formula, with a leading
-    apostrophe (shown as text, the apostrophe hidden); anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def append_row(sheet, values):
@@ -92,6 +86,9 @@ class ExportMixin:
     """For SingleTableMixin list views: serve the filtered rows as a file."""
 
     export_name = "export"  # the sheet's and the file's name, translated: e.g. 整改任务-20261128.xlsx
+    # A producer registered in campaign.background: an export of more rows than
+    # EXPORT_BACKGROUND_ROWS is then written by a worker, and the user is sent to its page.
+    background_kind = None
 
     def export_rows(self):
         """The rows to export: the list's filtered queryset (annotated as its sort needs)."""
@@ -100,6 +97,20 @@ class ExportMixin:
     def render_to_response(self, context, **response_kwargs):
         export = self.request.GET.get("export")
         if export in FORMATS:
+            if self.background_kind:
+                from campaign import background
+                from campaign.tasks import run_export
+
+                if background.too_large(self.export_rows()):
+                    job = background.start(
+                        self.request.user,
+                        self.background_kind,
+                        self.request.GET,
+                        export,
+                        self.export_name,
+                        queue=run_export.delay_on_commit,
+                    )
+                    return redirect("campaign:export_job", pk=job.pk)
             table = self.get_table_class()(self.export_rows(), request=self.request)
             rows = table_rows(table)
             filename = f"{self.export_name}-{timezone.localdate():%Y%m%d}"  # names may be Chinese

@@ -20,20 +20,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import openpyxl
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from campaign import permissions, spreadsheets
-from campaign.models import Unit, UnitKind
+from campaign import permissions, roster, spreadsheets
+from campaign.models import OrgType, Unit, UnitImportRun, UnitKind
 from campaign.spreadsheets import UnreadableFile  # noqa: F401 - the importers' error, raised by read_rows
 
 HEADER_SEARCH_ROWS = 5
-MAX_ROWS = 3000  # units in one file: a district's whole tree fits; a runaway sheet does not
+MAX_ROWS = 120_000  # units in one file: a province's roster fits; a runaway sheet does not
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
 MAX_MEMBER_COUNT = 2**31 - 1  # PositiveIntegerField's ceiling on PostgreSQL
 
@@ -49,16 +50,31 @@ class Column:
 
 
 COLUMNS = (
-    Column("name", "名称", "name", gettext_lazy("The unit's full name."), aliases=("单位名称", "组织名称")),
+    Column("name", "名称", "name", gettext_lazy("The unit's full name."), aliases=("单位名称", "组织名称", "党组织名称")),
     Column(
         "parent", "上级单位", "parent",
         gettext_lazy("The full name of the unit above it: a unit you manage, or another row of this file."),
-        aliases=("上级", "上级组织"),
+        aliases=("上级", "上级组织", "上级党组织", "上级党组织名称"),
     ),
-    Column("kind", "类型", "kind", gettext_lazy("One of the kinds listed below."), aliases=("单位类型", "组织类型")),
-    Column("code", "代码", "code", gettext_lazy("May be empty; unique when given."), aliases=("单位代码", "组织代码")),
-    Column("leader_name", "书记", "leader", gettext_lazy("The secretary's name; may be empty.")),
-    Column("short_name", "简称", "short name", gettext_lazy("May be empty."), required=False),
+    Column(
+        "kind", "类型", "kind",
+        gettext_lazy("One of the kinds listed below; may be left out when the name and the unit above tell it."),
+        required=False, aliases=("单位类型", "组织类型"),
+    ),
+    Column(
+        "org_type", "党组织类别", "organisation type",
+        gettext_lazy("党委, 党工委, 党组, 党总支, 党支部 or 联合党支部; may be empty (then read from the name's ending)."),
+        required=False, aliases=("组织类别", "党组织类型"),
+    ),
+    Column(
+        "code", "代码", "code", gettext_lazy("May be empty; unique when given."),
+        required=False, aliases=("单位代码", "组织代码", "党组织代码"),
+    ),
+    Column(
+        "leader_name", "书记", "leader", gettext_lazy("The secretary's name; may be empty."),
+        required=False, aliases=("党组织书记",),
+    ),
+    Column("short_name", "简称", "short name", gettext_lazy("May be empty."), required=False, aliases=("党组织简称",)),
     Column(
         "member_count", "党员数", "members", gettext_lazy("Party members, a whole number; may be empty."),
         required=False, aliases=("党员人数",),
@@ -93,8 +109,8 @@ KIND_WORDS = {
 }
 
 TEMPLATE_EXAMPLES = (
-    ("中共示例区委员会", "中共示例市委员会", "区委", "D01", "张明", "示例区", 1200),
-    ("示例街道党工委", "中共示例区委员会", "街道党工委", "D01-S01", "李红", "示例街道", 260),
+    ("中共示例区委员会", "中共示例市委员会", "区委", "党委", "D01", "张明", "示例区", 1200),
+    ("示例街道党工委", "中共示例区委员会", "街道党工委", "党工委", "D01-S01", "李红", "示例街道", 260),
 )
 
 
@@ -125,6 +141,7 @@ class Record:
     cells: dict
     headers: dict  # field -> the header text as written in the file
     kind: str = ""
+    org_type: str = ""
     member_count: int = 0
     parent_unit: Unit | None = None  # an existing parent
     parent_record: "Record | None" = None  # a parent created from the same file
@@ -184,6 +201,7 @@ def validate(rows, user):
         problems += check_cells(record, kinds)
     problems += resolve_parents(records, user)
     problems += check_duplicates(records)
+    problems += infer_kinds(records)
     return records, sorted(problems, key=lambda p: (p.row or 0, p.position))
 
 
@@ -246,19 +264,39 @@ def kind_lookup():
 
 
 def check_cells(record, kinds):
-    """Problems within one row's own cells; sets the record's kind and member count."""
+    """Problems within one row's own cells; sets the record's kind, organisation type and member count.
+
+    The kind may be left for :func:`infer_kinds`; a kind cell holding an organisation type
+    (党支部) gives the type, and a category cell holding a kind (社区) gives the kind."""
     problems = []
-    for field_name in ("name", "kind"):
-        if not record.cells[field_name]:
-            problems.append(record.problem(field_name, _("this cell must not be empty")))
-    if record.cells["kind"]:
-        record.kind = kinds.get(normalise(record.cells["kind"]), "")
+    if not record.cells["name"]:
+        problems.append(record.problem("name", _("this cell must not be empty")))
+    kind_text = record.cells.get("kind", "")
+    if kind_text:
+        record.kind = kinds.get(normalise(kind_text), "")
         if not record.kind:
+            record.org_type = roster.org_type_of(kind_text)
+        if not record.kind and not record.org_type:
             message = _("unknown kind “%(value)s”; write %(words)s") % {
-                "value": record.cells["kind"],
+                "value": kind_text,
                 "words": get_text_list([str(label) for _value, label in UnitKind.choices], _("or")),
             }
             problems.append(record.problem("kind", message))
+    type_text = record.cells.get("org_type", "")
+    if type_text:
+        org_type = roster.org_type_of(type_text)
+        if org_type:
+            record.org_type = org_type
+        elif kinds.get(normalise(type_text)):
+            record.kind = record.kind or kinds[normalise(type_text)]
+        else:
+            message = _("unknown organisation type “%(value)s”; write %(words)s") % {
+                "value": type_text,
+                "words": get_text_list([str(label) for _value, label in OrgType.choices], _("or")),
+            }
+            problems.append(record.problem("org_type", message))
+    if not record.org_type:
+        record.org_type = roster.org_type_from_name(record.name)
     members = record.cells.get("member_count", "")
     if members:
         try:
@@ -275,6 +313,40 @@ def check_cells(record, kinds):
             message = _("at most %(limit)s characters are allowed") % {"limit": limit}
             problems.append(record.problem(field_name, message))
     return problems
+
+
+def infer_kinds(records):
+    """Give each record without a kind the one its name and the unit above it tell
+    (campaign.roster); a problem for each where they do not."""
+    problems = []
+    for record in records:
+        if record.kind or not record.name or record.cells.get("kind"):
+            continue  # an empty name or an unknown kind is a problem already
+        if not _infer_kind(record, set()):
+            column = "kind" if "kind" in record.headers else "name"
+            message = _(
+                "cannot tell what kind of unit “%(value)s” is from its name or the unit above; "
+                "write one of %(words)s in a column “类型”"
+            ) % {
+                "value": record.name,
+                "words": get_text_list([str(label) for _value, label in UnitKind.choices], _("or")),
+            }
+            problems.append(record.problem(column, message))
+    return problems
+
+
+def _infer_kind(record, seen):
+    if record.kind or record in seen:
+        return record.kind
+    seen.add(record)
+    if record.parent_unit is not None:
+        parent_kind = record.parent_unit.kind
+    elif record.parent_record is not None:
+        parent_kind = _infer_kind(record.parent_record, seen) or "?"  # "?": a parent of unknown kind
+    else:
+        parent_kind = None
+    record.kind = roster.kind_from_name(record.name, parent_kind) or ""
+    return record.kind
 
 
 def resolve_parents(records, user):
@@ -299,7 +371,7 @@ def _parent_candidates(records, user):
         if record.name:
             candidates[record.name].append(record)
     parent_names = {record.parent_name for record in records if record.parent_name}
-    for unit in Unit.objects.visible_to(user).filter(name__in=parent_names).only("pk", "name", "path"):
+    for unit in Unit.objects.visible_to(user).filter(name__in=parent_names).only("pk", "name", "path", "kind"):
         candidates[unit.name].append(unit)
     return candidates
 
@@ -402,8 +474,9 @@ def create_units(records):
                     parent=record.parent_unit or created.get(record.parent_record),  # None: a top-level unit
                     name=record.name,
                     kind=record.kind,
-                    code=record.cells["code"],
-                    leader_name=record.cells["leader_name"],
+                    org_type=record.org_type,
+                    code=record.cells.get("code", ""),
+                    leader_name=record.cells.get("leader_name", ""),
                     short_name=record.cells.get("short_name", ""),
                     member_count=record.member_count,
                 )
@@ -413,7 +486,7 @@ def create_units(records):
             for record, unit in zip(level, units):
                 unit._set_path()  # the parent's path is known: an existing unit's, or set at the level above
                 created[record] = unit
-            Unit.objects.bulk_update(units, ["path", "depth"])
+            Unit.objects.bulk_update(units, ["path", "depth"], batch_size=1000)
     return [created[record] for record in in_creation_order(records)]
 
 
@@ -459,6 +532,65 @@ def import_units(rows, user):
         return ImportResult([], [Problem(None, "", message)])
 
 
+# --- in the background --------------------------------------------------------------
+
+
+def data_rows(rows):
+    """How many rows below the header a file has (counted from its first row otherwise)."""
+    header_index, _headers, _problems = find_columns(rows)
+    return len(rows) - (header_index + 1 if header_index is not None else 0)
+
+
+def start(user, file_name, data, rows, *, queue):
+    """A :class:`~campaign.models.UnitImportRun` queued for a worker when the file has more
+    rows than ``UNIT_IMPORT_BACKGROUND_ROWS``; None for a smaller one (imported in the request).
+    ``queue``: the Celery task's ``delay_on_commit`` (this module does not import the tasks)."""
+    count = data_rows(rows)
+    if count <= settings.UNIT_IMPORT_BACKGROUND_ROWS:
+        return None
+    run = UnitImportRun.objects.create(
+        created_by=user, file_name=file_name[:255], data=data, row_count=count,
+        language=translation.get_language() or "zh-hans",
+    )  # fmt: skip
+    queue(run.pk)
+    return run
+
+
+def run(run_id):
+    """Import the file of a queued run, all or nothing; idempotent (a run already taken is left alone)."""
+    if not UnitImportRun.objects.filter(pk=run_id, status=UnitImportRun.Status.QUEUED).update(
+        status=UnitImportRun.Status.RUNNING
+    ):
+        return None
+    job = UnitImportRun.objects.select_related("created_by").get(pk=run_id)
+    with translation.override(job.language):
+        try:
+            result = _import_run(job)
+        except Exception as error:  # recorded for the page; nothing was created (one transaction)
+            job.status = UnitImportRun.Status.FAILED
+            job.error = f"{type(error).__name__}: {error}"[:2000]
+        else:
+            job.status = UnitImportRun.Status.DONE if result.ok else UnitImportRun.Status.REFUSED
+            job.created_count = len(result.created)
+            job.problems = [{"row": p.row, "column": p.column, "message": p.message} for p in result.problems]
+    job.data = b""
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _import_run(job):
+    user = job.created_by
+    if not user.is_active or not permissions.has_any(user, permissions.ADMINISTER):
+        message = _("the administrator who uploaded the file may no longer import units")
+        return ImportResult([], [Problem(None, "", message)])
+    try:
+        rows = read_rows(bytes(job.data))
+    except UnreadableFile as error:
+        return ImportResult([], [Problem(None, "", str(error))])
+    return import_units(rows, user)
+
+
 # --- the template -------------------------------------------------------------------
 
 
@@ -472,7 +604,7 @@ def template_workbook():
         sheet.append(list(example))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (28, 28, 14, 12, 10, 12, 8)):
+    for letter, width in zip("ABCDEFGH", (28, 28, 14, 12, 12, 10, 12, 8)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     # A drop-down as a hint, not a lock: other spellings and the kind codes are accepted too.

@@ -217,6 +217,18 @@ def keyset_page(queryset, keyset, cursor=None, per_page=25, backwards=False, cou
     return page
 
 
+def keyset_chunks(queryset, keyset, size=2000):
+    """Every row of ``queryset`` in ``keyset``'s order, read ``size`` rows at a time (one
+    keyset page per query), so that a large export holds one chunk in memory, not the whole list."""
+    cursor = None
+    while True:
+        page = keyset_page(queryset, keyset, cursor=cursor, per_page=size)
+        yield page.object_list
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
 def describe(page):
     """“Rows 26–50 of 1,000+” for the page's heading line."""
     if not page.object_list:

@@ -775,3 +775,26 @@ def coordination_side(user, request):
 def _closeness(me, unit):
     """How deep the user's closest membership over ``unit`` sits (deeper is closer)."""
     return max((path.count("/") for _unit_id, path, _role in me.memberships if unit.path.startswith(path)), default=0)
+
+
+# --- background exports: the requester's own ---------------------------------------------------
+
+
+def export_jobs(user):
+    """The background exports ``user`` may follow and download: the ones they asked for.
+
+    An export holds what its requester may see, so nobody else reads it, a superuser
+    included (another user's job is "not found")."""
+    jobs = _model("ExportJob").objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return jobs.none()
+    return jobs.filter(created_by=user)
+
+
+def unit_import_runs(user):
+    """The background unit imports ``user`` may follow: the ones they uploaded, while they
+    still administer units."""
+    runs = _model("UnitImportRun").objects.all()
+    if not user.is_authenticated or not user.is_active or not has_any(user, ADMINISTER):
+        return runs.none()
+    return runs.filter(created_by=user)

@@ -36,3 +36,21 @@ def provision_accounts(run_id):
 
     result = provisioning.run(run_id)
     return {"run": run_id, "status": result.status if result else "taken"}
+
+
+@shared_task
+def run_export(job_id):
+    """Write the file of a large export (campaign.background)."""
+    from campaign import background
+
+    job = background.run(job_id)
+    return {"job": job_id, "status": job.status if job else "taken"}
+
+
+@shared_task
+def import_units(run_id):
+    """Import a large unit roster uploaded by an administrator (campaign.importers.run)."""
+    from campaign import importers
+
+    run = importers.run(run_id)
+    return {"run": run_id, "status": run.status if run else "taken"}

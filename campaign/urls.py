@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import people
+from .views import exports, people
 
 app_name = "campaign"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
     path("units/import/", views.unit_import, name="unit_import"),
     path("units/import/template/", views.unit_import_template, name="unit_import_template"),
+    path("units/imports/<int:pk>/", views.unit_import_run, name="unit_import_run"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("participations/", views.ParticipationListView.as_view(), name="participation_list"),
     path("people/", people.PersonListView.as_view(), name="person_list"),
@@ -26,4 +27,6 @@ urlpatterns = [
     path("people/import/template/", people.provision_template, name="provision_template"),
     path("people/imports/<int:pk>/", people.provisioning_run, name="provisioning_run"),
     path("people/imports/<int:pk>/slips.pdf", people.provisioning_slips, name="provisioning_slips"),
+    path("exports/<int:pk>/", exports.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
 ]

@@ -343,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=23, minute=50),
         "options": {"expires": 23 * 60 * 60},
     },
+    "prune-exports": {
+        "task": "rectification.tasks.prune_exports",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 23 * 60 * 60},
+    },
     "send-deadline-reminders": {
         "task": "rectification.tasks.send_deadline_reminders",
         "schedule": crontab(hour=8, minute=0),
@@ -407,6 +412,12 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026")
 # --- uploads --------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Exports of more rows than this are written by a Celery worker (campaign.background), the user
+# following on a page; the files (and their records) are deleted after EXPORT_RETENTION_DAYS.
+EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 5000)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+# Unit rosters of more rows than this are imported by a Celery worker (campaign.importers.run).
+UNIT_IMPORT_BACKGROUND_ROWS = env_int("UNIT_IMPORT_BACKGROUND_ROWS", 2000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Per request (campaign/upload_limits.py stops reading past them) and per task (checked when evidence is saved).
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)

@@ -202,8 +202,8 @@ class ScaleLoader:
         seq = "pg_get_serial_sequence('campaign_unit', 'id')"
         # The province.
         self.sql(
-            f"""INSERT INTO campaign_unit (id, parent_id, name, short_name, kind, code, leader_name, member_count, path, depth)
-            SELECT id, NULL, %(name)s, %(short)s, 'province', 'P', '王省明', 120, '/' || lpad(id::text, 7, '0') || '/', 0
+            f"""INSERT INTO campaign_unit (id, parent_id, name, short_name, kind, org_type, code, leader_name, member_count, path, depth)
+            SELECT id, NULL, %(name)s, %(short)s, 'province', 'committee', 'P', '王省明', 120, '/' || lpad(id::text, 7, '0') || '/', 0
             FROM (SELECT nextval({seq}) AS id) AS n""",
             {"name": PROVINCE_NAME, "short": PROVINCE_SHORT},
         )
@@ -239,6 +239,7 @@ class ScaleLoader:
             name=self.chars("(g * 7 + 1861) %% 216000", 3) + " || CASE WHEN g %% 3 = 2 THEN '镇党委' ELSE '街道党工委' END",
             short=self.chars("(g * 7 + 1861) %% 216000", 3) + " || CASE WHEN g %% 3 = 2 THEN '镇' ELSE '街道' END",
             code="'S' || lpad((g + 1)::text, 5, '0')",
+            org_type="CASE WHEN g %% 3 = 2 THEN 'committee' ELSE 'working_committee' END",
             members="20 + g %% 15",
         )
         self.departments(s.district_departments * s.districts, "depth = 2 AND kind = 'district'", 3, "D")
@@ -253,6 +254,7 @@ class ScaleLoader:
             name=self.chars("(g * 7 + 1861) %% 216000", 3) + " || " + suffix,
             short=self.chars("(g * 7 + 1861) %% 216000", 3) + " || " + short,
             code="'B' || lpad((g + 1)::text, 6, '0')",
+            org_type="'branch'",
             members="12 + (g * 37) %% 70",
         )
         return f"{self.value('SELECT count(*) FROM campaign_unit')} units"
@@ -263,7 +265,7 @@ class ScaleLoader:
         parts = [f"substr(%(pool)s, (({expression}) / {60 ** i}) %% 60 + 1, 1)" for i in range(count)]
         return "(" + " || ".join(parts) + ")"
 
-    def level(self, *, count, parents, depth, kind, name, short, code, members, extra=None):
+    def level(self, *, count, parents, depth, kind, name, short, code, members, org_type="'committee'", extra=None):
         """``count`` units under the units matching ``parents``, spread evenly, siblings together."""
         seq = "pg_get_serial_sequence('campaign_unit', 'id')"
         params = {**self.base, "count": count, "depth": depth, **(extra or {})}
@@ -274,8 +276,8 @@ class ScaleLoader:
                 FROM campaign_unit WHERE {parents}
             ), n AS (SELECT count(*) AS n FROM parents),
             rows AS (SELECT g, nextval({seq}) AS id FROM generate_series(0, %(count)s - 1) AS g)
-            INSERT INTO campaign_unit (id, parent_id, name, short_name, kind, code, leader_name, member_count, path, depth)
-            SELECT r.id, p.id, {name}, {short}, {kind}, {code},
+            INSERT INTO campaign_unit (id, parent_id, name, short_name, kind, org_type, code, leader_name, member_count, path, depth)
+            SELECT r.id, p.id, {name}, {short}, {kind}, {org_type}, {code},
                    substr(%(surnames)s, g %% 40 + 1, 1) || substr(%(pool)s, (g * 7) %% 60 + 1, 1) || substr(%(pool)s, (g * 13) %% 60 + 1, 1),
                    {members}, p.path || lpad(r.id::text, 7, '0') || '/', %(depth)s
             FROM rows r CROSS JOIN n JOIN parents p ON p.k = (r.g * n.n) / %(count)s
@@ -295,6 +297,7 @@ class ScaleLoader:
             name="'中共' || p.short_name || (%(departments)s::text[])[g %% 20 + 1] || '党组'",
             short="p.short_name || (%(departments)s::text[])[g %% 20 + 1]",
             code=f"'G{prefix}' || lpad((g + 1)::text, 5, '0')",
+            org_type="'leading_group'",
             members="30 + g %% 50",
             extra={"departments": names},
         )

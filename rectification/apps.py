@@ -11,11 +11,12 @@ class RectificationConfig(AppConfig):
 
         from campaign.signals import account_deactivated, unit_moved, unit_without_staff
 
-        from . import rollups
+        from . import exports, rollups
         from .accounts import drop_waiting_email, warn_unit_above
         from .forms import tasks  # noqa: F401  (registers the unit pickers' "roots" source)
         from .models.tasks import Task, move_task_paths
 
+        exports.connect()
         unit_moved.connect(move_task_paths, dispatch_uid="rectification.move_task_paths")
         unit_moved.connect(rollups.unit_moved, dispatch_uid="rectification.rollups.unit_moved")
         post_delete.connect(rollups.task_deleted, sender=Task, dispatch_uid="rectification.rollups.task_deleted")

@@ -138,7 +138,9 @@ def create_alerts(now):
         ON CONFLICT DO NOTHING
     """
     params = [_db_datetime(now), TaskStatus.CLOSED.value, WarningLevel.YELLOW.value]
-    with connection.cursor() as cursor:
+    # In a transaction of its own when called outside one: SET LOCAL lasts only as long as the transaction
+    # (in autocommit it does nothing, and the quadratic plan below came back for such a caller).
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Never a nested loop: with an empty (or nearly empty) alert table the planner
             # would probe it by a sequential scan per task, and the scan grows with every

@@ -100,3 +100,12 @@ def send_deadline_reminders():
 def send_daily_digests():
     made = notify.make_daily_digests()
     return {**made, "queued": queue_deliverable()}
+
+
+@shared_task
+@recorded("campaign.prune_exports")
+def prune_exports():
+    """Daily: delete the background exports (records and files) older than EXPORT_RETENTION_DAYS."""
+    from campaign import background
+
+    return {"deleted": background.prune()}

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment
 
 from campaign import permissions
+from campaign.background import Source
 from campaign.exports import append_row
 from campaign.models import Unit
+from campaign.paging import Key, Keyset, keyset_chunks, parse_date, parse_int, parse_str
 from rectification.ledger import layout
 from rectification.models import Evidence, ProgressUpdate, Task, TaskStatus, WarningLevel
 
@@ -31,6 +33,9 @@ PROBLEM_COLUMN = EXPORT_HEADERS.index("问题描述") + 1
 # The task's version at the export: a hidden last column of the file, so that an
 # import refuses a row whose task someone else changed since (never on screen).
 VERSION_HEADER = "版本号"
+# The ledger's order, unit by unit, as on paper: keyset pages (campaign.paging).
+ORDER = Keyset("ledger", (Key("unit_path", parse_str), Key("due_date", parse_date), Key("pk", parse_int)))
+CHUNK = 2000
 
 
 def ledger_tasks(user, within=None, batch=None):
@@ -150,3 +155,41 @@ def ledger_csv_rows(rows):
         [cell.isoformat() if isinstance(cell, datetime.date) else cell for cell in cells] + [task.version]
         for task, cells in rows
     ]
+
+
+def ledger_source(user, params):
+    """The ledger of the scope in ``params`` (``within``, ``batch``) for a background export
+    (campaign.background), read a keyset page at a time: the office layout, streamed."""
+    from reports.forms import LedgerScopeForm
+
+    form = LedgerScopeForm(params, user=user)
+    if not form.is_valid():
+        raise ValueError("the ledger's scope is not one the user may see")
+    within, batch = form.cleaned_data["within"], form.cleaned_data["batch"]
+    tasks = ledger_tasks(user, within, batch)
+
+    def generate():
+        number = 1
+        for chunk in keyset_chunks(tasks, ORDER, CHUNK):
+            for task, cells in ledger_rows(chunk, start=number):
+                yield [*cells, task.version]
+            number += len(chunk)
+
+    def prepare(sheet):
+        # As the ledger written in the request: landscape A4, the title and header rows on
+        # every page, the version column hidden. (Streamed, the problem cells are not merged:
+        # the import takes the same problem text repeated within a unit as one problem.)
+        layout.print_setup(sheet, "1:2")
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(len(EXPORT_HEADERS) + 1)].hidden = True
+
+    return Source(
+        title=ledger_title(title_unit(user, within), batch),
+        header=[*EXPORT_HEADERS, VERSION_HEADER],
+        rows=generate(),
+        total=tasks.order_by().count(),
+        title_row=True,
+        sheet_title="整改台账",
+        widths=EXPORT_WIDTHS,
+        wrap=True,
+        prepare=prepare,
+    )

@@ -56,7 +56,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign import accounts
-from campaign.models import FigureReport, IndicatorValue, Participation, ProvisionedAccount, ProvisioningRun, Role, UnitKind
+from campaign.models import (
+    ExportJob, FigureReport, IndicatorValue, Participation, ProvisionedAccount, ProvisioningRun, Role, UnitImportRun,
+    UnitKind,
+)  # fmt: skip
 from rectification import services, spotchecks
 from rectification.models import (
     AccountabilityRecord,
@@ -235,6 +238,10 @@ runs                       L    403  403  403   200  200     200       200    20
 run_request                L    403  403  403   ok   R       ok        ok     R       ok         ok
 run_detail                 L    404  404  404   200  404     200       200    200     200        200
 run_download               L    404  404  404   200  404     200       200    200     200        200
+# --- background exports (issue 10): the requester's only (here the community's staff) ---------------
+export_job                 L    200  404  404   404  404     404       404    404     404        404
+export_download            L    200  404  404   404  404     404       404    404     404        404
+unit_import_run            L    404  404  404   404  404     404       404    404     200        404
 """
 # fmt: on
 
@@ -354,6 +361,15 @@ class World:
         )
         ProvisionedAccount.objects.create(run=self.run, user=self.newcomer, unit=self.east_community, role=Role.STAFF,
                                           row=3, created=True)  # fmt: skip
+        self.export = ExportJob.objects.create(
+            created_by=staff, kind="tasks", format="csv", title="整改任务", status=ExportJob.Status.DONE,
+            file_name="整改任务-导出.csv", rows_total=1, rows_done=1,
+        )  # fmt: skip
+        self.export.file.save("export-matrix.csv", ContentFile("标题\n东区导出的行\n".encode()), save=True)
+        self.unit_run = UnitImportRun.objects.create(
+            created_by=self.people["city_admin"], file_name="全市党组织.xlsx", status=UnitImportRun.Status.DONE,
+            row_count=5000, created_count=5000,
+        )  # fmt: skip
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
         self.robot = ChatRobot.objects.create(
@@ -662,6 +678,9 @@ ROWS = {
     "provision_template": Row("GET", lambda w: reverse("campaign:provision_template")),
     "provisioning_run": Row("GET", lambda w: reverse("campaign:provisioning_run", args=[w.run.pk]), lambda w: "newcomer"),
     "provisioning_slips": Row("GET", lambda w: reverse("campaign:provisioning_slips", args=[w.run.pk])),
+    "unit_import_run": Row("GET", lambda w: reverse("campaign:unit_import_run", args=[w.unit_run.pk]), lambda w: "全市党组织.xlsx"),
+    "export_job": Row("GET", lambda w: reverse("campaign:export_job", args=[w.export.pk]), lambda w: "整改任务-导出.csv"),
+    "export_download": Row("GET", lambda w: reverse("campaign:export_download", args=[w.export.pk]), lambda w: "东区导出的行"),
     "reset_password": Row(
         "POST", lambda w: reverse("campaign:person_reset_password", args=[w.target.pk]), data=lambda w: {},
         done=lambda w: not get_user_model().objects.get(pk=w.target.pk).check_password("pw-test-2026"),

@@ -1,18 +1,21 @@
 from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
+from .background import ExportJob, UnitImportRun
 from .campaigns import Batch, Campaign, FigureReport, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
 from .rollups import IndicatorRollup, ParticipationRollup
-from .units import Unit, UnitKind
+from .units import OrgType, Unit, UnitKind
 
 __all__ = [
     "Batch",
     "Campaign",
+    "ExportJob",
     "Indicator",
     "IndicatorRollup",
     "IndicatorValue",
     "Membership",
     "FigureReport",
+    "OrgType",
     "Participation",
     "ParticipationRollup",
     "LoginSession",
@@ -23,5 +26,6 @@ __all__ = [
     "Role",
     "SupervisionGroup",
     "Unit",
+    "UnitImportRun",
     "UnitKind",
 ]

@@ -37,6 +37,17 @@ class UnitKind(models.TextChoices):
     INSTITUTION = "institution", _("Institution")
 
 
+class OrgType(models.TextChoices):
+    """What kind of party organisation a unit is (党组织类别), beside the kind of place it is."""
+
+    COMMITTEE = "committee", _("Party committee")
+    WORKING_COMMITTEE = "working_committee", _("Party working committee")
+    LEADING_GROUP = "leading_group", _("Leading party group")
+    GENERAL_BRANCH = "general_branch", _("General party branch")
+    BRANCH = "branch", _("Party branch")
+    JOINT_BRANCH = "joint_branch", _("Joint party branch")
+
+
 class UnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit):
         """The unit and everything below it."""
@@ -53,6 +64,9 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    org_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrgType.choices, blank=True, default="", db_default=""
+    )
     code = models.CharField(_("code"), max_length=50, blank=True)
     leader_name = models.CharField(_("leader (secretary)"), max_length=100, blank=True)
     member_count = models.PositiveIntegerField(_("party members"), default=0)

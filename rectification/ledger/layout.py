@@ -28,7 +28,7 @@ def style_header(sheet, row, width):
 def print_setup(sheet, header_rows="1:2"):
     """Landscape A4, fitted to the page's width, the title and header rows repeated on every page."""
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the constant)
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -120,7 +120,8 @@ class Task(models.Model):
         "campaign.Batch", verbose_name=_("batch"), on_delete=models.PROTECT, related_name="tasks", editable=False
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent task"), null=True, blank=True, on_delete=models.PROTECT, related_name="subtasks"
+        "self", verbose_name=_("parent task"), null=True, blank=True, on_delete=models.PROTECT, related_name="subtasks",
+        db_index=False,  # task_parent: only the sub-tasks (one in twenty) are indexed
     )
     title = models.CharField(_("title"), max_length=200)
     measures = models.TextField(_("measures"))
@@ -150,7 +151,8 @@ class Task(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # never looked up by creator; deleting an account (rare: they are deactivated) scans once
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -168,6 +170,7 @@ class Task(models.Model):
             models.Index(CLOSED_LAST, F("due_date"), F("id"), name="task_urgency"),
             models.Index(fields=["due_date", "id"], name="task_due"),
             models.Index(fields=["status", "unit_path"], name="task_status_path"),
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="task_parent"),
         ]
 
     def __str__(self):

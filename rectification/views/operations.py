@@ -34,6 +34,7 @@ JOB_LABELS = {
     "rectification.send_deadline_reminders": gettext_lazy("Deadline reminders"),
     "rectification.send_daily_digests": gettext_lazy("Daily digests"),
     "reports.take_snapshots": gettext_lazy("Daily snapshots of every unit's figures"),
+    "campaign.prune_exports": gettext_lazy("Old exports deleted"),
 }
 CHANGE_LABELS = {
     "today": gettext_lazy("date swept"),

@@ -109,6 +109,7 @@ class TaskListView(LoginRequiredMixin, ExportMixin, KeysetListMixin, SingleTable
     template_name = "rectification/task_list.html"
     keysets = TASK_SORTS
     export_name = gettext_lazy("Rectification tasks")
+    background_kind = "tasks"  # rectification.exports
 
     def get_queryset(self):
         return Task.objects.visible_to(self.request.user).with_related()

@@ -4,12 +4,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
-from campaign import paging
+from campaign import background, paging
 from campaign.exports import csv_response
-from campaign.paging import Key, Keyset, parse_date, parse_int, parse_str
+from campaign.tasks import run_export
 from rectification import rollups
 from rectification.ledger.importer import editable_units
 from reports import ledger
@@ -18,7 +18,7 @@ from reports.forms import LedgerScopeForm
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 # The ledger's order, unit by unit, as on paper: keyset pages (campaign.paging).
-LEDGER_SORTS = {"": Keyset("ledger", (Key("unit_path", parse_str), Key("due_date", parse_date), Key("pk", parse_int)))}
+LEDGER_SORTS = {"": ledger.ORDER}
 
 
 def _scope(request):
@@ -54,10 +54,16 @@ def ledger_page(request):
 
 @login_required
 def ledger_export(request):
-    """The same rows as an .xlsx in the office layout (default) or a .csv."""
+    """The same rows as an .xlsx in the office layout (default) or a .csv; more rows than
+    EXPORT_BACKGROUND_ROWS are written by a worker and the user follows it on its page."""
     _form, within, batch = _scope(request)
-    rows = ledger.ledger_rows(ledger.ledger_tasks(request.user, within, batch))
+    tasks = ledger.ledger_tasks(request.user, within, batch)
     title = ledger.ledger_title(ledger.title_unit(request.user, within), batch)
+    if background.too_large(tasks):
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        job = background.start(request.user, "ledger", request.GET, fmt, title, queue=run_export.delay_on_commit)
+        return redirect("campaign:export_job", pk=job.pk)
+    rows = ledger.ledger_rows(tasks)
     if request.GET.get("format") == "csv":
         return csv_response(ledger.ledger_csv_rows(rows), title)  # a Chinese name, as the .xlsx (RFC 5987 filename*)
     response = HttpResponse(ledger.ledger_workbook(rows, title), content_type=XLSX_TYPE)

@@ -160,25 +160,27 @@ class TestBadFiles:
         rows = [
             HEADER,
             ["", "中共东区委员会", "区委", "", "", "", ""],
-            ["甲", "中共东区委员会", "", "", "", "", "many"],
+            ["甲", "东区街道党工委", "", "", "", "", "many"],
             ["乙", "中共东区委员会", "区委", "", "", "", "-3"],
             ["乙", "中共东区委员会", "区委", "", "", "", ""],
         ]
         assert problems_of(rows, city_admin) == [
             "Row 2, column “名称”: this cell must not be empty.",
-            "Row 3, column “类型”: this cell must not be empty.",
+            "Row 3, column “类型”: cannot tell what kind of unit “甲” is from its name or the unit above; write one of "
+            "Provincial committee, City committee, District committee, Street/town working committee, Community "
+            "branch, Village branch, Department/organ, Non-public enterprise or Institution in a column “类型”.",
             "Row 3, column “党员数”: “many” is not a number of members.",
             "Row 4, column “党员数”: “-3” is not a number of members.",
             "Row 5, column “名称”: “乙” is already on row 4 under the same parent.",
         ]
 
     def test_a_missing_required_column_is_named(self, admin_client, city):
-        rows = [["名称", "上级单位", "代码", "书记"], ["东区新镇党委", "中共东区委员会", "", ""]]
+        rows = [["名称", "类型", "代码", "书记"], ["东区新镇党委", "街道", "", ""]]
         response = post_file(admin_client, csv_bytes(rows), "tree.csv")
 
         assert response.status_code == 200
         [problem] = response.context["problems"]
-        assert problem.column == "类型" and "“类型” (or “kind”) is missing" in problem.message
+        assert problem.column == "上级单位" and "“上级单位” (or “parent”) is missing" in problem.message
         assert not Unit.objects.filter(name="东区新镇党委").exists()
 
     def test_a_file_without_a_name_header_in_its_first_rows_names_the_name_column(self, city_admin, city):
@@ -334,7 +336,7 @@ class TestAccess:
         assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         assert "attachment" in response["Content-Disposition"]
         sheet = load_workbook(io.BytesIO(response.content)).active
-        assert [cell.value for cell in sheet[1]] == HEADER and sheet.max_row == 3
+        assert [cell.value for cell in sheet[1]] == [column.header for column in importers.COLUMNS] and sheet.max_row == 3
         rows = importers.read_rows(response.content)
         header_index, headers, problems = importers.find_columns(rows)
         assert (header_index, problems) == (0, [])

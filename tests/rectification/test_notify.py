@@ -488,6 +488,7 @@ class TestBeatSchedule:
         "public.tasks.erase_expired_contacts": 86400,
         "reports.tasks.snapshot_ended_phases": 86400,
         "reports.tasks.take_snapshots": 86400,
+        "rectification.tasks.prune_exports": 86400,
     }
 
     def test_each_job_is_scheduled_once_and_expires_just_before_its_next_run(self):

@@ -121,12 +121,30 @@ CASES = {
         ),
         "an ordinary ledger at the row limit, imported",
     ),
-    "units-3000": ("units", None, "an ordinary tree of 3,000 units at the row limit, imported"),
+    "units-3000": ("units", None, "an ordinary tree of 3,000 units, imported"),
+    "roster-100000": ("units", lambda: roster_file("基准测试区委"), "a province's roster of 100,000 units (issue 10), imported"),
 }
 
 
+def roster_file(parent_name, streets=1000, communities=99):
+    """A roster as the party-member information systems export it: a merged title row, the
+    headers 序号 … 党员人数, the organisation type as category, no kind and no code column."""
+    header = ["序号", "党组织名称", "党组织简称", "党组织类别", "上级党组织", "党组织书记", "党员人数"]
+
+    def rows():
+        number = 0
+        for street in range(streets):
+            number += 1
+            yield [number, f"基准街道{street}党工委", f"基准街道{street}", "党工委", parent_name, "张书记", 120]
+            for community in range(communities):
+                number += 1
+                yield [number, f"基准街道{street}社区{community}党支部", "", "党支部", f"基准街道{street}党工委", "", 30]
+
+    return hostile_files.ordinary_workbook(header, rows(), title="基准测试党组织信息表")
+
+
 def unit_tree_file(parent_name):
-    header = [column.header for column in importers.COLUMNS]
+    header = ["名称", "上级单位", "类型", "代码", "书记", "简称", "党员数"]  # the rows' order (the template has more columns)
     rows = []
     for street in range(30):
         rows.append([f"基准街道{street}党工委", parent_name, "街道党工委", "", "张书记", "", 120])

@@ -109,6 +109,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.build_tasks(batch, n, now)
         self.stdout.write(f"build {n} tasks: {time.perf_counter() - started:.2f} s")
+        self.describe_table()
 
         results = {"sweep": [], "levels": [], "alerts": [], "hand": []}
         expected = None
@@ -116,6 +117,7 @@ class Command(BaseCommand):
             # Alternate who goes first, so that neither always meets the table as the other left it.
             for contestant in ("sweep", "hand") if number % 2 == 0 else ("hand", "sweep"):
                 self.reset(batch)
+                hot_before = self.hot_updates()
                 if contestant == "sweep":
                     timings = {}
                     started = time.perf_counter()
@@ -131,6 +133,7 @@ class Command(BaseCommand):
                         changed = self.hand_written_update(batch, now)
                     results["hand"].append(time.perf_counter() - started)
                     line = f"hand-written CASE UPDATE {results['hand'][-1]:.3f} s; {changed} tasks changed"
+                line += self.hot_share(hot_before)
                 self.stdout.write(f"round {number + 1}: {line}")
                 levels = (changed, self.fingerprint(batch))
                 if expected is None:
@@ -158,6 +161,43 @@ class Command(BaseCommand):
         )
         self.write_load()
         self.stdout.write(f"ratio: {min(results['levels']) / min(results['hand']):.2f}")
+
+    def describe_table(self):
+        """The task table's size, fill factor and indexes (PostgreSQL)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_relation_size(c.oid), pg_indexes_size(c.oid), c.reloptions,"
+                " (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid) FROM pg_class c WHERE c.oid = %s::regclass",
+                [Task._meta.db_table],
+            )
+            table, indexes, options, count = cursor.fetchone()
+        self.stdout.write(
+            f"task table: {table / 2**20:.0f} MiB, {count} indexes {indexes / 2**20:.0f} MiB, options {options or 'default'}"
+        )
+
+    @staticmethod
+    def hot_updates():
+        """(rows updated, of which HOT) in the task table so far (PostgreSQL; None elsewhere)."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counts, flushed when idle
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = %s::regclass",
+                [Task._meta.db_table],
+            )
+            return cursor.fetchone()
+
+    def hot_share(self, before):
+        """", n% of the updates HOT" since ``before`` (no index entry written for those rows)."""
+        after = self.hot_updates()
+        if before is None or after is None or after[0] == before[0]:
+            return ""
+        updated, hot = after[0] - before[0], after[1] - before[1]
+        return f"; {hot / updated:.0%} of {updated} row updates HOT"
 
     def hand_written_update(self, batch, now):
         sql, params = self.hand_written_sql(batch, now)
