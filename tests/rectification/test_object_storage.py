@@ -45,7 +45,9 @@ def test_evidence_goes_to_the_bucket_and_comes_back_only_to_those_who_may_see_it
     )
     evidence = Evidence.objects.get(task=task)
     assert evidence.file.storage.__class__.__name__ == "S3Storage"
-    assert on_object_store.keys() == [evidence.file.name]  # in the bucket, by its stored name
+    # in the bucket, by its stored name, with the thumbnail made on upload beside it
+    assert sorted(on_object_store.keys()) == sorted([evidence.file.name, evidence.thumbnail.name])
+    assert evidence.thumbnail.name.startswith(f"evidence/{task.pk}/thumbnails/")
     assert evidence.file.name.startswith(f"evidence/{task.pk}/") and evidence.file.name.endswith(".png")
     assert local_files() == before  # and not on this machine's disk
 
