@@ -418,6 +418,9 @@ EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 5000)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 # Unit rosters of more rows than this are imported by a Celery worker (campaign.importers.run).
 UNIT_IMPORT_BACKGROUND_ROWS = env_int("UNIT_IMPORT_BACKGROUND_ROWS", 2000)
+# Office ledgers of more rows than this are imported by a Celery worker (rectification.ledger.importer.run),
+# the upload kept in STORAGES["default"] until then.
+LEDGER_IMPORT_BACKGROUND_ROWS = env_int("LEDGER_IMPORT_BACKGROUND_ROWS", 500)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Per request (campaign/upload_limits.py stops reading past them) and per task (checked when evidence is saved).
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)
