@@ -110,11 +110,3 @@ def prune_exports():
 
     return {"deleted": background.prune()}
 
-
-@shared_task
-def import_ledger(run_id):
-    """Import a large office ledger (rectification.ledger.importer.run)."""
-    from .ledger import importer
-
-    run = importer.run(run_id)
-    return {"run": run_id, "status": run.status if run else "taken"}

@@ -21,7 +21,7 @@ from rectification.ledger import importer as ledger
 from rectification.ledger.template import template_workbook
 from rectification.models import LedgerImportRun, Term
 from rectification.models.problems import ProblemSource
-from rectification.tasks import import_ledger as import_ledger_task
+from rectification.ledger.tasks import import_ledger as import_ledger_task
 
 
 def ledger_url(within, batch):
