@@ -77,6 +77,7 @@ def ledger_import(request):
         "long_words": ledger.LONG_WORDS,
         "max_bytes": settings.IMPORT_MAX_BYTES,
         "max_rows": ledger.MAX_ROWS,
+        "background_rows": settings.LEDGER_IMPORT_BACKGROUND_ROWS,
     }
     return render(request, "rectification/ledger_import.html", context)
 

@@ -10,9 +10,10 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
+from config.celery import app as celery_app
 from rectification.ledger import importer
 from rectification.models import LedgerImportRun, Problem, Task
-from tests.conftest import member
+from tests.conftest import in_english, member
 from tests.factories import TaskFactory
 from tests.rectification.test_ledger import HEADER, IMPORT_URL, post_ledger, row, xlsx_bytes
 
@@ -33,6 +34,10 @@ def staff_client(staff_above):
 
 def run_url(run):
     return reverse("rectification:ledger_import_run", args=[run.pk])
+
+
+def import_page(client):
+    return in_english(client).get(IMPORT_URL).content.decode()
 
 
 def upload(client, data, batch, default_unit):
@@ -79,6 +84,23 @@ def test_a_large_ledger_is_imported_by_the_worker_and_the_page_shows_what_was_ad
     assert 'data-status="done"' in html and "hx-trigger" not in html
     assert '<dd data-testid="count-added">4</dd>' in html and '<dd data-testid="count-updated">1</dd>' in html
     assert 'value="100"' in html
+
+
+def test_the_page_shows_how_far_the_worker_is(staff_client, city, batch):
+    run = upload(staff_client, xlsx_bytes(FOUR_ROWS), batch, city["east"])
+    run.status, run.stage = LedgerImportRun.Status.RUNNING, LedgerImportRun.Stage.CHECKING
+    run.save()
+    html = staff_client.get(run_url(run), headers={"HX-Request": "true"}).content.decode()
+    assert "Checking every row" in html and 'value="40"' in html and 'hx-trigger="every 2s"' in html
+
+
+def test_the_worker_knows_the_task():
+    assert "rectification.ledger.tasks" in celery_app.conf.imports  # the worker imports it at start
+
+
+def test_the_form_says_when_a_ledger_goes_to_the_background(staff_client):
+    html = import_page(staff_client)
+    assert "A ledger of more than 3 rows is imported in the background" in html
 
 
 def test_a_broken_large_ledger_imports_nothing_and_the_page_names_row_and_column(staff_client, city, batch):
