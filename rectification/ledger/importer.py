@@ -38,6 +38,10 @@ Decisions worth knowing:
   task's version at the export: a row whose task someone saved since is
   refused (the rules of :func:`rectification.services.update_task`). A row
   that changes nothing is left alone.
+- A ledger of more than ``LEDGER_IMPORT_BACKGROUND_ROWS`` rows is imported by
+  a Celery worker (:func:`start`, :func:`run`): the upload waits in the default
+  storage and is deleted once done; the uploader follows a
+  :class:`~rectification.models.LedgerImportRun` on its page.
 """
 
 import calendar
@@ -60,7 +64,7 @@ from campaign import importers, permissions, spreadsheets
 from campaign.importers import Column, ImportResult, Problem, normalise, to_records
 from campaign.models import Batch, Campaign, Participation, Unit
 from campaign.permissions import EDIT, REPORT
-from campaign.spreadsheets import UnreadableFile  # noqa: F401 - raised by read_workbook
+from campaign.spreadsheets import UnreadableFile  # raised by read_workbook
 from rectification import services
 from rectification.models import Problem as RectificationProblem
 from rectification.models import LedgerImportRun, ProgressUpdate, Task, Term

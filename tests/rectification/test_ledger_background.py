@@ -55,7 +55,9 @@ FOUR_ROWS = [row(n, f"问题{n}", unit="东区社区党支部") for n in range(1
 def test_a_large_ledger_is_imported_by_the_worker_and_the_page_shows_what_was_added_and_updated(
     staff_client, city, batch
 ):
-    existing = TaskFactory(unit=city["east_community"], problem__batch=batch, measures="旧措施", leader_name="王书记", person_name="李干事")
+    existing = TaskFactory(
+        unit=city["east_community"], problem__batch=batch, measures="旧措施", leader_name="王书记", person_name="李干事"
+    )
     numbered = [*row("", existing.problem.title, unit=""), existing.pk]
     numbered[2] = "新的整改措施"  # the measures change
     numbered[6] = existing.due_date.isoformat()
