@@ -535,7 +535,8 @@ def start(user, upload_name, data, rows, batch, default_unit, *, queue):
         created_by=user, file_name=upload_name[:255], row_count=count, batch=batch, default_unit=default_unit,
         language=translation.get_language() or "zh-hans",
     )  # fmt: skip
-    run.file.save("ledger.xlsx", ContentFile(data), save=False)  # a name of ours, not the user's
+    name = "ledger.xls" if spreadsheets.is_old_excel(data) else "ledger.xlsx"  # ours, not the user's
+    run.file.save(name, ContentFile(data), save=False)
     run.save()
     queue(run.pk)
     return run

@@ -18,10 +18,10 @@ from campaign.models import Unit
 from campaign.upload_limits import refuse_if_stopped
 from rectification.forms.ledger import LedgerImportForm
 from rectification.ledger import importer as ledger
+from rectification.ledger.tasks import import_ledger as import_ledger_task
 from rectification.ledger.template import template_workbook
 from rectification.models import LedgerImportRun, Term
 from rectification.models.problems import ProblemSource
-from rectification.ledger.tasks import import_ledger as import_ledger_task
 
 
 def ledger_url(within, batch):

@@ -65,7 +65,7 @@ def test_a_large_ledger_is_imported_by_the_worker_and_the_page_shows_what_was_ad
 
     run = upload(staff_client, data, batch, city["east"])
     assert run.row_count == 5 and run.file_name == "东区整改台账.xlsx"
-    assert run.file and default_storage.exists(run.file.name)  # the upload waits in the storage
+    assert run.file.name.endswith(".xlsx") and default_storage.exists(run.file.name)  # the upload waits in the storage
     assert Task.objects.count() == 1  # nothing imported in the request
     page = staff_client.get(run_url(run)).content.decode()
     assert 'data-status="queued"' in page and 'hx-trigger="every 2s"' in page  # the page follows the worker
