@@ -535,9 +535,9 @@ def import_units(rows, user):
 # --- in the background --------------------------------------------------------------
 
 
-def data_rows(rows):
+def data_rows(rows, columns=COLUMNS, key_field="name"):
     """How many rows below the header a file has (counted from its first row otherwise)."""
-    header_index, _headers, _problems = find_columns(rows)
+    header_index, _headers, _problems = find_columns(rows, columns, key_field)
     return len(rows) - (header_index + 1 if header_index is not None else 0)
 
 
@@ -557,23 +557,30 @@ def start(user, file_name, data, rows, *, queue):
 
 
 def run(run_id):
-    """Import the file of a queued run, all or nothing; idempotent (a run already taken is left alone)."""
-    if not UnitImportRun.objects.filter(pk=run_id, status=UnitImportRun.Status.QUEUED).update(
-        status=UnitImportRun.Status.RUNNING
-    ):
+    """Import the file of a queued roster run, all or nothing (:func:`run_queued`)."""
+    return run_queued(UnitImportRun, run_id, _import_run)
+
+
+def run_queued(model, run_id, work):
+    """Take the queued run ``run_id`` of ``model`` (an :class:`~campaign.models.ImportRun`),
+    do ``work(run)`` (an :class:`ImportResult`, all or nothing) in the uploader's language
+    and record what came of it; the upload is discarded whatever happened. Idempotent: a
+    run already taken (a second delivery of the task) is left alone and None returned."""
+    Status = model.Status
+    if not model.objects.filter(pk=run_id, status=Status.QUEUED).update(status=Status.RUNNING):
         return None
-    job = UnitImportRun.objects.select_related("created_by").get(pk=run_id)
+    job = model.objects.select_related("created_by").get(pk=run_id)
     with translation.override(job.language):
         try:
-            result = _import_run(job)
-        except Exception as error:  # recorded for the page; nothing was created (one transaction)
-            job.status = UnitImportRun.Status.FAILED
+            result = work(job)
+        except Exception as error:  # recorded for the page; nothing was written (one transaction)
+            job.status = Status.FAILED
             job.error = f"{type(error).__name__}: {error}"[:2000]
         else:
-            job.status = UnitImportRun.Status.DONE if result.ok else UnitImportRun.Status.REFUSED
-            job.created_count = len(result.created)
+            job.status = Status.DONE if result.ok else Status.REFUSED
+            job.record_outcome(result)
             job.problems = [{"row": p.row, "column": p.column, "message": p.message} for p in result.problems]
-    job.data = b""
+    job.discard_upload()
     job.finished_at = timezone.now()
     job.save()
     return job

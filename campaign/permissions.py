@@ -791,6 +791,15 @@ def export_jobs(user):
     return jobs.filter(created_by=user)
 
 
+def own_import_runs(user, runs):
+    """Of ``runs`` (a queryset of background imports, campaign.models.ImportRun), the ones
+    ``user`` may follow: the ones they uploaded. A run lists problems in what its uploader
+    may see, so nobody else reads it, a superuser included (another's run is "not found")."""
+    if not user.is_authenticated or not user.is_active:
+        return runs.none()
+    return runs.filter(created_by=user)
+
+
 def unit_import_runs(user):
     """The background unit imports ``user`` may follow: the ones they uploaded, while they
     still administer units."""

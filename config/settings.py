@@ -297,6 +297,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# Task modules beyond each app's tasks.py (found by autodiscovery).
+CELERY_IMPORTS = ["rectification.ledger.tasks"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 if REDIS_URL:
@@ -418,6 +420,9 @@ EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 5000)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 # Unit rosters of more rows than this are imported by a Celery worker (campaign.importers.run).
 UNIT_IMPORT_BACKGROUND_ROWS = env_int("UNIT_IMPORT_BACKGROUND_ROWS", 2000)
+# Office ledgers of more rows than this are imported by a Celery worker (rectification.ledger.importer.run),
+# the upload kept in STORAGES["default"] until then.
+LEDGER_IMPORT_BACKGROUND_ROWS = env_int("LEDGER_IMPORT_BACKGROUND_ROWS", 500)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Per request (campaign/upload_limits.py stops reading past them) and per task (checked when evidence is saved).
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 10)

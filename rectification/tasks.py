@@ -109,3 +109,4 @@ def prune_exports():
     from campaign import background
 
     return {"deleted": background.prune()}
+

@@ -41,6 +41,7 @@ urlpatterns = [
     path("figures/evidence/<int:pk>/", figures.figures_evidence, name="figures_evidence"),
     # the import of office ledgers (the ledger page and its export are read-only: reports/)
     path("ledger/import/", ledger.ledger_import, name="ledger_import"),
+    path("ledger/imports/<int:pk>/", ledger.ledger_import_run, name="ledger_import_run"),
     path("ledger/template/", ledger.ledger_template, name="ledger_template"),
     # coordination with upper departments (需上级部门协调)
     path("coordination/", coordination.coordination_inbox, name="coordination_inbox"),

@@ -71,6 +71,7 @@ from rectification.models import (
     Instruction,
     InstructionReply,
     JobRun,
+    LedgerImportRun,
     Notification,
     Problem,
     ProgressUpdate,
@@ -238,10 +239,11 @@ runs                       L    403  403  403   200  200     200       200    20
 run_request                L    403  403  403   ok   R       ok        ok     R       ok         ok
 run_detail                 L    404  404  404   200  404     200       200    200     200        200
 run_download               L    404  404  404   200  404     200       200    200     200        200
-# --- background exports (issue 10): the requester's only (here the community's staff) ---------------
+# --- background exports and imports (issue 10): the requester's only (the ledger's: the community's staff) ---
 export_job                 L    200  404  404   404  404     404       404    404     404        404
 export_download            L    200  404  404   404  404     404       404    404     404        404
 unit_import_run            L    404  404  404   404  404     404       404    404     200        404
+ledger_import_run          L    200  404  404   404  404     404       404    404     404        404
 """
 # fmt: on
 
@@ -369,6 +371,10 @@ class World:
         self.unit_run = UnitImportRun.objects.create(
             created_by=self.people["city_admin"], file_name="全市党组织.xlsx", status=UnitImportRun.Status.DONE,
             row_count=5000, created_count=5000,
+        )  # fmt: skip
+        self.ledger_run = LedgerImportRun.objects.create(
+            created_by=staff, file_name="社区整改台账.xlsx", status=LedgerImportRun.Status.DONE, row_count=800,
+            batch=self.batch, default_unit=self.east_community, created_count=790, updated_count=10,
         )  # fmt: skip
         AccessAttempt.objects.create(username=self.target.username, ip_address="10.0.0.9", failures_since_start=9,
                                      get_data="", post_data="", http_accept="", path_info="/login/", user_agent="x")  # fmt: skip
@@ -679,6 +685,9 @@ ROWS = {
     "provisioning_run": Row("GET", lambda w: reverse("campaign:provisioning_run", args=[w.run.pk]), lambda w: "newcomer"),
     "provisioning_slips": Row("GET", lambda w: reverse("campaign:provisioning_slips", args=[w.run.pk])),
     "unit_import_run": Row("GET", lambda w: reverse("campaign:unit_import_run", args=[w.unit_run.pk]), lambda w: "全市党组织.xlsx"),
+    "ledger_import_run": Row(
+        "GET", lambda w: reverse("rectification:ledger_import_run", args=[w.ledger_run.pk]), lambda w: "社区整改台账.xlsx"
+    ),
     "export_job": Row("GET", lambda w: reverse("campaign:export_job", args=[w.export.pk]), lambda w: "整改任务-导出.csv"),
     "export_download": Row("GET", lambda w: reverse("campaign:export_download", args=[w.export.pk]), lambda w: "东区导出的行"),
     "reset_password": Row(

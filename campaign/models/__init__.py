@@ -1,5 +1,5 @@
 from .accounts import LoginSession, Profile, ProvisionedAccount, ProvisioningRun
-from .background import ExportJob, UnitImportRun
+from .background import ExportJob, ImportRun, UnitImportRun
 from .campaigns import Batch, Campaign, FigureReport, Participation, Phase
 from .indicators import Indicator, IndicatorValue
 from .people import Membership, Role, SupervisionGroup
@@ -26,6 +26,7 @@ __all__ = [
     "Role",
     "SupervisionGroup",
     "Unit",
+    "ImportRun",
     "UnitImportRun",
     "UnitKind",
 ]

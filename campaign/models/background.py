@@ -57,9 +57,11 @@ class ExportJob(models.Model):
         return min(99, self.rows_done * 100 // self.rows_total)
 
 
-class UnitImportRun(models.Model):
-    """A large unit roster imported by a background worker (campaign.importers.run):
-    all of it, or nothing and its problems by row and column."""
+class ImportRun(models.Model):
+    """A large file imported by a background worker for the user who uploaded it
+    (:func:`campaign.importers.run_queued`): all of it, or nothing and its problems by row
+    and column. Only the uploader follows its page. Each kind of import adds its upload and
+    its counts (:class:`UnitImportRun` here, ``rectification.LedgerImportRun``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("import status", "Waiting")
@@ -75,16 +77,13 @@ class UnitImportRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file_name = models.CharField(_("file"), max_length=255)
     language = models.CharField(max_length=10, default="zh-hans")
-    data = models.BinaryField(blank=True, default=b"")  # the upload, kept until the worker has read it
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
-    created_count = models.PositiveIntegerField(_("units created"), default=0)
     problems = models.JSONField(_("problems"), default=list, blank=True)  # [{"row", "column", "message"}]
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
-        verbose_name = _("unit import")
-        verbose_name_plural = _("unit imports")
+        abstract = True
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
@@ -93,3 +92,26 @@ class UnitImportRun(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+    def record_outcome(self, result):
+        """Keep the counts of a finished import (an ``ImportResult``); the worker saves."""
+
+    def discard_upload(self):
+        """Drop the uploaded file once the worker is done with it; the worker saves."""
+
+
+class UnitImportRun(ImportRun):
+    """A large unit roster imported by a background worker (campaign.importers.run)."""
+
+    data = models.BinaryField(blank=True, default=b"")  # the upload, kept until the worker has read it
+    created_count = models.PositiveIntegerField(_("units created"), default=0)
+
+    class Meta(ImportRun.Meta):
+        verbose_name = _("unit import")
+        verbose_name_plural = _("unit imports")
+
+    def record_outcome(self, result):
+        self.created_count = len(result.created)
+
+    def discard_upload(self):
+        self.data = b""

@@ -12,7 +12,8 @@ from rectification.ledger import importer as ledger
 
 class LedgerImportForm(forms.Form):
     """An uploaded ledger, its batch and the unit of rows that name none;
-    once valid, ``rows`` holds the workbook's cells as the importer reads them."""
+    once valid, ``rows`` holds the workbook's cells as the importer reads them
+    and ``data_bytes`` the file (kept for a worker when it is large)."""
 
     batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, empty_label=None)
     default_unit = UnitField(
@@ -54,7 +55,8 @@ class LedgerImportForm(forms.Form):
                 params={"limit": filesizeformat(settings.IMPORT_MAX_BYTES)},
             )
         try:
-            self.rows = ledger.read_workbook(upload.read())
+            self.data_bytes = upload.read()
+            self.rows = ledger.read_workbook(self.data_bytes)
         except UnreadableFile as error:
             raise ValidationError(str(error), code="unreadable") from error
         return upload

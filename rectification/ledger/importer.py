@@ -38,6 +38,10 @@ Decisions worth knowing:
   task's version at the export: a row whose task someone saved since is
   refused (the rules of :func:`rectification.services.update_task`). A row
   that changes nothing is left alone.
+- A ledger of more than ``LEDGER_IMPORT_BACKGROUND_ROWS`` rows is imported by
+  a Celery worker (:func:`start`, :func:`run`): the upload waits in the default
+  storage and is deleted once done; the uploader follows a
+  :class:`~rectification.models.LedgerImportRun` on its page.
 """
 
 import calendar
@@ -47,7 +51,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
@@ -58,10 +64,10 @@ from campaign import importers, permissions, spreadsheets
 from campaign.importers import Column, ImportResult, Problem, normalise, to_records
 from campaign.models import Batch, Campaign, Participation, Unit
 from campaign.permissions import EDIT, REPORT
-from campaign.spreadsheets import UnreadableFile  # noqa: F401 - raised by read_workbook
+from campaign.spreadsheets import UnreadableFile  # raised by read_workbook
 from rectification import services
 from rectification.models import Problem as RectificationProblem
-from rectification.models import ProgressUpdate, Task, Term
+from rectification.models import LedgerImportRun, ProgressUpdate, Task, Term
 from rectification.models.problems import ProblemSource
 
 HEADER_SEARCH_ROWS = 5
@@ -489,12 +495,16 @@ class LedgerImportResult(ImportResult):
     updated: list = None
 
 
-def import_ledger(rows, user, batch, default_unit):
+def import_ledger(rows, user, batch, default_unit, stage=None):
     """Validate ``rows`` (from :func:`read_workbook`) and, only if nothing is wrong,
-    create the new tasks and update the numbered ones, all in one transaction."""
+    create the new tasks and update the numbered ones, all in one transaction.
+    ``stage``: told each :class:`~rectification.models.LedgerImportRun.Stage` reached (a worker's page)."""
+    stage = stage or (lambda _stage: None)
+    stage(LedgerImportRun.Stage.CHECKING)
     plan, problems = validate(rows, user, batch, default_unit)
     if problems:
         return LedgerImportResult([], problems, [])
+    stage(LedgerImportRun.Stage.WRITING)
     try:
         with transaction.atomic():
             updated = services.update_ledger_rows(
@@ -508,6 +518,56 @@ def import_ledger(rows, user, batch, default_unit):
         message = refusal.messages[0] if hasattr(refusal, "messages") else str(refusal)
         return LedgerImportResult([], [Problem(None, "", message)], [])
     return LedgerImportResult(created, [], updated)
+
+
+# --- in the background ----------------------------------------------------------------
+
+
+def start(user, upload_name, data, rows, batch, default_unit, *, queue):
+    """A :class:`~rectification.models.LedgerImportRun` queued for a worker when the ledger
+    has more rows than ``LEDGER_IMPORT_BACKGROUND_ROWS`` (the upload kept in the default
+    storage until then); None for a smaller one, imported in the request.
+    ``queue``: the Celery task's ``delay_on_commit``."""
+    count = importers.data_rows(rows, COLUMNS, KEY_FIELD)
+    if count <= settings.LEDGER_IMPORT_BACKGROUND_ROWS:
+        return None
+    run = LedgerImportRun(
+        created_by=user, file_name=upload_name[:255], row_count=count, batch=batch, default_unit=default_unit,
+        language=translation.get_language() or "zh-hans",
+    )  # fmt: skip
+    name = "ledger.xls" if spreadsheets.is_old_excel(data) else "ledger.xlsx"  # ours, not the user's
+    run.file.save(name, ContentFile(data), save=False)
+    run.save()
+    queue(run.pk)
+    return run
+
+
+def run(run_id):
+    """Import the ledger of a queued run, all or nothing; the stored upload is deleted after."""
+    return importers.run_queued(LedgerImportRun, run_id, _import_run)
+
+
+def _import_run(job):
+    user = job.created_by
+    if not user.is_active or not permissions.may(user, EDIT, job.default_unit):
+        message = _("the person who uploaded the file may no longer enter tasks for %(unit)s") % {
+            "unit": job.default_unit.name
+        }
+        return LedgerImportResult([], [Problem(None, "", message)], [])
+    if not visible_batches(user).filter(pk=job.batch_id).exists():
+        message = _("the batch %(batch)s is no longer open to the person who uploaded the file")
+        return LedgerImportResult([], [Problem(None, "", message % {"batch": job.batch.name})], [])
+
+    def stage(value):
+        LedgerImportRun.objects.filter(pk=job.pk).update(stage=value)
+
+    stage(LedgerImportRun.Stage.READING)
+    try:
+        with job.file.open("rb") as upload:
+            rows = read_workbook(upload.read())
+    except UnreadableFile as error:
+        return LedgerImportResult([], [Problem(None, "", str(error))], [])
+    return import_ledger(rows, user, job.batch, job.default_unit, stage)
 
 
 # --- 4. changes to existing tasks --------------------------------------------------------

@@ -1,6 +1,7 @@
 from .alerts import Alert, JobRun, Notification, WarningPolicy, WorkerHeartbeat
 from .coordination import CoordinationReply, CoordinationRequest
 from .decisions import Explanation, ExtensionRequest, Urge, Verification
+from .imports import LedgerImportRun
 from .instructions import Instruction, InstructionReply
 from .problems import Problem
 from .progress import Evidence, ProgressUpdate
@@ -22,6 +23,7 @@ __all__ = [
     "Instruction",
     "InstructionReply",
     "JobRun",
+    "LedgerImportRun",
     "Notification",
     "Problem",
     "ProgressUpdate",

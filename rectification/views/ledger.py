@@ -18,8 +18,9 @@ from campaign.models import Unit
 from campaign.upload_limits import refuse_if_stopped
 from rectification.forms.ledger import LedgerImportForm
 from rectification.ledger import importer as ledger
+from rectification.ledger.tasks import import_ledger as import_ledger_task
 from rectification.ledger.template import template_workbook
-from rectification.models import Term
+from rectification.models import LedgerImportRun, Term
 from rectification.models.problems import ProblemSource
 
 
@@ -43,8 +44,14 @@ def ledger_import(request):
         form = LedgerImportForm(request.POST, request.FILES, user=request.user)
         refuse_if_stopped(request, form, "file")
         if form.is_valid():
-            batch = form.cleaned_data["batch"]
-            result = ledger.import_ledger(form.rows, request.user, batch, form.cleaned_data["default_unit"])
+            batch, default_unit = form.cleaned_data["batch"], form.cleaned_data["default_unit"]
+            run = ledger.start(
+                request.user, form.cleaned_data["file"].name, form.data_bytes, form.rows, batch, default_unit,
+                queue=import_ledger_task.delay_on_commit,
+            )
+            if run is not None:  # a large ledger: a worker imports it, the page follows
+                return redirect("rectification:ledger_import_run", pk=run.pk)
+            result = ledger.import_ledger(form.rows, request.user, batch, default_unit)
             if result.ok:
                 count = len(result.created)
                 if count or not result.updated:
@@ -70,8 +77,23 @@ def ledger_import(request):
         "long_words": ledger.LONG_WORDS,
         "max_bytes": settings.IMPORT_MAX_BYTES,
         "max_rows": ledger.MAX_ROWS,
+        "background_rows": settings.LEDGER_IMPORT_BACKGROUND_ROWS,
     }
     return render(request, "rectification/ledger_import.html", context)
+
+
+@login_required
+def ledger_import_run(request, pk):
+    """A large ledger imported in the background: its progress, then the tasks added and
+    updated or every problem by row and column (the uploader's own run only). While the
+    worker runs, the status reloads itself (htmx)."""
+    runs = permissions.own_import_runs(request.user, LedgerImportRun.objects.select_related("batch"))
+    run = get_object_or_404(runs, pk=pk)
+    context = {"run": run, "problems": run.problems, "ledger_url": ledger_url(None, run.batch)}
+    template = "rectification/_ledger_import_status.html" if request.htmx else "rectification/ledger_import_run.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _visible_common_unit(user, tasks):
