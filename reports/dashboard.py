@@ -67,8 +67,10 @@ class DashboardFilters(forms.Form):
                      placeholder=gettext_lazy("Type a unit's name to go to it"))  # fmt: skip
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"), required=False)
     batch = forms.ModelChoiceField(queryset=Batch.objects.none(), label=gettext_lazy("Batch"), required=False)
-    phase = forms.ModelChoiceField(queryset=Phase.objects.none(), label=gettext_lazy("Phase"), required=False,
-                                   help_text=gettext_lazy("Tasks of the phase's batch started within the phase."))  # fmt: skip
+    phase = forms.ModelChoiceField(
+        queryset=Phase.objects.none(), label=gettext_lazy("Phase"), required=False,
+        help_text=gettext_lazy("Tasks of the phase's batch started within the phase."),
+    )  # fmt: skip
     term = forms.ChoiceField(label=gettext_lazy("Term"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Problem category"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of the units listed"), required=False)
@@ -98,7 +100,8 @@ class DashboardFilters(forms.Form):
             self.add_error("phase", _("This phase belongs to another batch."))
         counted = data.get("phase") or data.get("term") or data.get("category")
         if counted and data.get("as_of") and data["as_of"] < timezone.localdate():
-            self.add_error("as_of", _("Phase, term and category are counted from today's tasks: the saved days have no such figures."))
+            message = _("Phase, term and category are counted from today's tasks: the saved days have no such figures.")
+            self.add_error("as_of", message)
         return data
 
 
