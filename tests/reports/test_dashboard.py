@@ -420,6 +420,7 @@ def test_the_page_says_it_counts_live_and_keeps_the_filters_in_the_url(sorted_wo
     response = client.get(reverse("reports:dashboard"), {"unit": w["east_street"].pk, "term": w["long"], "category": w["conduct"]})
     body = response.content.decode()
     assert "按条件实时统计" in body
+    assert "该阶段所属批次中、开始日期在该阶段内的任务。" in body  # the phase's rule, under its field
     assert f'?unit={w["east_community"].pk}&amp;term={w["long"]}&amp;category={w["conduct"]}' in body
     # the export links carry the filters
     assert f'?term={w["long"]}&amp;category={w["conduct"]}&amp;unit={w["east_street"].pk}&amp;export=xlsx' in body
