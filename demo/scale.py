@@ -587,9 +587,9 @@ class ScaleLoader:
         )
         path = default_storage.save("evidence/scale/sample.png", ContentFile(SAMPLE_PNG))
         evidence = self.sql(
-            """INSERT INTO rectification_evidence (task_id, progress_id, file, original_name, content_type, extension,
-                size, uploaded_by_id, uploaded_at)
-            SELECT task_id, id, %(path)s, '整改现场照片.png', 'image/png', '.png', %(size)s, NULL, created_at
+            """INSERT INTO rectification_evidence (task_id, progress_id, file, thumbnail, original_name, content_type,
+                extension, size, uploaded_by_id, uploaded_at)
+            SELECT task_id, id, %(path)s, '', '整改现场照片.png', 'image/png', '.png', %(size)s, NULL, created_at
             FROM rectification_progressupdate WHERE id %% 50 = 0""",
             {"path": path, "size": len(SAMPLE_PNG)},
         )

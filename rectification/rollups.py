@@ -8,6 +8,11 @@ Reading (the home page, the dashboards of issue 11, the PDF reports of issue 12)
     figures_for(units, campaign=None, batch=None, today=None)   -> {unit id: Figures}
     scope_figures(user, campaign=None, batch=None, today=None)  -> Figures of everything the user sees
 
+and, for what the roll-ups do not keep (a task's term, its problem's category, its start
+date: the dashboard's phase, term and category filters), the same Figures counted live::
+
+    counted_figures(tasks, units, today=None)                   -> {unit id: Figures}, one aggregate
+
 A :class:`Figures` holds the tasks of the unit's whole subtree (the unit
 itself included; sub-tasks count as tasks) by status, open tasks by warning
 level, overdue tasks without an explanation, tasks closed on time (by the
@@ -648,6 +653,58 @@ def scope_figures(user, *, campaign=None, batch=None, today=None, action=VIEW):
     """The figures of everything the user may see (or do ``action`` on): tasks of the
     units of their scope; tasks they see only as a co-responsible unit are not in them."""
     return figures_sum(scope_units(user, action), campaign=campaign, batch=batch, today=today)
+
+
+def counted_figures(tasks, units, *, today=None):
+    """{unit id: Figures} of ``units`` counted from the rows of ``tasks`` (a queryset the
+    caller filtered and scoped) in ONE grouped aggregate, by the rule the roll-ups keep
+    (:func:`_counter_expressions`), ages and oldest overdue date included.
+
+    For filters the roll-ups have no dimension for (term, problem category, start date);
+    it reads every matching task of the subtrees, so it costs what the roll-ups save:
+    see docs/benchmarks.md. ``units`` may nest (a unit and its children): a task counts
+    for every unit of ``units`` above it (through its own unit's path, as in the roll-ups);
+    a task under none of them is left out."""
+    from django.db.models import Case, IntegerField, Min, Value, When
+
+    today = today or timezone.localdate()
+    units = list(units)
+    result = {unit.pk: Figures(unit=unit, today=today) for unit in units}
+    if not units:
+        return result
+    # Each task is counted once, in the deepest of ``units`` above it; the sums go up after.
+    deepest = sorted(units, key=lambda unit: len(unit.path), reverse=True)
+    bucket = Case(*[When(unit_path__startswith=unit.path, then=Value(unit.pk)) for unit in deepest],
+                  default=None, output_field=IntegerField())  # fmt: skip
+    overdue = ~Q(status=TaskStatus.CLOSED) & Q(due_date__lt=today)
+    ages = {}
+    for name, first, last in AGE_BUCKETS:
+        window = overdue & Q(due_date__lte=today - datetime.timedelta(days=first))
+        if last is not None:
+            window &= Q(due_date__gte=today - datetime.timedelta(days=last))
+        ages[f"age_{name}"] = Count("pk", filter=window)
+    rows = (
+        tasks.order_by()
+        .annotate(dashboard_bucket=bucket)
+        .filter(dashboard_bucket__isnull=False)
+        .values("dashboard_bucket")
+        .annotate(**_counter_expressions(), **ages, oldest_overdue=Min("due_date", filter=overdue))
+    )
+    found = {}
+    for row in rows:
+        figures = Figures(today=today)
+        for name in COUNTERS:
+            setattr(figures, name, int(row[name] or 0))
+        for name, _first, _last in AGE_BUCKETS:
+            figures.ages[name] = row[f"age_{name}"]
+        figures.oldest_overdue = row["oldest_overdue"]
+        found[row["dashboard_bucket"]] = figures
+    paths = {unit.pk: unit.path for unit in units}
+    for unit in units:
+        for pk, figures in found.items():
+            if paths[pk].startswith(unit.path):
+                result[unit.pk].add(figures)
+    return result
 
 
 def _where(model, ids, batch_ids, params):

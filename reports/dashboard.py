@@ -10,6 +10,18 @@ the size of the subtree. A past as-of date reads the daily snapshots
 (``reports.snapshots``) instead; "since yesterday" and "since last week" are
 the difference with the snapshots of those days. Only the at-risk list and
 the queues are counted from rows (capped counts, limited lists).
+
+Phase, term and problem category: the roll-ups are kept by unit and batch only.
+Giving them a term and a category dimension would multiply their rows (3 terms × 6
+categories) and every writer of them (the services' differences, the sweep's one-statement
+UPDATE, compaction, rebuild, moves); and a phase (a date range of a batch, matched on the
+task's start date) is no dimension a counter can keep. So when one of these filters is
+set, the same Figures are counted live (``rollups.counted_figures``): ONE grouped
+aggregate over the scoped tasks of the subtree (``Task.objects.restrict(user, OVERSEE)
+.within(unit)``), for the current units and their children together; the page says so
+("按条件实时统计"), the changes since yesterday and the trends (snapshots, unfiltered)
+are left out, and a past as-of date cannot be combined with them. Its cost is in
+docs/benchmarks.md.
 """
 
 import datetime
@@ -23,7 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from campaign import permissions
 from campaign import rollups as campaign_rollups
-from campaign.models import Batch, Campaign, Unit, UnitKind
+from campaign.models import Batch, Campaign, Phase, Unit, UnitKind
 from campaign.paging import capped_count
 from campaign.permissions import OVERSEE, SUPERVISE
 from campaign.widgets import UnitField
@@ -38,6 +50,8 @@ from rectification.models import (
     WarningLevel,
 )
 from rectification.models.decisions import Decision
+from rectification.models.problems import ProblemCategory
+from rectification.models.tasks import Term
 
 from . import charts, snapshots
 
@@ -53,6 +67,12 @@ class DashboardFilters(forms.Form):
                      placeholder=gettext_lazy("Type a unit's name to go to it"))  # fmt: skip
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"), required=False)
     batch = forms.ModelChoiceField(queryset=Batch.objects.none(), label=gettext_lazy("Batch"), required=False)
+    phase = forms.ModelChoiceField(
+        queryset=Phase.objects.none(), label=gettext_lazy("Phase"), required=False,
+        help_text=gettext_lazy("Tasks of the phase's batch started within the phase."),
+    )  # fmt: skip
+    term = forms.ChoiceField(label=gettext_lazy("Term"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Problem category"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of the units listed"), required=False)
     as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -62,6 +82,9 @@ class DashboardFilters(forms.Form):
         campaigns = Campaign.objects.visible_to(user)
         self.fields["campaign"].queryset = campaigns
         self.fields["batch"].queryset = Batch.objects.filter(campaign__in=campaigns).select_related("campaign")
+        self.fields["phase"].queryset = Phase.objects.filter(batch__campaign__in=campaigns).select_related("batch")
+        self.fields["term"].choices = [("", _("All terms"))] + list(Term.choices)
+        self.fields["category"].choices = [("", _("All categories"))] + list(ProblemCategory.choices)
         self.fields["kind"].choices = [("", _("All kinds"))] + list(UnitKind.choices)
 
     def clean_as_of(self):
@@ -69,6 +92,17 @@ class DashboardFilters(forms.Form):
         if day and day > timezone.localdate():
             raise forms.ValidationError(_("Choose today or a day before it."))
         return day
+
+    def clean(self):
+        data = super().clean()
+        phase, batch = data.get("phase"), data.get("batch")
+        if phase is not None and batch is not None and phase.batch_id != batch.pk:
+            self.add_error("phase", _("This phase belongs to another batch."))
+        counted = data.get("phase") or data.get("term") or data.get("category")
+        if counted and data.get("as_of") and data["as_of"] < timezone.localdate():
+            message = _("Phase, term and category are counted from today's tasks: the saved days have no such figures.")
+            self.add_error("as_of", message)
+        return data
 
 
 @dataclass
@@ -119,11 +153,19 @@ class Dashboard:
     as_of: datetime.date
     campaign: Campaign | None = None
     batch: Batch | None = None
+    phase: Phase | None = None
+    term: str = ""
+    category: str = ""
     kind: str = ""
     figures: rollups.Figures | None = None
     rows: list = field(default_factory=list)
     live: bool = True
     changes: list = field(default_factory=list)
+
+    @property
+    def counted(self):
+        """Whether a filter the roll-ups do not keep is set: the figures are counted live."""
+        return bool(self.phase or self.term or self.category)
 
     @property
     def by_count(self):
@@ -149,7 +191,7 @@ class Dashboard:
             rows = rows.filter(batch=self.batch)
         elif self.campaign is not None:
             rows = rows.filter(batch__campaign=self.campaign)
-        return rows
+        return filter_counted(rows, phase=self.phase, term=self.term, category=self.category)
 
     def at_risk(self):
         return self.tasks().at_risk(self.today)
@@ -253,7 +295,10 @@ class Dashboard:
                                 label_heading=_("Unit"), colour=charts.COLOURS["red"])  # fmt: skip
 
     def trend(self):
-        """[(day, Figures)] of the last TREND_DAYS days' snapshots of the current units."""
+        """[(day, Figures)] of the last TREND_DAYS days' snapshots of the current units
+        (none under a filter the snapshots do not keep)."""
+        if self.counted:
+            return []
         first = self.as_of - datetime.timedelta(days=TREND_DAYS - 1)
         return snapshots.series([u.pk for u in self.roots], first, self.as_of)
 
@@ -292,13 +337,27 @@ def with_urge_counts(tasks, chunk=2000):
     return tasks
 
 
+def filter_counted(tasks, *, phase=None, term="", category=""):
+    """``tasks`` narrowed by the filters the roll-ups do not keep. A phase is a date range of
+    a batch: the tasks of that batch whose start date falls within it (a task belongs to
+    the phase in which its work began, whatever its due date)."""
+    if phase is not None:
+        tasks = tasks.filter(batch_id=phase.batch_id, start_date__gte=phase.start_date, start_date__lte=phase.end_date)
+    if term:
+        tasks = tasks.filter(term=term)
+    if category:
+        tasks = tasks.filter(problem__category=category)
+    return tasks
+
+
 def scope_roots(user):
     """The outermost units the user oversees, in the tree's order."""
     ids = permissions.outermost_unit_ids(user, OVERSEE)
     return list(Unit.objects.filter(pk__in=ids).order_by("path"))
 
 
-def build(user, unit=None, *, campaign=None, batch=None, kind="", as_of=None, today=None):
+def build(user, unit=None, *, campaign=None, batch=None, phase=None, term="", category="", kind="", as_of=None,
+          today=None):  # fmt: skip
     """The dashboard of ``unit`` (None: the user's whole scope) as ``user`` sees it.
 
     Raises ``permissions.Refused`` when the user does not oversee ``unit``."""
@@ -319,9 +378,15 @@ def build(user, unit=None, *, campaign=None, batch=None, kind="", as_of=None, to
         children = list(children)
     else:
         children = [root for root in roots if not kind or root.kind == kind]
-    board = Dashboard(user=user, unit=unit, roots=roots, today=today, as_of=as_of, campaign=campaign, batch=batch, kind=kind)
+    board = Dashboard(user=user, unit=unit, roots=roots, today=today, as_of=as_of, campaign=campaign, batch=batch,
+                      phase=phase, term=term, category=category, kind=kind)  # fmt: skip
     ids = {u.pk for u in roots} | {c.pk for c in children}
-    if as_of < today:
+    if board.counted:
+        # 按条件实时统计: one grouped aggregate over the scoped tasks (see the module's docstring)
+        board.as_of = as_of = today
+        units = {u.pk: u for u in [*roots, *children]}
+        found = rollups.counted_figures(board.tasks(), units.values(), today=today)
+    elif as_of < today:
         board.live = False
         found = snapshots.figures_on(ids, as_of)
         found = {pk: found.get(pk) or rollups.Figures(today=as_of) for pk in ids}
@@ -333,7 +398,7 @@ def build(user, unit=None, *, campaign=None, batch=None, kind="", as_of=None, to
         row.rank_count = position
     for position, row in enumerate(rank_by_share(board.rows), 1):
         row.rank_share = position
-    if campaign is None and batch is None:
+    if campaign is None and batch is None and not board.counted:
         board.changes = changes(board, [u.pk for u in roots])
     return board
 

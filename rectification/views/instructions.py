@@ -1,8 +1,10 @@
 """领导批示 (issue 11): a leader writes an instruction on a unit or a task (from the
-dashboard); the unit's staff and supervisors are told; the unit answers with what it
-did (落实情况), which the leader reads beside the instruction."""
+dashboard or from the task's own page); the unit's staff and supervisors are told; the
+unit answers with what it did (落实情况), which the leader reads beside the instruction.
 
-from django import forms
+From a task's page (``next`` is the task's address) a mistake shows the task's page
+again with the instruction as typed; from elsewhere it goes back with a message."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,25 +12,18 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaign import permissions
 from campaign.models import Unit
 from campaign.permissions import EDIT, Refused
 from rectification import services
+from rectification.forms.instructions import AnswerForm, InstructionForm, task_instruction_form
 from rectification.models import Instruction, Task
 
+from .tasks import Allowed, detail_context, visible_task
+
 LIST_LENGTH = 100
-
-
-class InstructionForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Instruction"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-
-
-class AnswerForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("What was done (落实情况)"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=4000)  # fmt: skip
 
 
 def _back(request, default):
@@ -51,13 +46,29 @@ def instruct(request):
     else:
         messages.error(request, _("Choose the unit or the task the instruction is on."))
         return HttpResponseRedirect(_back(request, "/"))
-    form = InstructionForm(request.POST)
+    from_task_page = task is not None and request.POST.get("next") == task.get_absolute_url()
+    form = task_instruction_form(request.POST) if from_task_page else InstructionForm(request.POST)
+    if form.is_valid():
+        try:
+            instruction = services.give_instruction(request.user, unit, form.cleaned_data["text"], task=task)
+        except services.TransitionRefused as refusal:
+            form.add_error("text", refusal.messages)
     if not form.is_valid():
+        if from_task_page:
+            return _task_page_again(request, task, form)
         messages.error(request, _("Write the instruction."))
         return HttpResponseRedirect(_back(request, "/"))
-    instruction = services.give_instruction(request.user, unit, form.cleaned_data["text"], task=task)
     messages.success(request, _("Your instruction was sent to the unit and its supervisors."))
     return HttpResponseRedirect(_back(request, instruction.get_absolute_url()))
+
+
+def _task_page_again(request, task, form):
+    """The task's page again with the 批示 as typed and what is wrong with it."""
+    task = visible_task(request, task.pk)
+    allowed = Allowed.of(request.user, task)
+    context = detail_context(request, task, allowed, instruction_form=form)
+    context["failed_step"] = "instruction_form"
+    return render(request, "rectification/task_detail.html", context)
 
 
 @login_required

@@ -25,11 +25,12 @@ from django_tables2.views import SingleTableMixin
 from campaign import paging, permissions
 from campaign.exports import ExportMixin
 from campaign.paging import KeysetListMixin, capped_count
-from campaign.permissions import DECIDE, EDIT, EXPLAIN, OWN, REPORT, SUPERVISE, VIEW
+from campaign.permissions import DECIDE, EDIT, EXPLAIN, INSTRUCT, OWN, REPORT, SUPERVISE, VIEW
 from campaign.upload_limits import refuse_if_stopped
 from rectification import queues, rollups, services, timeline
 from rectification.filters import TaskFilterSet
 from rectification.forms.coordination import CoordinationRequestForm
+from rectification.forms.instructions import task_instruction_form
 from rectification.forms.tasks import (
     ExplanationForm,
     ExtensionForm,
@@ -150,6 +151,7 @@ class Allowed:
     edit: bool
     report: bool
     supervise: bool = False
+    instruct: bool = False  # a leader over the task's unit writes a 批示 on it (open or closed)
 
     @classmethod
     def of(cls, user, task):
@@ -159,6 +161,7 @@ class Allowed:
             edit=edit,
             report=is_open and (edit or permissions.may(user, REPORT, task)),
             supervise=is_open and permissions.may(user, SUPERVISE, task),
+            instruct=permissions.may(user, INSTRUCT, task.unit),
         )
 
 
@@ -179,6 +182,7 @@ def detail_context(request, task, allowed, **forms):
         "explanation_form": ExplanationForm() if allowed.report and task.is_overdue else None,
         "extension_form": ExtensionForm(task=task) if allowed.edit and not pending_extension else None,
         "coordination_form": CoordinationRequestForm(task=task) if allowed.report else None,
+        "instruction_form": task_instruction_form() if allowed.instruct else None,
     }
     # The decisions on the task's page, beside the evidence, for who may take them
     # (DECIDE: a supervisor over the unit, with separation of duties).

@@ -18,7 +18,8 @@ from reports import dashboard as dashboards
 from reports.forms import UrgeManyForm
 
 EXPORT_LIMIT = 50_000
-KEPT = ("campaign", "batch", "kind", "as_of")  # the filters that follow a click down or up the tree
+# the filters that follow a click down or up the tree (and the exports)
+KEPT = ("campaign", "batch", "phase", "term", "category", "kind", "as_of")
 
 
 def _board(request):
@@ -33,7 +34,8 @@ def _board(request):
     else:
         unit = cleaned.get("unit")
     board = dashboards.build(
-        user, unit, campaign=cleaned.get("campaign"), batch=cleaned.get("batch"), kind=cleaned.get("kind") or "",
+        user, unit, campaign=cleaned.get("campaign"), batch=cleaned.get("batch"), phase=cleaned.get("phase"),
+        term=cleaned.get("term") or "", category=cleaned.get("category") or "", kind=cleaned.get("kind") or "",
         as_of=cleaned.get("as_of"),
     )  # fmt: skip
     kept = {name: request.GET[name] for name in KEPT if request.GET.get(name) and name in cleaned}

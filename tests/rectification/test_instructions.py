@@ -80,3 +80,60 @@ def test_a_leader_instructs_from_the_dashboard(city, task, people, leader, clien
     assert response.status_code == 302 and response["Location"] == back
     assert Instruction.objects.get().unit == city["east_street"]
     assert "街道要督促社区" in client.get(back).content.decode()
+
+
+# --- from the task's own page ---------------------------------------------------------------
+
+
+def test_a_leader_instructs_from_the_tasks_page(city, task, people, leader, unit_staff, supervisor_in_scope, client,
+                                                django_capture_on_commit_callbacks):  # fmt: skip
+    client.force_login(leader)
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert 'data-testid="task-instruct"' in page
+    assert f'name="task" value="{task.pk}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("rectification:instruct"), {"task": task.pk, "text": "三日内解决吃水问题", "next": task.get_absolute_url()}
+        )
+    assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
+    instruction = Instruction.objects.get()
+    assert instruction.task == task and instruction.unit == city["east_community"] and instruction.author == leader
+    assert told() == {unit_staff.username, supervisor_in_scope.username, people["group_member"].username}
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert "三日内解决吃水问题" in page  # on the task's timeline
+
+
+def test_a_mistake_on_the_tasks_page_keeps_what_the_leader_typed(task, people, leader, client):
+    client.force_login(leader)
+    typed = "请抓紧" * 1400  # over the 4000 characters an instruction holds
+    response = client.post(reverse("rectification:instruct"), {"task": task.pk, "text": typed, "next": task.get_absolute_url()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert task.title in page and typed in page
+    assert 'id="instruct" data-testid="task-instruct" open' in page
+    assert 'class="errorlist"' in page
+    assert not Instruction.objects.exists()
+
+
+def test_the_units_staff_see_no_instruction_form_and_may_not_post_one(task, people, unit_staff, supervisor_in_scope, client):
+    for user in (unit_staff, supervisor_in_scope):
+        client.force_login(user)
+        assert 'data-testid="task-instruct"' not in client.get(task.get_absolute_url()).content.decode()
+        response = client.post(reverse("rectification:instruct"), {"task": task.pk, "text": "批示", "next": task.get_absolute_url()})
+        assert_refused(response, 403)
+    assert not Instruction.objects.exists()
+
+
+def test_another_districts_leader_is_refused_on_the_task(task, people, other_district, client):
+    district_leader = member(other_district, Role.LEADER, "north-leader")
+    client.force_login(district_leader)
+    assert_refused(client.get(task.get_absolute_url()), 404)
+    response = client.post(reverse("rectification:instruct"), {"task": task.pk, "text": "批示", "next": task.get_absolute_url()})
+    assert_refused(response, 404)
+    assert not Instruction.objects.exists()
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(task, people, client):
+    response = client.post(reverse("rectification:instruct"), {"task": task.pk, "text": "批示", "next": task.get_absolute_url()})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert not Instruction.objects.exists()

@@ -11,10 +11,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.models import Role, UnitKind
-from rectification.models import Notification, Task, TaskStatus, Urge
+from campaign.models.campaigns import PhaseKind
+from rectification import rollups
+from rectification.models import Notification, Problem, Task, TaskStatus, Urge
+from rectification.models.problems import ProblemCategory
+from rectification.models.rollups import COUNTERS
+from rectification.models.tasks import Term
 from reports import dashboard, snapshots
 from tests.conftest import assert_refused, in_english, member
-from tests.factories import BatchFactory, CampaignFactory, TaskFactory, UnitFactory
+from tests.factories import BatchFactory, CampaignFactory, PhaseFactory, TaskFactory, UnitFactory
 
 TODAY = timezone.localdate
 DAY = datetime.timedelta(days=1)
@@ -296,3 +301,135 @@ def test_any_unit_in_scope_is_reached_by_search_and_none_outside(world, east_sup
     response = client.get(reverse("reports:dashboard"), {"unit": "", "unit_search": "西区社区党支部"})
     assert response.status_code == 200 and response.context["board"].unit == world["east"]
     assert response.context["form"].errors["unit"]
+
+
+# --- phase, term and problem category: counted live (the roll-ups do not keep them) ------------
+
+
+@pytest.fixture
+def sorted_world(world):
+    """Some tasks of every district are 中长期, on a 作风 problem, or started within the 整改 phase."""
+    t = world["tasks"]
+    today = TODAY()
+    Task.objects.filter(pk__in=[t[k].pk for k in ("red", "forty", "yellow", "west_red", "north_red")]).update(term=Term.LONG)
+    Problem.objects.filter(pk__in=[t[k].problem_id for k in ("hundred", "fine", "west_fine", "north_red")]).update(
+        category=ProblemCategory.CONDUCT
+    )
+    Task.objects.filter(pk__in=[t[k].pk for k in ("ten", "late_closed", "yellow", "west_red", "north_red")]).update(
+        start_date=today - 100 * DAY
+    )
+    phase = PhaseFactory(batch=world["batch"], kind=PhaseKind.RECTIFY, start_date=today - 150 * DAY, end_date=today - 50 * DAY)
+    return {**world, "phase": phase, "long": Term.LONG, "conduct": ProblemCategory.CONDUCT}
+
+
+def _direct(tasks, today):
+    """The figures a person would count by hand from ``tasks``."""
+    open_ = tasks.open()
+    overdue_dates = list(open_.filter(due_date__lt=today).values_list("due_date", flat=True))
+    return {
+        "tasks": tasks.count(),
+        "closed": tasks.filter(status=TaskStatus.CLOSED).count(),
+        "in_progress": tasks.filter(status=TaskStatus.IN_PROGRESS).count(),
+        **{name: open_.filter(warning_level=level).count() for level, name in dashboard.LEVEL_NAMES.items()},
+        "unexplained": open_.filter(warning_level__gte=2, explained_at__isnull=True).count(),
+        "1-7": sum(1 <= (today - d).days <= 7 for d in overdue_dates),
+        "8-30": sum(8 <= (today - d).days <= 30 for d in overdue_dates),
+        "31-90": sum(31 <= (today - d).days <= 90 for d in overdue_dates),
+        "91+": sum((today - d).days > 90 for d in overdue_dates),
+        "oldest": min(overdue_dates, default=None),
+    }
+
+
+def _shown(figures):
+    return {
+        "tasks": figures.tasks, "closed": figures.closed, "in_progress": figures.in_progress,
+        **{name: getattr(figures, name) for name in dashboard.LEVEL_NAMES.values()},
+        "unexplained": figures.unexplained, **figures.ages, "oldest": figures.oldest_overdue,
+    }  # fmt: skip
+
+
+def test_filtered_figures_equal_direct_counts_at_every_level(sorted_world, leader):
+    w = sorted_world
+    today = TODAY()
+    conditions = [
+        ({"term": w["long"]}, {"term": w["long"]}),
+        ({"category": w["conduct"]}, {"problem__category": w["conduct"]}),
+        ({"phase": w["phase"]}, {"batch": w["batch"], "start_date__range": (w["phase"].start_date, w["phase"].end_date)}),
+        ({"term": w["long"], "phase": w["phase"]}, {"term": w["long"], "start_date__gte": w["phase"].start_date,
+                                                     "start_date__lte": w["phase"].end_date}),
+    ]  # fmt: skip
+    for chosen, lookup in conditions:
+        for unit in (w["city"], w["east"], w["east_street"], w["east_community"]):
+            board = dashboard.build(leader, unit, **chosen)
+            assert board.counted and board.changes == [] and board.trend() == []
+            assert _shown(board.figures) == _direct(Task.objects.within(unit).filter(**lookup), today), (chosen, unit)
+            for row in board.rows:
+                assert _shown(row.figures) == _direct(Task.objects.within(row.unit).filter(**lookup), today), (chosen, row.unit)
+    # the filters do narrow: 中长期 in 东区 are 2 and 40 days overdue and one yellow
+    east = dashboard.build(leader, w["east"], term=w["long"]).figures
+    assert (east.tasks, east.level_red, east.level_escalated, east.level_yellow) == (3, 1, 1, 1)
+    # the lists follow the filters too
+    board = dashboard.build(leader, w["east"], category=w["conduct"])
+    assert [t.pk for t in board.overdue_list()] == [w["tasks"]["hundred"].pk]
+
+
+def test_counting_live_follows_the_rule_of_the_rollups(world):
+    """Without a filter, the live count equals the kept roll-ups, counter by counter."""
+    units = [world["city"], world["east"], world["east_street"], world["east_community"], world["second"], world["north"]]
+    counted = rollups.counted_figures(Task.objects.all(), units)
+    kept = rollups.figures_for(units)
+    for unit in units:
+        for name in COUNTERS:
+            assert getattr(counted[unit.pk], name) == getattr(kept[unit.pk], name), (unit, name)
+        assert counted[unit.pk].ages == kept[unit.pk].ages
+        assert counted[unit.pk].oldest_overdue == kept[unit.pk].oldest_overdue
+    assert counted[world["city"].pk].tasks == Task.objects.count()
+
+
+def test_a_district_supervisors_filtered_dashboard_counts_nothing_outside(sorted_world, east_supervisor, client):
+    w = sorted_world
+    board = dashboard.build(east_supervisor, term=w["long"])  # the whole scope: 东区
+    assert board.figures.tasks == Task.objects.within(w["east"]).filter(term=w["long"]).count() == 3
+    assert Task.objects.filter(term=w["long"]).count() == 5  # 西区 and 北区 have some too
+    client.force_login(east_supervisor)
+    for chosen in ({"term": w["long"]}, {"category": w["conduct"]}, {"phase": w["phase"].pk}):
+        response = client.get(reverse("reports:dashboard"), chosen)
+        assert response.status_code == 200
+        assert "北区" not in response.content.decode() and w["west"].name not in response.content.decode()
+        for which in ("rows", "ranking", "at_risk", "overdue"):
+            text = client.get(reverse("reports:dashboard"), {**chosen, "export": "csv", "list": which}).content.decode("utf-8-sig")
+            assert "北区" not in text and "西区" not in text, (chosen, which)
+        assert_refused(client.get(reverse("reports:dashboard"), {**chosen, "unit": w["north"].pk}), 403)
+
+
+def test_exports_honour_the_filters(sorted_world, leader, client):
+    w = sorted_world
+    client.force_login(leader)
+    response = client.get(reverse("reports:dashboard"), {"unit": w["city"].pk, "term": w["long"], "export": "csv", "list": "rows"})
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    counts = {line[0]: line[1] for line in lines[1:]}
+    assert counts[w["east"].name] == "3" and counts[w["west"].name] == "1" and counts[w["north"].name] == "1"
+    response = client.get(reverse("reports:dashboard"), {"unit": w["east"].pk, "category": w["conduct"], "export": "xlsx", "list": "overdue"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [w["tasks"]["hundred"].title]
+
+
+def test_the_page_says_it_counts_live_and_keeps_the_filters_in_the_url(sorted_world, leader, client):
+    w = sorted_world
+    client.force_login(leader)
+    response = client.get(reverse("reports:dashboard"), {"unit": w["east_street"].pk, "term": w["long"], "category": w["conduct"]})
+    body = response.content.decode()
+    assert "按条件实时统计" in body
+    assert "该阶段所属批次中、开始日期在该阶段内的任务。" in body  # the phase's rule, under its field
+    assert f'?unit={w["east_community"].pk}&amp;term={w["long"]}&amp;category={w["conduct"]}' in body
+    # the export links carry the filters
+    assert f'?term={w["long"]}&amp;category={w["conduct"]}&amp;unit={w["east_street"].pk}&amp;export=xlsx' in body
+    unfiltered = client.get(reverse("reports:dashboard"), {"unit": w["east_street"].pk}).content.decode()
+    assert "按条件实时统计" not in unfiltered
+    # a past day has no such figures; another batch's phase is refused, both said on the form
+    other = BatchFactory(campaign=w["campaign"], number=3, name="第三批")
+    response = client.get(reverse("reports:dashboard"), {"term": w["long"], "as_of": (TODAY() - 3 * DAY).isoformat(),
+                                                         "batch": other.pk, "phase": w["phase"].pk})  # fmt: skip
+    form = response.context["form"]
+    assert "as_of" in form.errors and "phase" in form.errors
+    assert response.context["board"].as_of == TODAY() and response.context["board"].live
