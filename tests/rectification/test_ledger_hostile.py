@@ -43,8 +43,17 @@ def test_a_hostile_ledger_is_refused_and_nothing_is_imported(staff_client, city,
 
 
 def test_a_ledger_at_the_row_limit_still_imports_every_row(staff_client, city, batch):
+    """A file at the row limit is over the background threshold: the worker imports every row."""
+    from rectification.ledger import importer
+    from rectification.models import LedgerImportRun
+
     header = [column.header for column in ledger.TEMPLATE_COLUMNS]
     data = hostile_files.ordinary_workbook(header, hostile_files.ledger_rows(ledger.MAX_ROWS, 20), title="东区整改台账")
     response = post_ledger(staff_client, data, batch, city["east"])
     assert response.status_code == 302, response.context and response.context.get("problems")
+    run = LedgerImportRun.objects.get()
+    assert run.row_count == ledger.MAX_ROWS and not Task.objects.exists()
+    importer.run(run.pk)  # what the worker does
+    run.refresh_from_db()
+    assert run.status == LedgerImportRun.Status.DONE
     assert Task.objects.filter(batch=batch).count() == ledger.MAX_ROWS
