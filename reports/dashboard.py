@@ -54,7 +54,7 @@ class DashboardFilters(forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"), required=False)
     batch = forms.ModelChoiceField(queryset=Batch.objects.none(), label=gettext_lazy("Batch"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of the units listed"), required=False)
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, data, user, **kwargs):
         super().__init__(data, **kwargs)
