@@ -153,12 +153,14 @@ def publish(plan, user, comment_until):
 
 
 def participations(user, action=EDIT):
-    """Participations whose plan the user keeps (``EDIT``) or sees (``VIEW``), with their plan's status."""
+    """Participations whose plan the user keeps (``EDIT``) or sees (``VIEW``), with their plan's status
+    and whether the user may draw it up (``may_edit``: a leader who only sees is not offered to)."""
     plans = RectificationPlan.objects.filter(unit=OuterRef("unit"), batch=OuterRef("batch"))
+    editable = Participation.objects.restrict(user, EDIT).filter(pk=OuterRef("pk"))
     return (
         Participation.objects.restrict(user, action)
         .select_related("unit", "batch", "batch__campaign")
-        .annotate(has_plan=Exists(plans))
+        .annotate(has_plan=Exists(plans), may_edit=Exists(editable))
         .order_by("batch__campaign", "batch__number", "unit__path")
     )
 

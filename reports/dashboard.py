@@ -74,7 +74,7 @@ class DashboardFilters(forms.Form):
     term = forms.ChoiceField(label=gettext_lazy("Term"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Problem category"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of the units listed"), required=False)
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, data, user, **kwargs):
         super().__init__(data, **kwargs)

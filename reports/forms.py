@@ -23,7 +23,7 @@ class ReportScopeForm(forms.Form):
 
     unit = UnitField(label=_("Unit"), source="oversee")
     batch = forms.ModelChoiceField(label=_("Batch"), queryset=None, required=False, empty_label=_("All batches"))
-    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,4 +91,4 @@ class UrgeManyForm(forms.Form):
     """催办 from the dashboard: one message and a reply deadline for the ticked tasks."""
 
     message = forms.CharField(label=_("Message to the units"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    reply_by = forms.DateField(label=_("Reply by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reply_by = forms.DateField(label=_("Reply by"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

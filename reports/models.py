@@ -13,6 +13,7 @@ as-of date and for its trend charts.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from campaign.permissions import RestrictedQuerySet, UnitScope
@@ -61,7 +62,7 @@ class RunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("report status", "Failed")
 
 
 class ReportRun(models.Model):

@@ -390,3 +390,18 @@ def test_the_login_page_is_chinese_for_a_visitor(client, compiled_catalogue):
 
     assert "登录" in page
     assert "Username" not in page
+
+
+def test_failed_reads_by_its_sense_a_failed_spot_check_is_not_a_failed_delivery(compiled_catalogue):
+    """"Failed" is three things: a unit that fails a spot check (不合格), a report that could not
+    be made (生成失败), a message that could not be sent (发送失败)."""
+    from django.utils import translation
+
+    from reports.models import RunStatus
+    from rectification.forms.supervision import SpotCheckFindingsForm
+    from rectification.models.robots import RobotMessage
+
+    with translation.override("zh-hans"):
+        assert str(dict(SpotCheckFindingsForm.UNIT_RESULTS)[SpotCheckFindingsForm.FAILED]) == "不合格"
+        assert str(RunStatus.FAILED.label) == "生成失败"
+        assert str(RobotMessage.Status.FAILED.label) == "发送失败"

@@ -257,7 +257,7 @@ class SpotCheckFindingsForm(forms.Form):
 
     SKIP, PASSED, FAILED = "", "passed", "failed"
     RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed: return for rectification again"))]
-    UNIT_RESULTS = [(PASSED, _("Passed")), (FAILED, _("Failed"))]
+    UNIT_RESULTS = [(PASSED, _("Passed")), (FAILED, pgettext_lazy("spot-check result", "Failed"))]
 
     group = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     checked_on = forms.DateField(widget=forms.HiddenInput)

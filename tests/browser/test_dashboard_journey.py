@@ -67,3 +67,21 @@ def test_supervisor_drills_down_opens_a_task_urges_two_and_exports_the_ranking(d
     assert rows[0][:3] == ("名次", "单位", "超期")
     assert {row[1] for row in rows[1:]} == names
     assert all(isinstance(row[2], int) and row[2] == 1 for row in rows[1:])
+
+
+def test_the_dashboard_fits_a_phone_and_its_filters_do_not_overlap(demo, live_server, login, page):
+    """On a phone only the wide tables scroll, inside their frames; on a desk the unit field stays in its column."""
+    login("supervisor")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("[data-testid=dashboard-levels]")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the dashboard scrolls sideways on a phone ({width}px)"
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/dashboard/")
+    fields = page.locator("[data-testid=dashboard-filters] .field")
+    first, second = fields.nth(0).bounding_box(), fields.nth(1).bounding_box()
+    assert first["y"] == second["y"], "the filters are not side by side on a desk"
+    unit_input = fields.nth(0).locator("input:visible").first.bounding_box()
+    assert unit_input["x"] + unit_input["width"] <= second["x"], "the unit field runs over the next filter"

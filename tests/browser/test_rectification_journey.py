@@ -176,3 +176,19 @@ def test_task_page_is_usable_at_phone_width(demo, live_server, login, page):
 
     scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
     assert scroll_width <= width + 1, f"the page scrolls sideways at phone width: {scroll_width}px in {width}px"
+
+
+def test_progress_on_a_task_closed_meanwhile_says_so_in_the_panel(demo, live_server, login, page):
+    """The server answers 403 with the panel; the page's htmx config swaps it in (the base page's
+    config used to shadow the task page's, so the form just stayed on 正在保存…)."""
+    from rectification.choices import TaskStatus
+    from rectification.models import Task
+
+    task = the_task()
+    login("staff")
+    page.goto(f"{live_server.url}{task.get_absolute_url()}")
+    form = page.locator("[data-testid=progress-form]")
+    form.locator("#id_progress-text").fill(PROGRESS)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLOSED)  # closed by someone else meanwhile
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#task-live [role=alert]")).to_contain_text("该任务已销号")

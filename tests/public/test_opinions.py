@@ -26,6 +26,14 @@ def status_page(client, opinion):
 
 
 @pytest.mark.django_db
+def test_the_public_pages_are_titled_once(client, town):
+    """The landing page is 公共服务, not 公共服务 · 公共服务; the others end with the site's name."""
+    assert "<title>公共服务</title>" in client.get(reverse("public:index")).content.decode()
+    form = client.get(reverse("public:opinion_form", args=[town.campaign.pk])).content.decode()
+    assert "· 公共服务</title>" in form and "<title>公共服务</title>" not in form
+
+
+@pytest.mark.django_db
 class TestSubmission:
     def test_anonymous_visitor_submits_and_gets_a_receipt_code_to_read_the_status(self, client, town):
         page = client.get(reverse("public:opinion_form", args=[town.campaign.pk]))

@@ -29,6 +29,20 @@ def detail(plan):
 
 
 @pytest.mark.django_db
+def test_the_list_offers_to_draw_up_a_plan_only_to_who_may(client, town):
+    """A leader sees the units without a plan, but is not shown a 制定 link that answers 403."""
+    start = reverse("public_staff:plan_start", args=[town.community.participations.get(batch=town.batch).pk])
+    client.force_login(town.street_leader)
+    page = client.get(reverse("public_staff:plan_list")).content.decode()
+    assert "明达社区党支部" in page and "未制定方案" in page
+    assert start not in page
+    assert client.get(start).status_code == 403
+
+    client.force_login(town.staff)
+    assert start in client.get(reverse("public_staff:plan_list")).content.decode()
+
+
+@pytest.mark.django_db
 class TestWorkflow:
     def test_submit_return_with_reason_resubmit_approve_publish(self, client, town, plan):
         client.force_login(town.staff)

@@ -100,6 +100,7 @@ class TestAFailedFinding:
         client.force_login(member)
         page = client.get(reverse("rectification:spotcheck_detail", args=[check.pk])).content.decode()
         assert "不合格，退回重新整改" in page and "任务已重新整改" not in page
+        assert "抽查时：" in page and "现状：" in page  # two statuses side by side, each named
         timeline = client.get(reverse("rectification:task_detail", args=[task.pk])).content.decode()
         assert "退回重新整改" in timeline and f"{TODAY + 20 * DAY:%Y-%m-%d}" in timeline
 

@@ -129,6 +129,17 @@ def test_the_check_page_lists_figures_without_data(leader_client):
     assert 'data-figure="funds"' not in page
 
 
+def test_the_as_of_date_is_filled_in_as_the_date_field_reads_it(leader_client):
+    """A Chinese page formats dates 2026/12/01, which a date field throws away: it must be 2026-12-01."""
+    today = timezone.localdate().isoformat()
+    for name in ("reports:summary", "reports:runs"):
+        page = leader_client.get(reverse(name)).content.decode()
+        assert f'type="date" name="as_of" value="{today}"' in page, name
+    day = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
+    board = leader_client.get(reverse("reports:dashboard"), {"as_of": day}).content.decode()
+    assert f'type="date" name="as_of" value="{day}"' in board
+
+
 def test_the_narrative_form_saves_and_keeps_what_was_typed_on_a_clash(leader_client):
     url = reverse("reports:summary")
     page = leader_client.get(url)
