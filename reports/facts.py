@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign import rollups as campaign_rollups
-from campaign.models import Batch, Campaign, Unit
+from campaign.models import Batch, Campaign, SupervisionGroup, Unit
 from public.models.surveys import SurveyTarget
 from rectification.models import (
     AccountabilityRecord,
@@ -190,7 +190,14 @@ def facts(unit, *, batch=None, as_of=None):
     if campaign is not None:
         checks = checks.filter(group__campaign=campaign)
     v["spot_checks"] = checks.values("pk").distinct().count()
-    v["groups"] = checks.values("group").distinct().count()
+    # 共组建督导组n个: the groups formed for the campaign that watch a unit of the scope or were
+    # formed by one (the city's groups for the city, the group watching a district for it).
+    groups = SupervisionGroup.objects.filter(
+        Q(units__path__startswith=unit.path) | Q(organising_unit__path__startswith=unit.path)
+    )
+    if campaign is not None:
+        groups = groups.filter(campaign=campaign)
+    v["groups"] = groups.values("pk").distinct().count()
     v["units_checked"] = (
         Unit.objects.filter(path__startswith=unit.path, spot_checks__in=checks.values("pk")).distinct().count()
     )

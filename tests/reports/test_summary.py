@@ -77,6 +77,8 @@ def test_task_figures_equal_direct_counts(demo_city):
     assert f"已销号{closed}项,完成率{numbers.percent(100 * closed / tasks.count())}" in text
     assert f"超期未完成{overdue}项" in text
     assert f"截至{numbers.day(today)}" in text
+    # the groups formed, whether or not they have spot-checked yet (the demo city has two)
+    assert "全市共组建督导组2个" in text
     assert figures["values"]["tasks"] == tasks.count() and figures["values"]["closed"] == closed
     # Appendix 1: every district's row is its own count.
     for district in Unit.objects.filter(parent=unit, kind="district"):
@@ -95,6 +97,7 @@ def test_a_districts_summary_counts_only_the_district(demo_city):
     assert "中共乌达区委员会关于保持共产党员先进性教育活动第二批整改工作情况的报告" in text
     assert f"制定整改措施{direct}项" in text
     assert "全区" in text
+    assert f["groups"] == 1  # the group watching the district (市委第三督导组)
 
 
 def test_a_figure_without_data_is_left_out_and_listed(demo_city):
