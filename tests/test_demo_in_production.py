@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import override_settings
 
 from campaign.models import Unit
+from tests.conftest import without_production_services
 from tests.test_deployment import production_environment, run
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ def database_url_of_this_run():
     """This run's test database as a URL, for the subprocess (committed rows only)."""
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("runs against the PostgreSQL test database (CI sets DATABASE_URL)")
+        without_production_services("runs against the PostgreSQL test database (CI sets DATABASE_URL)")
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 

@@ -23,6 +23,7 @@ from django.db import connection
 
 from rectification import services
 from rectification.models import Evidence, ProgressUpdate, Task
+from tests.conftest import without_production_services
 from tests.rectification.conftest import png_bytes
 from tests.test_deployment import environment, run
 
@@ -45,7 +46,7 @@ def evidence_on(task, user):
 def empty_postgres_database():
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("the PostgreSQL round trip needs DATABASE_URL (CI sets it)")
+        without_production_services("the PostgreSQL round trip needs DATABASE_URL (CI sets it)")
     name = f"restore_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"]}
     admin = psycopg2.connect(dbname="postgres", **params)
@@ -97,7 +98,7 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_the_same_rows_
 @pytest.mark.django_db(transaction=True)
 def test_restoring_into_a_database_with_tables_is_refused_and_changes_nothing(tmp_path, task):
     if connection.vendor != "postgresql":
-        pytest.skip("needs the PostgreSQL test database")
+        without_production_services("needs the PostgreSQL test database")
     archive = tmp_path / "backup.tar.gz"
     call_command("backup", output=str(archive), stdout=open(os.devnull, "w"))
     db = connection.settings_dict
